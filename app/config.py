@@ -1,0 +1,39 @@
+"""Configuration: embedded defaults, overridden by environment variables."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+"""The repository root; the embedded defaults live below it in var/."""
+
+VAR_DIR = Path(os.environ.get("COBRAND_VAR_DIR", PROJECT_ROOT / "var"))
+"""Where the embedded defaults keep the SQLite database and local storage."""
+
+
+def _env(name: str, default: str | None = None) -> str | None:
+    value = os.environ.get(name)
+    return value if value not in (None, "") else default
+
+
+def load_config() -> dict:
+    """Read configuration from the environment, falling back to the embedded defaults."""
+    return {
+        "SECRET_KEY": _env("SECRET_KEY", "dev-only-change-me"),
+        "DATABASE_URL": _env("DATABASE_URL", f"sqlite:///{VAR_DIR / 'cobrand.db'}"),
+        "STORAGE_URL": _env("STORAGE_URL", f"file://{VAR_DIR / 'storage'}"),
+        "S3_ENDPOINT_URL": _env("S3_ENDPOINT_URL"),
+        "REDIS_URL": _env("REDIS_URL"),
+        "RQ_QUEUE": _env("RQ_QUEUE", "cobrand"),
+        "PUBLISH_BATCH_SIZE": int(_env("PUBLISH_BATCH_SIZE", "10")),
+        "BRAND_KITS_DIR": _env("BRAND_KITS_DIR", str(PROJECT_ROOT / "brand_kits")),
+        "TEMPLATES_DIR": _env("TEMPLATES_DIR", str(PROJECT_ROOT / "campaign_templates")),
+        "WEBHOOK_SECRETS": _env("WEBHOOK_SECRETS", ""),
+        "MAX_LOGO_BYTES": int(_env("MAX_LOGO_BYTES", str(5 * 1024 * 1024))),
+        "MAX_LOGO_PIXELS": int(_env("MAX_LOGO_PIXELS", str(25_000_000))),
+        "MAX_CONTENT_LENGTH": int(_env("MAX_CONTENT_LENGTH", str(16 * 1024 * 1024))),
+        "SESSION_COOKIE_SECURE": _env("SESSION_COOKIE_SECURE", "false") == "true",
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+    }

@@ -1,0 +1,147 @@
+"""Co-branding rules shared by both renderers: links, QR codes, logo variants, copy, context."""
+
+from __future__ import annotations
+
+import base64
+import io
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+import segno
+from PIL import Image
+
+from app.errors import TemplateInvalid
+from app.rendering.model import (
+    TIER_LABELS,
+    TYPE_LABELS,
+    BrandKit,
+    CampaignInput,
+    CampaignTemplate,
+    PartnerInput,
+)
+
+
+def tracked_url(partner: PartnerInput, campaign: CampaignInput) -> str:
+    """The campaign landing URL (or the partner's website) tagged with UTM parameters."""
+    base = campaign.landing_url or partner.website
+    if not base:
+        return ""
+    if "://" not in base:
+        base = f"https://{base}"
+    parts = urlsplit(base)
+    query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if not k.startswith("utm_")]
+    query += [("utm_source", partner.slug), ("utm_medium", partner.type), ("utm_campaign", campaign.slug)]
+    return urlunsplit((parts.scheme, parts.netloc, parts.path or "/", urlencode(query), ""))
+
+
+def display_url(url: str) -> str:
+    """A URL as printed on paper: no scheme."""
+    return url.split("://", 1)[-1]
+
+
+def qr_svg(url: str, *, color: str = "#000000", background: str | None = "#FFFFFF") -> bytes:
+    """A vector QR code (SVG) of url, with its quiet zone."""
+    out = io.BytesIO()
+    segno.make(url, error="m", micro=False).save(
+        out, kind="svg", border=2, dark=color, light=background, xmldecl=False, svgns=True, nl=False
+    )
+    return out.getvalue()
+
+
+def qr_image(url: str, size: int, *, color: str = "#000000", background: str = "#FFFFFF") -> Image.Image:
+    """A QR code of url as a size×size image with crisp, whole-pixel modules where possible."""
+    code = segno.make(url, error="m", micro=False)
+    border = 2
+    modules = code.symbol_size(scale=1, border=border)[0]
+    small = Image.new("RGB", (modules, modules), background)
+    pixels = small.load()
+    dark = Image.new("RGB", (1, 1), color).getpixel((0, 0))
+    for y, row in enumerate(code.matrix):
+        for x, bit in enumerate(row):
+            if bit:
+                pixels[x + border, y + border] = dark  # type: ignore[index]
+    return small.resize((size, size), Image.Resampling.NEAREST)
+
+
+def hex_to_rgb(value: str) -> tuple[int, int, int]:
+    value = value.lstrip("#")
+    return int(value[0:2], 16), int(value[2:4], 16), int(value[4:6], 16)
+
+
+def relative_luminance(rgb: tuple[int, int, int]) -> float:
+    """WCAG relative luminance of an sRGB colour, 0 (black) to 1 (white)."""
+
+    def channel(c: int) -> float:
+        s = c / 255
+        return s / 12.92 if s <= 0.03928 else ((s + 0.055) / 1.055) ** 2.4
+
+    r, g, b = (channel(c) for c in rgb)
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+
+def brand_logo_variant(background: tuple[int, int, int]) -> str:
+    """The brand logo for a background: on_dark below half luminance, else primary."""
+    return "on_dark" if relative_luminance(background) < 0.5 else "primary"
+
+
+def data_uri(data: bytes, media_type: str) -> str:
+    return f"data:{media_type};base64,{base64.b64encode(data).decode()}"
+
+
+@dataclass(frozen=True)
+class Copy:
+    """Locked copy with campaign overrides, and partner-editable fields with defaults."""
+
+    copy: dict[str, str]
+    fields: dict[str, str]
+
+
+def resolve_copy(template: CampaignTemplate, campaign: CampaignInput) -> Copy:
+    copy = {**template.copy, **{k: v for k, v in campaign.copy_overrides.items() if k in template.copy}}
+    fields = {}
+    for key, spec in template.editable_fields.items():
+        value = campaign.field_values.get(key, spec.default)
+        if len(value) > spec.max_length:
+            raise TemplateInvalid(f"field {key!r}: {len(value)} characters, over the limit of {spec.max_length}")
+        fields[key] = value
+    return Copy(copy, fields)
+
+
+def partner_context(partner: PartnerInput, logo_url: str | None) -> dict[str, Any]:
+    return {
+        "slug": partner.slug,
+        "name": partner.name,
+        "type": partner.type,
+        "type_label": TYPE_LABELS.get(partner.type, partner.type),
+        "tier": partner.tier,
+        "tier_label": TIER_LABELS.get(partner.tier, partner.tier),
+        "region": partner.region,
+        "country": partner.country,
+        "locale": partner.locale,
+        "website": partner.website,
+        "website_display": display_url(partner.website).rstrip("/"),
+        "email": partner.email,
+        "phone": partner.phone,
+        "address": partner.address,
+        "logo": logo_url,
+        "custom": dict(partner.custom),
+    }
+
+
+def base_context(
+    kit: BrandKit, template: CampaignTemplate, partner: PartnerInput, campaign: CampaignInput
+) -> dict[str, Any]:
+    """The context both renderers give templates (logo URLs are added by each renderer)."""
+    url = tracked_url(partner, campaign)
+    copy = resolve_copy(template, campaign)
+    return {
+        "brand": {"name": kit.name, "colors": dict(kit.colors)},
+        "campaign": {"slug": campaign.slug, "title": campaign.title or template.title},
+        "template": {"slug": template.slug, "title": template.title},
+        "tracked_url": url,
+        "tracked_url_display": display_url(url),
+        "copy": copy.copy,
+        "fields": copy.fields,
+        "disclaimer": kit.disclaimer_for(partner.region),
+    }

@@ -1,0 +1,30 @@
+"""The fingerprint of a render: a hash of every input, so unchanged assets are not rendered again."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import asdict
+
+from app.rendering.model import BrandKit, CampaignInput, CampaignTemplate, PartnerInput
+
+RENDERER_VERSION = "1"
+"""Bump when a change to the renderers changes their output for the same inputs."""
+
+
+def fingerprint(
+    kit: BrandKit, template: CampaignTemplate, output_id: str, partner: PartnerInput, campaign: CampaignInput
+) -> str:
+    """SHA-256 of the kit and template versions, the output, the partner and the campaign."""
+    partner_data = asdict(partner)
+    logo = partner_data.pop("logo")
+    payload = {
+        "renderer": RENDERER_VERSION,
+        "brand_kit": kit.version,
+        "template": template.version,
+        "output": output_id,
+        "partner": partner_data,
+        "logo": hashlib.sha256(logo).hexdigest() if logo else None,
+        "campaign": asdict(campaign),
+    }
+    return hashlib.sha256(json.dumps(payload, sort_keys=True, ensure_ascii=False).encode()).hexdigest()

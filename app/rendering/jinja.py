@@ -1,0 +1,50 @@
+"""The sandboxed Jinja2 environments templates render in."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from jinja2 import FileSystemLoader, StrictUndefined, TemplateError, pass_context
+from jinja2.runtime import Context
+from jinja2.sandbox import ImmutableSandboxedEnvironment
+from markupsafe import Markup
+
+from app.errors import TemplateInvalid
+
+
+@pass_context
+def _fit_filter(context: Context, text: object, box: str) -> Markup:
+    fit = context.get("_fit")
+    if fit is None:
+        raise TemplateInvalid(f"fit({box!r}) used where no text boxes are declared")
+    return fit(str(text), box)  # type: ignore[no-any-return]
+
+
+@lru_cache(maxsize=32)
+def html_environment(root: Path) -> ImmutableSandboxedEnvironment:
+    """Autoescaping sandbox whose loader sees only the template's own folder."""
+    env = ImmutableSandboxedEnvironment(
+        loader=FileSystemLoader(str(root)),
+        autoescape=True,
+        undefined=StrictUndefined,
+        auto_reload=True,
+    )
+    env.filters["fit"] = _fit_filter
+    return env
+
+
+_TEXT_ENV = ImmutableSandboxedEnvironment(autoescape=False, undefined=StrictUndefined)
+
+
+@lru_cache(maxsize=512)
+def _compiled_text(source: str):  # type: ignore[no-untyped-def]
+    return _TEXT_ENV.from_string(source)
+
+
+def render_text(source: str, context: dict[str, object], *, where: str) -> str:
+    """Render a short text template (image layers), sandboxed, to plain text."""
+    try:
+        return str(_compiled_text(source).render(context))
+    except TemplateError as exc:
+        raise TemplateInvalid(f"{where}: {type(exc).__name__}: {exc}") from exc

@@ -1,0 +1,200 @@
+"""Plain data the renderers work on. Built by the loaders and by callers; never by I/O here."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+PARTNER_TYPES = ("reseller", "distributor", "system_integrator", "referral", "marketplace")
+PARTNER_TIERS = ("registered", "gold", "platinum")
+REGIONS = ("NA", "EMEA", "APAC")
+BRAND_COLOR_NAMES = ("primary", "secondary", "accent", "text", "background")
+PARTNER_FIELDS = (
+    "name", "logo", "email", "phone", "website", "address", "country",
+    "region", "tier", "type", "tracked_url", "qr",
+)  # fmt: skip
+"""Partner fields a template may declare in [fields].partner."""
+
+TYPE_LABELS = {
+    "reseller": "Reseller",
+    "distributor": "Distributor",
+    "system_integrator": "System Integrator",
+    "referral": "Referral Partner",
+    "marketplace": "Marketplace",
+}
+TIER_LABELS = {"registered": "Registered", "gold": "Gold", "platinum": "Platinum"}
+
+
+@dataclass(frozen=True)
+class FontFile:
+    family: str
+    weight: int
+    style: str
+    path: Path
+    license_path: Path
+
+
+@dataclass(frozen=True)
+class BrandKit:
+    slug: str
+    root: Path
+    name: str
+    colors: dict[str, str]
+    fonts: tuple[FontFile, ...]
+    logos: dict[str, Path]
+    """primary, on_dark, mark"""
+    disclaimer_default: str
+    disclaimer_regions: dict[str, str]
+    version: str
+
+    def font_path(self, family: str, weight: int = 400, style: str = "normal") -> Path:
+        """The kit font closest to the requested weight in the family."""
+        candidates = [f for f in self.fonts if f.family == family] or list(self.fonts)
+        same_style = [f for f in candidates if f.style == style] or candidates
+        return min(same_style, key=lambda f: abs(f.weight - weight)).path
+
+    def color(self, value: str) -> str:
+        """Resolve a brand colour name or pass a hex colour through."""
+        return self.colors.get(value, value)
+
+    def disclaimer_for(self, region: str) -> str:
+        return self.disclaimer_regions.get(region, self.disclaimer_default)
+
+
+@dataclass(frozen=True)
+class TextBox:
+    """A box text must fit in (PDF: mm and pt; image: px)."""
+
+    width: float
+    height: float
+    font: str
+    weight: int
+    max_size: float
+    min_size: float
+    line_height: float = 1.2
+    max_lines: int | None = None
+    wrap_first: bool = False
+    """Wrap at the largest size before shrinking (headlines); default shrinks a single line first."""
+
+
+@dataclass(frozen=True)
+class Zone:
+    """The co-brand zone of a PDF page: the only area that differs per partner."""
+
+    page: int
+    x_mm: float
+    y_mm: float
+    width_mm: float
+    height_mm: float
+
+
+@dataclass(frozen=True)
+class PdfOutput:
+    name: str
+    html: Path
+    css: tuple[Path, ...]
+    page_size: Literal["A4", "Letter"]
+    pages: int
+    bleed_mm: float = 0
+    crop_marks: bool = False
+    text_boxes: dict[str, TextBox] = field(default_factory=dict)
+    cobrand_zone: Zone | None = None
+    kind: Literal["pdf"] = "pdf"
+
+
+@dataclass(frozen=True)
+class Layer:
+    type: str
+    spec: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class ImageSize:
+    width: int
+    height: int
+    layers: tuple[Layer, ...]
+
+    @property
+    def label(self) -> str:
+        return f"{self.width}x{self.height}"
+
+
+@dataclass(frozen=True)
+class ImageOutput:
+    name: str
+    format: Literal["png", "jpeg", "webp"]
+    sizes: tuple[ImageSize, ...]
+    kind: Literal["image"] = "image"
+
+
+Output = PdfOutput | ImageOutput
+
+
+@dataclass(frozen=True)
+class EditableField:
+    label: str
+    max_length: int
+    default: str
+
+
+@dataclass(frozen=True)
+class CampaignTemplate:
+    slug: str
+    root: Path
+    title: str
+    description: str
+    audience: dict[str, tuple[str, ...]]
+    copy: dict[str, str]
+    partner_fields: tuple[str, ...]
+    editable_fields: dict[str, EditableField]
+    outputs: tuple[Output, ...]
+    version: str
+
+    def output_ids(self) -> list[str]:
+        """Every asset a partner gets: "flyer", "social-1080x1080", …"""
+        ids: list[str] = []
+        for output in self.outputs:
+            if isinstance(output, PdfOutput):
+                ids.append(output.name)
+            else:
+                ids.extend(f"{output.name}-{size.label}" for size in output.sizes)
+        return ids
+
+
+@dataclass(frozen=True)
+class PartnerInput:
+    """A partner as the renderer sees it: data plus the raw logo bytes."""
+
+    slug: str
+    name: str
+    type: str
+    tier: str
+    region: str
+    country: str = ""
+    locale: str = "en"
+    website: str = ""
+    email: str = ""
+    phone: str = ""
+    address: str = ""
+    logo: bytes | None = None
+    custom: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class CampaignInput:
+    slug: str
+    title: str = ""
+    landing_url: str = ""
+    copy_overrides: dict[str, str] = field(default_factory=dict)
+    field_values: dict[str, str] = field(default_factory=dict)
+    """Partner-editable field values for this partner (defaults fill the rest)."""
+
+
+@dataclass(frozen=True)
+class RenderedFile:
+    output_id: str
+    data: bytes
+    content_type: str
+    extension: str
+    warnings: tuple[str, ...] = ()

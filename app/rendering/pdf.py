@@ -1,0 +1,233 @@
+"""PDF outputs: sandboxed Jinja2 HTML laid out by WeasyPrint.
+
+One PdfRenderer lives as long as its worker: it shares a FontConfiguration and keeps
+pre-parsed stylesheets per kit and template version, which is where most of a naive
+render's time goes. Every resource WeasyPrint asks for goes through a fetcher that serves
+only files inside the brand kit, the template and the allowed extra folders.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+from collections import OrderedDict
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote, urlsplit
+
+from jinja2 import TemplateError, TemplateSyntaxError
+from markupsafe import Markup, escape
+from weasyprint import CSS, HTML
+from weasyprint.text.fonts import FontConfiguration
+from weasyprint.urls import FatalURLFetchingError, URLFetcher, URLFetcherResponse
+
+from app.errors import RenderFailed, TemplateInvalid
+from app.rendering.cobrand import base_context, data_uri, partner_context, qr_svg
+from app.rendering.jinja import html_environment
+from app.rendering.logos import PreparedLogo
+from app.rendering.model import BrandKit, CampaignInput, CampaignTemplate, PartnerInput, PdfOutput
+from app.rendering.textfit import fit_text
+
+MIME_TYPES = {
+    ".css": "text/css", ".svg": "image/svg+xml", ".png": "image/png", ".jpg": "image/jpeg",
+    ".jpeg": "image/jpeg", ".webp": "image/webp", ".gif": "image/gif", ".otf": "font/otf",
+    ".ttf": "font/ttf", ".woff": "font/woff", ".woff2": "font/woff2",
+}  # fmt: skip
+CACHE_SIZE = 16
+"""Kit and template stylesheets kept parsed per renderer (LRU)."""
+
+
+class ForbiddenResource(FatalURLFetchingError):
+    """A template asked for something outside its allowed folders; stops the render."""
+
+    def __init__(self, url: str, reason: str) -> None:
+        super().__init__(f"{url}: {reason}")
+        self.url = url
+        self.reason = reason
+
+
+class ConfinedFetcher(URLFetcher):
+    """Serve data: URIs and files inside the allowed folders; refuse everything else."""
+
+    def __init__(self, roots: tuple[Path, ...]) -> None:
+        super().__init__(allowed_protocols=("data", "file"))
+        self._roots = tuple(root.resolve() for root in roots)
+
+    def fetch(self, url: str, headers: dict[str, str] | None = None) -> URLFetcherResponse:
+        scheme = url.split(":", 1)[0].lower()
+        if scheme == "data":
+            return super().fetch(url, headers)
+        if scheme != "file":
+            raise ForbiddenResource(url, "network access is not allowed in templates")
+        raw_path = unquote(urlsplit(url).path)
+        if ".." in Path(raw_path).parts:
+            raise ForbiddenResource(url, "'..' is not allowed in template paths")
+        path = Path(raw_path).resolve()
+        if not any(path.is_relative_to(root) for root in self._roots):
+            raise ForbiddenResource(url, "only files inside the brand kit and the template may be used")
+        if not path.is_file():
+            raise ForbiddenResource(url, "file not found")
+        media_type = MIME_TYPES.get(path.suffix.lower(), "application/octet-stream")
+        return URLFetcherResponse(url, path.read_bytes(), {"Content-Type": media_type})
+
+
+class _BoundedCache(OrderedDict[Any, Any]):
+    def __init__(self, size: int) -> None:
+        super().__init__()
+        self.size = size
+
+    def get_or_make(self, key: Any, make: Callable[[], Any]) -> Any:
+        if key in self:
+            self.move_to_end(key)
+            return self[key]
+        value = self[key] = make()
+        while len(self) > self.size:
+            self.popitem(last=False)
+        return value
+
+
+def _page_css(output: PdfOutput) -> str:
+    rules = [f"size: {output.page_size}"]
+    if output.bleed_mm:
+        rules.append(f"bleed: {output.bleed_mm}mm")
+    if output.crop_marks:
+        rules.append("marks: crop")
+    return "@page { " + "; ".join(rules) + " }"
+
+
+def _font_face_css(kit: BrandKit) -> str:
+    return "\n".join(
+        f'@font-face {{ font-family: "{font.family}"; src: url("{font.path.as_uri()}"); '
+        f"font-weight: {font.weight}; font-style: {font.style}; }}"
+        for font in kit.fonts
+    )
+
+
+def logo_style(logo: PreparedLogo) -> str:
+    """CSS that keeps a raster logo from being blown up more than 2× (1 px = 1/96 in)."""
+    if logo.kind == "svg":
+        return ""
+    return f"max-width: {logo.width * 2}px; max-height: {logo.height * 2}px;"
+
+
+class PdfRenderer:
+    """Render PDF outputs; keep one per worker process."""
+
+    def __init__(self, extra_roots: tuple[Path, ...] = ()) -> None:
+        self.font_config = FontConfiguration()
+        self.extra_roots = extra_roots
+        self._stylesheets = _BoundedCache(CACHE_SIZE)
+        # WeasyPrint logs every refused or broken resource; we raise instead, so keep its log quiet.
+        logging.getLogger("weasyprint").setLevel(logging.ERROR)
+
+    def fetcher(self, kit: BrandKit, template: CampaignTemplate) -> ConfinedFetcher:
+        return ConfinedFetcher((template.root, kit.root, *self.extra_roots))
+
+    def stylesheets(self, kit: BrandKit, template: CampaignTemplate, output: PdfOutput) -> list[CSS]:
+        """Kit fonts, page setup and the template's CSS, parsed once per version."""
+
+        def make() -> list[CSS]:
+            fetcher = self.fetcher(kit, template)
+            sheets = [CSS(string=_font_face_css(kit), font_config=self.font_config, url_fetcher=fetcher)]
+            sheets.append(CSS(string=_page_css(output)))
+            for path in output.css:
+                try:
+                    sheets.append(CSS(filename=str(path), font_config=self.font_config, url_fetcher=fetcher))
+                except ForbiddenResource as exc:
+                    raise TemplateInvalid(f"{path}: {exc.url}: {exc.reason}") from exc
+            return sheets
+
+        key = (kit.slug, kit.version, template.slug, template.version, output.name)
+        return self._stylesheets.get_or_make(key, make)  # type: ignore[no-any-return]
+
+    def context(
+        self,
+        kit: BrandKit,
+        template: CampaignTemplate,
+        output: PdfOutput,
+        partner: PartnerInput,
+        campaign: CampaignInput,
+        logo: PreparedLogo | None,
+        warnings: list[str],
+    ) -> dict[str, Any]:
+        context = base_context(kit, template, partner, campaign)
+        context["brand"].update(
+            logo=kit.logos["primary"].as_uri(),
+            logo_on_dark=kit.logos["on_dark"].as_uri(),
+            mark=kit.logos["mark"].as_uri(),
+            font_faces=Markup("/* brand fonts are loaded automatically */"),
+        )
+        context["partner"] = partner_context(partner, data_uri(logo.data, logo.media_type) if logo else None)
+        context["partner"]["logo_style"] = logo_style(logo) if logo else ""
+        context["qr"] = data_uri(qr_svg(context["tracked_url"], color=kit.colors["text"]), "image/svg+xml")
+
+        def fit(text: str, box_name: str) -> Markup:
+            box = output.text_boxes.get(box_name)
+            if box is None:
+                raise TemplateInvalid(f"{output.html}: fit({box_name!r}): no such entry in text_boxes")
+            fitted = fit_text(
+                text,
+                font_path=kit.font_path(box.font, box.weight),
+                width=box.width,
+                height=box.height,
+                max_size=box.max_size,
+                min_size=box.min_size,
+                line_height=box.line_height,
+                max_lines=box.max_lines,
+                wrap_first=box.wrap_first,
+            )
+            if fitted.truncated:
+                warnings.append(f"{output.html}: text_boxes.{box_name}: text overflows, cut to {' / '.join(fitted.lines)!r}")
+            lines = Markup("<br>").join(escape(line) for line in fitted.lines)
+            style = (
+                f"display:block;white-space:nowrap;font-family:'{box.font}';font-weight:{box.weight};"
+                f"font-size:{fitted.size:g}pt;line-height:{box.line_height:g}"
+            )
+            return Markup(f'<span class="fit" style="{style}">') + lines + Markup("</span>")
+
+        context["_fit"] = fit
+        return context
+
+    def render_html(self, output: PdfOutput, template: CampaignTemplate, context: dict[str, Any]) -> str:
+        env = html_environment(template.root)
+        try:
+            return env.get_template(output.html.relative_to(template.root).as_posix()).render(context)
+        except TemplateSyntaxError as exc:
+            raise TemplateInvalid(f"{exc.filename or output.html}:{exc.lineno}: Jinja syntax error: {exc.message}") from exc
+        except TemplateError as exc:
+            raise TemplateInvalid(f"{output.html}: {type(exc).__name__}: {exc}") from exc
+
+    def write(self, html: str, kit: BrandKit, template: CampaignTemplate, output: PdfOutput) -> tuple[bytes, int]:
+        """Lay out HTML and write the PDF; returns the bytes and the page count."""
+        fetcher = self.fetcher(kit, template)
+        try:
+            document = HTML(string=html, base_url=template.root.as_uri() + "/", url_fetcher=fetcher).render(
+                font_config=self.font_config, stylesheets=self.stylesheets(kit, template, output)
+            )
+            out = io.BytesIO()
+            # A fixed identifier keeps PDFs byte-identical for identical inputs.
+            document.write_pdf(out, pdf_identifier=b"cobrand")
+        except ForbiddenResource as exc:
+            raise TemplateInvalid(f"{output.html}: refers to {exc.url}: {exc.reason}") from exc
+        return out.getvalue(), len(document.pages)
+
+    def render(
+        self,
+        kit: BrandKit,
+        template: CampaignTemplate,
+        output: PdfOutput,
+        partner: PartnerInput,
+        campaign: CampaignInput,
+        logo: PreparedLogo | None,
+    ) -> tuple[bytes, list[str]]:
+        """Render one PDF output for one partner; returns the bytes and fit warnings."""
+        warnings: list[str] = []
+        html = self.render_html(output, template, self.context(kit, template, output, partner, campaign, logo, warnings))
+        data, pages = self.write(html, kit, template, output)
+        if pages != output.pages:
+            raise RenderFailed(
+                f"{template.slug}/{output.name} for {partner.slug}: content overflows to {pages} pages, "
+                f"the template declares {output.pages}"
+            )
+        return data, warnings

@@ -1,0 +1,64 @@
+"""Turn brand kit + template + partner into files: the one entry point of the core."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from pathlib import Path
+
+from app.errors import CobrandError, RenderFailed
+from app.rendering.image import CONTENT_TYPES, EXTENSIONS, ImageRenderer
+from app.rendering.logos import PreparedLogo, prepare_logo
+from app.rendering.model import BrandKit, CampaignInput, CampaignTemplate, ImageOutput, PartnerInput, RenderedFile
+from app.rendering.pdf import PdfRenderer
+
+
+class Renderer:
+    """Renders outputs; build one per process and reuse it (it keeps fonts and stylesheets warm)."""
+
+    def __init__(self, extra_roots: tuple[Path, ...] = ()) -> None:
+        self.pdf = PdfRenderer(extra_roots)
+        self.image = ImageRenderer()
+
+    def partner_logo(self, partner: PartnerInput) -> PreparedLogo | None:
+        """The partner's logo, validated and trimmed (UploadRejected if it is not acceptable)."""
+        return prepare_logo(partner.logo, f"logo of partner {partner.slug}") if partner.logo else None
+
+    def render(
+        self,
+        kit: BrandKit,
+        template: CampaignTemplate,
+        partner: PartnerInput,
+        campaign: CampaignInput,
+        output_ids: Iterable[str] | None = None,
+    ) -> list[RenderedFile]:
+        """Render the requested outputs (all by default) of template for one partner."""
+        wanted = set(output_ids) if output_ids is not None else set(template.output_ids())
+        unknown = wanted - set(template.output_ids())
+        if unknown:
+            raise RenderFailed(f"{template.slug}: no output named {', '.join(sorted(unknown))}")
+        logo = self.partner_logo(partner)
+        files: list[RenderedFile] = []
+        for output in template.outputs:
+            if isinstance(output, ImageOutput):
+                for size in output.sizes:
+                    output_id = f"{output.name}-{size.label}"
+                    if output_id in wanted:
+                        data, warnings = self.image.render(kit, template, output, size, partner, campaign, logo)
+                        files.append(
+                            RenderedFile(output_id, data, CONTENT_TYPES[output.format], EXTENSIONS[output.format], tuple(warnings))
+                        )
+            elif output.name in wanted:
+                data, warnings = self.pdf.render(kit, template, output, partner, campaign, logo)
+                files.append(RenderedFile(output.name, data, "application/pdf", "pdf", tuple(warnings)))
+        return files
+
+    def render_one(
+        self, kit: BrandKit, template: CampaignTemplate, partner: PartnerInput, campaign: CampaignInput, output_id: str
+    ) -> RenderedFile:
+        """Render a single output; every failure becomes a CobrandError with a one-line message."""
+        try:
+            return self.render(kit, template, partner, campaign, [output_id])[0]
+        except CobrandError:
+            raise
+        except Exception as exc:  # WeasyPrint/Pillow internals: name the asset and the cause
+            raise RenderFailed(f"{template.slug}/{output_id} for {partner.slug}: {type(exc).__name__}: {exc}") from exc

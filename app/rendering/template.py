@@ -1,0 +1,269 @@
+"""Load and validate a campaign template folder (campaign_templates/<slug>/template.toml)."""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from pathlib import Path
+from typing import Any
+
+from app.errors import TemplateInvalid
+from app.rendering.model import (
+    BRAND_COLOR_NAMES,
+    PARTNER_FIELDS,
+    PARTNER_TIERS,
+    PARTNER_TYPES,
+    REGIONS,
+    CampaignTemplate,
+    EditableField,
+    ImageOutput,
+    ImageSize,
+    Layer,
+    Output,
+    PdfOutput,
+    TextBox,
+    Zone,
+)
+from app.rendering.problems import HEX_COLOR, Problems, inside
+from app.rendering.versioning import folder_version
+
+MANIFEST = "template.toml"
+OUTPUT_NAME = re.compile(r"^[a-z0-9][a-z0-9-]*$")
+PAGE_SIZES_MM = {"A4": (210.0, 297.0), "Letter": (215.9, 279.4)}
+LAYER_TYPES = {"background", "rect", "brand_logo", "partner_logo", "text", "qr", "cta"}
+BOX_LAYERS = LAYER_TYPES - {"background"}
+
+
+def _toml(path: Path, problems: Problems) -> dict[str, Any] | None:
+    try:
+        return tomllib.loads(path.read_text("utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        problems.add("-", f"not valid TOML: {exc}", file=path)
+    except FileNotFoundError:
+        problems.add("-", "file not found", file=path)
+    return None
+
+
+def _number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def _text_box(spec: dict[str, Any], where: str, problems: Problems) -> TextBox | None:
+    missing = [k for k in ("width_mm", "height_mm", "max_size_pt", "min_size_pt") if not _number(spec.get(k))]
+    if missing:
+        problems.add(where, f"needs numbers for {', '.join(missing)}")
+        return None
+    if spec["min_size_pt"] > spec["max_size_pt"]:
+        problems.add(f"{where}.min_size_pt", "is larger than max_size_pt")
+        return None
+    mm_to_pt = 72 / 25.4
+    return TextBox(
+        width=spec["width_mm"] * mm_to_pt,
+        height=spec["height_mm"] * mm_to_pt,
+        font=str(spec.get("font", "")),
+        weight=int(spec.get("weight", 400)),
+        max_size=float(spec["max_size_pt"]),
+        min_size=float(spec["min_size_pt"]),
+        line_height=float(spec.get("line_height", 1.2)),
+        max_lines=spec.get("max_lines"),
+        wrap_first=bool(spec.get("wrap_first", False)),
+    )
+
+
+def _pdf_output(root: Path, spec: dict[str, Any], where: str, problems: Problems) -> PdfOutput | None:
+    html = inside(root, str(spec.get("html", "")))
+    if html is None or not html.is_file():
+        problems.add(f"{where}.html", f"{spec.get('html')!r} is not a file inside the template")
+    css: list[Path] = []
+    for index, rel in enumerate(spec.get("css") or []):
+        path = inside(root, str(rel))
+        if path is None or not path.is_file():
+            problems.add(f"{where}.css[{index}]", f"{rel!r} is not a file inside the template")
+        else:
+            css.append(path)
+    page_size = spec.get("page_size", "A4")
+    if page_size not in PAGE_SIZES_MM:
+        problems.add(f"{where}.page_size", f"{page_size!r} is not A4 or Letter")
+    pages = spec.get("pages", 1)
+    if not isinstance(pages, int) or pages < 1:
+        problems.add(f"{where}.pages", f"{pages!r} is not a page count")
+    bleed = spec.get("bleed_mm", 0)
+    if not _number(bleed) or not 0 <= bleed <= 10:
+        problems.add(f"{where}.bleed_mm", f"{bleed!r} is not a bleed from 0 to 10 mm")
+    boxes: dict[str, TextBox] = {}
+    for name, box_spec in (spec.get("text_boxes") or {}).items():
+        box = _text_box(box_spec, f"{where}.text_boxes.{name}", problems)
+        if box:
+            boxes[name] = box
+    zone = None
+    if zone_spec := spec.get("cobrand_zone"):
+        keys = ("page", "x_mm", "y_mm", "width_mm", "height_mm")
+        if not all(_number(zone_spec.get(k)) for k in keys):
+            problems.add(f"{where}.cobrand_zone", f"needs numbers for {', '.join(keys)}")
+        else:
+            zone = Zone(int(zone_spec["page"]), *(float(zone_spec[k]) for k in keys[1:]))
+            width, height = PAGE_SIZES_MM.get(page_size, (210.0, 297.0))
+            if zone.x_mm + zone.width_mm > width + 0.01 or zone.y_mm + zone.height_mm > height + 0.01:
+                problems.add(f"{where}.cobrand_zone", "extends past the page")
+            if not 1 <= zone.page <= (pages if isinstance(pages, int) else 1):
+                problems.add(f"{where}.cobrand_zone.page", f"{zone.page} is not a page of this output")
+    if problems or html is None:
+        return None
+    return PdfOutput(
+        name=spec["name"],
+        html=html,
+        css=tuple(css),
+        page_size=page_size,
+        pages=pages,
+        bleed_mm=float(bleed),
+        crop_marks=bool(spec.get("crop_marks", False)),
+        text_boxes=boxes,
+        cobrand_zone=zone,
+    )
+
+
+def _check_color(value: Any, where: str, problems: Problems, file: Path) -> None:
+    if not isinstance(value, str) or not (value in BRAND_COLOR_NAMES or HEX_COLOR.match(value)):
+        problems.add(where, f"{value!r} is not #RRGGBB or a brand colour name", file=file)
+
+
+def _image_output(root: Path, spec: dict[str, Any], where: str, problems: Problems) -> ImageOutput | None:
+    fmt = spec.get("format", "png")
+    if fmt not in ("png", "jpeg", "webp"):
+        problems.add(f"{where}.format", f"{fmt!r} is not png, jpeg or webp")
+    layout_path = inside(root, str(spec.get("layouts", "")))
+    if layout_path is None or not layout_path.is_file():
+        problems.add(f"{where}.layouts", f"{spec.get('layouts')!r} is not a file inside the template")
+        return None
+    data = _toml(layout_path, problems)
+    if data is None:
+        return None
+    sizes: list[ImageSize] = []
+    for s_index, size in enumerate(data.get("sizes") or []):
+        s_where = f"sizes[{s_index}]"
+        width, height = size.get("width"), size.get("height")
+        if not isinstance(width, int) or not isinstance(height, int) or not (16 <= width <= 8000 and 16 <= height <= 8000):
+            problems.add(s_where, f"width and height must be whole pixels from 16 to 8000, not {width!r}×{height!r}", file=layout_path)
+            continue
+        layers: list[Layer] = []
+        for l_index, layer in enumerate(size.get("layers") or []):
+            l_where = f"{s_where}.layers[{l_index}]"
+            kind = layer.get("type")
+            if kind not in LAYER_TYPES:
+                problems.add(f"{l_where}.type", f"{kind!r} is not one of {', '.join(sorted(LAYER_TYPES))}", file=layout_path)
+                continue
+            if kind in BOX_LAYERS:
+                box = layer.get("box")
+                if not (isinstance(box, list) and len(box) == 4 and all(isinstance(v, int) for v in box)) or box[2] <= 0 or box[3] <= 0:
+                    problems.add(f"{l_where}.box", f"{box!r} is not [x, y, width, height] in whole pixels", file=layout_path)
+                    continue
+                if box[0] < 0 or box[1] < 0 or box[0] + box[2] > width or box[1] + box[3] > height:
+                    problems.add(f"{l_where}.box", f"{box!r} extends past the {width}×{height} canvas", file=layout_path)
+            for key in ("color", "fill", "background"):
+                if key in layer:
+                    _check_color(layer[key], f"{l_where}.{key}", problems, layout_path)
+            if kind == "background" and "image" in layer:
+                image = inside(root, str(layer["image"]))
+                if image is None or not image.is_file():
+                    problems.add(f"{l_where}.image", f"{layer['image']!r} is not a file inside the template", file=layout_path)
+            if kind in ("text", "cta"):
+                if not isinstance(layer.get("text"), str):
+                    problems.add(f"{l_where}.text", "required, a string", file=layout_path)
+                if not _number(layer.get("size")):
+                    problems.add(f"{l_where}.size", "required, a number of pixels", file=layout_path)
+            layers.append(Layer(kind, dict(layer)))
+        sizes.append(ImageSize(width, height, tuple(layers)))
+    if not sizes:
+        problems.add("sizes", "at least one [[sizes]] table is required", file=layout_path)
+    if problems:
+        return None
+    return ImageOutput(name=spec["name"], format=fmt, sizes=tuple(sizes))
+
+
+def check_template(root: Path) -> tuple[CampaignTemplate | None, list[str]]:
+    """Load a template, returning it (or None) and every problem found."""
+    root = root.resolve()
+    manifest = root / MANIFEST
+    problems = Problems(manifest)
+    if not manifest.is_file():
+        problems.add("-", f"missing {MANIFEST}")
+        return None, problems.lines
+    data = _toml(manifest, problems)
+    if data is None:
+        return None, problems.lines
+
+    title = data.get("title")
+    if not isinstance(title, str) or not title.strip():
+        problems.add("title", "required, a non-empty string")
+    audience_in = data.get("audience") or {}
+    audience: dict[str, tuple[str, ...]] = {}
+    for key, allowed in (("types", PARTNER_TYPES), ("tiers", PARTNER_TIERS), ("regions", REGIONS)):
+        values = audience_in.get(key) or []
+        for value in values:
+            if value not in allowed:
+                problems.add(f"audience.{key}", f"{value!r} is not one of {', '.join(allowed)}")
+        audience[key] = tuple(values)
+    copy = {str(k): str(v) for k, v in (data.get("copy") or {}).items()}
+    fields = data.get("fields") or {}
+    partner_fields = tuple(fields.get("partner") or ())
+    for name in partner_fields:
+        if name not in PARTNER_FIELDS:
+            problems.add("fields.partner", f"unknown field {name!r}; known fields: {', '.join(PARTNER_FIELDS)}")
+    editable: dict[str, EditableField] = {}
+    for key, spec in (fields.get("editable") or {}).items():
+        max_length = spec.get("max_length")
+        if not isinstance(max_length, int) or max_length < 1:
+            problems.add(f"fields.editable.{key}.max_length", f"{max_length!r} is not a positive whole number")
+            continue
+        default = str(spec.get("default", ""))
+        if len(default) > max_length:
+            problems.add(f"fields.editable.{key}.default", f"is {len(default)} characters, over max_length {max_length}")
+        editable[key] = EditableField(str(spec.get("label", key)), max_length, default)
+
+    outputs: list[Output] = []
+    names: set[str] = set()
+    for index, spec in enumerate(data.get("outputs") or []):
+        where = f"outputs[{index}]"
+        name = spec.get("name")
+        if not isinstance(name, str) or not OUTPUT_NAME.match(name):
+            problems.add(f"{where}.name", f"{name!r} is not a name of lowercase letters, digits and dashes")
+            continue
+        if name in names:
+            problems.add(f"{where}.name", f"{name!r} is used twice")
+        names.add(name)
+        kind = spec.get("kind")
+        output: Output | None
+        if kind == "pdf":
+            output = _pdf_output(root, spec, where, problems)
+        elif kind == "image":
+            output = _image_output(root, spec, where, problems)
+        else:
+            problems.add(f"{where}.kind", f"{kind!r} is not pdf or image")
+            output = None
+        if output:
+            outputs.append(output)
+    if not data.get("outputs"):
+        problems.add("outputs", "at least one [[outputs]] table is required")
+    if problems:
+        return None, problems.lines
+    template = CampaignTemplate(
+        slug=root.name,
+        root=root,
+        title=str(title),
+        description=str(data.get("description", "")),
+        audience=audience,
+        copy=copy,
+        partner_fields=partner_fields,
+        editable_fields=editable,
+        outputs=tuple(outputs),
+        version=folder_version(root),
+    )
+    return template, []
+
+
+def load_template(root: Path) -> CampaignTemplate:
+    """Load a template or raise TemplateInvalid listing every problem."""
+    template, problems = check_template(root)
+    if template is None:
+        raise TemplateInvalid("\n".join(problems))
+    return template
