@@ -196,8 +196,9 @@ def filename_from_disposition(header: str | None) -> str | None:
 
 
 def _encode_header(value: str) -> str:
-    """S3 metadata travels in HTTP headers: send non-ASCII values as an RFC 2047 encoded word."""
-    if value.isascii() and value.isprintable() and value == value.strip():
+    """S3 metadata travels in HTTP headers: send values a header cannot carry as-is (non-ASCII,
+    surrounding spaces, empty, which servers drop) as an RFC 2047 encoded word."""
+    if value and value.isascii() and value.isprintable() and value == value.strip():
         return value
     return f"=?utf-8?b?{base64.b64encode(value.encode()).decode()}?="
 
@@ -215,4 +216,5 @@ def _not_found_or(exc: ClientError, key: str) -> Exception:
     """Turn S3's "no such key" into FileNotFoundError; pass every other error through."""
     if _error_code(exc) in _MISSING_CODES:
         return FileNotFoundError(f"no object under storage key {key!r}")
-    return exc
+    error: Exception = exc  # botocore has no type hints; name the type we pass on.
+    return error
