@@ -201,7 +201,10 @@ class Asset(Base):
     status: Mapped[AssetStatus] = mapped_column(_enum(AssetStatus), default=AssetStatus.PENDING)
     error: Mapped[str | None] = mapped_column(Text)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
-    publish_id: Mapped[int | None] = mapped_column(ForeignKey("publishes.id", ondelete="SET NULL"))
+    publish_id: Mapped[int | None] = mapped_column(ForeignKey("publishes.id", ondelete="SET NULL"), index=True)
+    """The last publish that processed this asset."""
+    outcome: Mapped[str | None] = mapped_column(String(16))
+    """What that publish did with it: rendered | unchanged | failed. Progress is counted from this."""
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     rendered_at: Mapped[datetime | None]

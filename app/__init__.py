@@ -1,0 +1,20 @@
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask
+
+
+def create_app(config: dict[str, Any] | None = None) -> Flask:
+    """Build the Flask app: services from config (defaults: the environment), blueprints, CLI."""
+    from app.cli import register_cli
+    from app.services import build_services
+    from app.web import bp as web_bp
+
+    app = Flask(__name__)
+    services = build_services(config)
+    app.config.update(services.config)
+    app.extensions["cobrand"] = services
+    app.register_blueprint(web_bp)
+    register_cli(app)
+    return app

@@ -1,0 +1,111 @@
+"""Campaigns: create, update, archive, audience counts."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.errors import InvalidInput
+from app.models import Campaign, CampaignStatus, Partner
+from app.publishing import is_eligible
+from app.rendering.model import PARTNER_TIERS, PARTNER_TYPES, REGIONS
+from app.rendering.problems import SLUG
+from app.services import Services
+
+
+def clean_audience(audience: dict[str, Any] | None) -> dict[str, list[str]]:
+    audience = audience or {}
+    clean: dict[str, list[str]] = {}
+    for key, allowed in (("types", PARTNER_TYPES), ("tiers", PARTNER_TIERS), ("regions", REGIONS)):
+        values = audience.get(key) or []
+        if isinstance(values, str):
+            values = [v.strip() for v in values.split(",") if v.strip()]
+        bad = [v for v in values if v not in allowed]
+        if bad:
+            raise InvalidInput(f"audience.{key}: {', '.join(map(repr, bad))} not one of {', '.join(allowed)}")
+        clean[key] = list(values)
+    return clean
+
+
+def _landing_url(value: str) -> str:
+    value = (value or "").strip()
+    if value and not value.startswith(("https://", "http://")):
+        raise InvalidInput(f"landing_url: {value!r} must start with https:// or http://")
+    if len(value) > 1000:
+        raise InvalidInput("landing_url: over 1000 characters")
+    return value
+
+
+def save_campaign(services: Services, data: dict[str, Any], *, campaign_id: int | None = None) -> tuple[Campaign, bool]:
+    """Create a campaign, or update one (by id, else by slug); returns (campaign, created)."""
+    with services.db.session() as session:
+        campaign = session.get(Campaign, campaign_id) if campaign_id else None
+        if campaign is None and data.get("slug"):
+            campaign = session.scalar(select(Campaign).where(Campaign.slug == data["slug"]))
+        created = campaign is None
+        if created:
+            slug = str(data.get("slug") or "").strip()
+            if not SLUG.match(slug) or len(slug) > 64:
+                raise InvalidInput(f"slug: {slug!r} must be lowercase letters, digits and dashes (max 64)")
+            if not data.get("template") or not data.get("brand_kit"):
+                raise InvalidInput("template and brand_kit are required")
+            campaign = Campaign(slug=slug, template_slug="", brand_kit_slug="")
+            session.add(campaign)
+        assert campaign is not None
+        if "template" in data and data["template"]:
+            services.content.template(str(data["template"]))  # raises TemplateInvalid if unknown
+            campaign.template_slug = str(data["template"])
+        if "brand_kit" in data and data["brand_kit"]:
+            services.content.brand_kit(str(data["brand_kit"]))
+            campaign.brand_kit_slug = str(data["brand_kit"])
+        if "title" in data:
+            campaign.title = str(data["title"] or "")[:200]
+        if "audience" in data:
+            campaign.audience = clean_audience(data["audience"])
+        if "landing_url" in data:
+            campaign.landing_url = _landing_url(str(data["landing_url"] or ""))
+        if "overrides" in data:
+            if not isinstance(data["overrides"], dict):
+                raise InvalidInput("overrides: must be an object like {\"copy\": {\"headline\": \"...\"}}")
+            campaign.overrides = data["overrides"]
+        for key in ("starts_at", "ends_at"):
+            if key in data:
+                setattr(campaign, key, _datetime(data[key], key))
+        if campaign.starts_at and campaign.ends_at and campaign.ends_at <= campaign.starts_at:
+            raise InvalidInput("ends_at: must be after starts_at")
+        session.flush()
+        return campaign, created
+
+
+def _datetime(value: Any, key: str) -> datetime | None:
+    if value in (None, ""):
+        return None
+    if isinstance(value, datetime):
+        return value
+    try:
+        parsed = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+    except ValueError:
+        raise InvalidInput(f"{key}: {value!r} is not an ISO 8601 date-time") from None
+    if parsed.tzinfo is None:
+        from datetime import timezone
+
+        parsed = parsed.replace(tzinfo=timezone.utc)
+    return parsed
+
+
+def archive_campaign(services: Services, campaign_id: int) -> Campaign:
+    with services.db.session() as session:
+        campaign = session.get(Campaign, campaign_id)
+        if campaign is None:
+            raise InvalidInput(f"campaign {campaign_id} not found")
+        campaign.status = CampaignStatus.ARCHIVED
+        return campaign
+
+
+def eligible_count(services: Services, session: Session, campaign: Campaign) -> int:
+    template = services.content.template(campaign.template_slug)
+    partners = session.scalars(select(Partner).where(Partner.active, Partner.deleted_at.is_(None)))
+    return sum(1 for p in partners if is_eligible(campaign, template, p))

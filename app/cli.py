@@ -1,0 +1,236 @@
+"""The command line: `flask --app wsgi <command>`."""
+
+from __future__ import annotations
+
+import sys
+import threading
+import time
+from pathlib import Path
+
+import click
+from flask import Flask
+from sqlalchemy import select
+
+from app.errors import CobrandError
+from app.models import Campaign, Publish
+from app.services import Services
+
+
+def _services() -> Services:
+    from flask import current_app
+
+    return current_app.extensions["cobrand"]  # type: ignore[no-any-return]
+
+
+def _fail(message: str) -> None:
+    click.echo(f"error: {message}", err=True)
+    sys.exit(1)
+
+
+def _split(values: tuple[str, ...]) -> list[str]:
+    return [v.strip() for value in values for v in value.split(",") if v.strip()]
+
+
+def wait_for_publish(services: Services, publish_id: int, runner: threading.Thread | None = None) -> Publish:
+    """Show a live progress bar until the publish is complete (or its in-process runner ends)."""
+    from app.publishing import get_publish
+
+    publish = get_publish(services, publish_id)
+    assert publish is not None
+    with click.progressbar(length=max(publish.total, 1), label=f"publish {publish_id}", show_pos=True) as bar:
+        shown = 0
+        while True:
+            publish = get_publish(services, publish_id)
+            assert publish is not None
+            bar.update(publish.done - shown)
+            shown = publish.done
+            if publish.status.value in ("completed", "failed"):
+                break
+            if runner is not None and not runner.is_alive():
+                break  # in-process: the jobs have all run
+            time.sleep(0.2)
+    return publish
+
+
+def register_cli(app: Flask) -> None:
+    @app.cli.command("init-db")
+    def init_db() -> None:
+        """Create or upgrade the database schema."""
+        _services().db.upgrade()
+        click.echo("database is up to date")
+
+    @app.cli.command("lint")
+    def lint() -> None:
+        """Validate every brand kit and template; render each for worst-case partners."""
+        from app.rendering.lint import lint_content
+
+        services = _services()
+        content = services.content
+        report = lint_content(
+            [content.brand_kits_dir / s for s in content.brand_kit_slugs()],
+            [content.templates_dir / s for s in content.template_slugs()],
+            services.renderer,
+        )
+        for line in report.errors:
+            click.echo(line, err=True)
+        if report.errors:
+            click.echo(f"{len(report.errors)} problem(s) in {len(report.checked)} kit(s) and template(s)", err=True)
+            sys.exit(1)
+        click.echo(f"ok: {', '.join(report.checked)}")
+
+    @app.cli.command("import-partners")
+    @click.argument("csv_file", type=click.Path(path_type=Path))
+    def import_partners(csv_file: Path) -> None:
+        """Create or update partners from a CSV (columns: see docs/formats.md)."""
+        from app.partners import import_partners_csv
+
+        try:
+            report = import_partners_csv(_services(), csv_file)
+        except CobrandError as exc:
+            _fail(str(exc))
+        for line in report.errors:
+            click.echo(f"{csv_file}: {line}", err=True)
+        click.echo(f"{report.created} created, {report.updated} updated, {len(report.errors)} rejected")
+        if report.errors:
+            sys.exit(1)
+
+    @app.cli.command("render")
+    @click.argument("template")
+    @click.option("--partner", "partner_slug", required=True, help="Partner slug.")
+    @click.option("--out", "out_dir", required=True, type=click.Path(path_type=Path), help="Folder for the files.")
+    @click.option("--brand-kit", default=None, help="Brand kit slug (default: the first kit).")
+    @click.option("--landing-url", default="", help="Landing URL for the tracked link.")
+    def render(template: str, partner_slug: str, out_dir: Path, brand_kit: str | None, landing_url: str) -> None:
+        """Render one partner's assets of a template to files and print their paths."""
+        from app.partners import get_partner
+        from app.publishing import partner_input
+        from app.rendering.model import CampaignInput
+
+        services = _services()
+        try:
+            kit_slug = brand_kit or (services.content.brand_kit_slugs() or ["?"])[0]
+            kit = services.content.brand_kit(kit_slug)
+            tpl = services.content.template(template)
+            with services.db.session() as session:
+                partner = partner_input(services, get_partner(session, partner_slug))
+            files = services.renderer.render(kit, tpl, partner, CampaignInput(slug=template, landing_url=landing_url))
+        except CobrandError as exc:
+            _fail(str(exc))
+        out_dir.mkdir(parents=True, exist_ok=True)
+        for file in files:
+            path = out_dir / f"{template}-{file.output_id}-{partner_slug}.{file.extension}"
+            path.write_bytes(file.data)
+            click.echo(path)
+            for warning in file.warnings:
+                click.echo(f"warning: {warning}", err=True)
+
+    @app.cli.command("create-campaign")
+    @click.argument("slug")
+    @click.option("--template", required=True)
+    @click.option("--brand-kit", required=True)
+    @click.option("--title", default="")
+    @click.option("--types", multiple=True, help="Partner types (comma-separated or repeated).")
+    @click.option("--tiers", multiple=True)
+    @click.option("--regions", multiple=True)
+    @click.option("--landing-url", default="")
+    def create_campaign_command(
+        slug: str, template: str, brand_kit: str, title: str, types: tuple[str, ...], tiers: tuple[str, ...],
+        regions: tuple[str, ...], landing_url: str,
+    ) -> None:  # fmt: skip
+        """Create a campaign (or update it if the slug exists)."""
+        from app.campaigns import save_campaign
+
+        data = {
+            "slug": slug, "template": template, "brand_kit": brand_kit, "title": title, "landing_url": landing_url,
+            "audience": {"types": _split(types), "tiers": _split(tiers), "regions": _split(regions)},
+        }  # fmt: skip
+        try:
+            campaign, created = save_campaign(_services(), data)
+        except CobrandError as exc:
+            _fail(str(exc))
+        click.echo(f"{'created' if created else 'updated'} campaign {campaign.slug}")
+
+    @app.cli.command("campaigns")
+    def campaigns() -> None:
+        """List campaigns: slug, template, brand kit, status, eligible partners."""
+        from app.campaigns import eligible_count
+
+        services = _services()
+        with services.db.session() as session:
+            rows = session.scalars(select(Campaign).order_by(Campaign.slug)).all()
+            click.echo(f"{'SLUG':24} {'TEMPLATE':18} {'BRAND KIT':12} {'STATUS':10} ELIGIBLE")
+            for c in rows:
+                count = eligible_count(services, session, c)
+                click.echo(f"{c.slug:24} {c.template_slug:18} {c.brand_kit_slug:12} {c.status.value:10} {count}")
+
+    @app.cli.command("publish")
+    @click.argument("campaign")
+    @click.option("--no-wait", is_flag=True, help="Enqueue and return at once (with REDIS_URL).")
+    def publish(campaign: str, no_wait: bool) -> None:
+        """Render every eligible partner's assets into storage, with a progress bar."""
+        from app.publishing import enqueue_plan, plan_publish
+
+        services = _services()
+        try:
+            plan = plan_publish(services, campaign, trigger="cli")
+        except CobrandError as exc:
+            _fail(str(exc))
+        errors: list[BaseException] = []
+
+        def enqueue() -> None:
+            try:
+                enqueue_plan(services, plan)
+            except Exception as exc:  # shown below, in the main thread
+                errors.append(exc)
+
+        # In-process, enqueueing runs the jobs: do it in a thread while this one draws progress.
+        runner = threading.Thread(target=enqueue, daemon=True)
+        runner.start()
+        if no_wait and not getattr(services.queue, "is_inline", False):
+            runner.join()
+            click.echo(f"publish {plan.publish_id} queued")
+            return
+        inline = getattr(services.queue, "is_inline", False)
+        final = wait_for_publish(services, plan.publish_id, runner if inline else None)
+        runner.join()
+        if errors:
+            _fail(f"{type(errors[0]).__name__}: {errors[0]}")
+        click.echo(
+            f"publish {plan.publish_id}: {final.rendered} rendered, {final.unchanged} unchanged, "
+            f"{final.failed} failed (of {final.total})"
+        )
+        if final.failed:
+            _print_failures(services, plan.publish_id)
+            sys.exit(2)
+
+    @app.cli.command("retry-failed")
+    @click.argument("publish_id", type=int)
+    def retry_failed_command(publish_id: int) -> None:
+        """Re-queue the failed assets of a publish."""
+        from app.publishing import retry_failed
+
+        services = _services()
+        try:
+            count = retry_failed(services, publish_id)
+        except CobrandError as exc:
+            _fail(str(exc))
+        click.echo(f"re-queued {count} failed asset(s)")
+        final = wait_for_publish(services, publish_id)
+        click.echo(f"publish {publish_id}: {final.rendered} rendered, {final.unchanged} unchanged, {final.failed} failed")
+        if final.failed:
+            _print_failures(services, publish_id)
+            sys.exit(2)
+
+
+def _print_failures(services: Services, publish_id: int) -> None:
+    from app.models import Asset, Partner
+
+    with services.db.session() as session:
+        rows = session.execute(
+            select(Partner.slug, Asset.output, Asset.error)
+            .join(Partner, Asset.partner_id == Partner.id)
+            .where(Asset.publish_id == publish_id, Asset.outcome == "failed")
+            .order_by(Partner.slug, Asset.output)
+        ).all()
+    for slug, output, error in rows:
+        click.echo(f"failed: {slug} {output}: {error}", err=True)

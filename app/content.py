@@ -1,0 +1,45 @@
+"""Brand kits and campaign templates as folders on disk, looked up by slug."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from app.errors import BrandKitInvalid, TemplateInvalid
+from app.rendering.brand_kit import MANIFEST as KIT_MANIFEST
+from app.rendering.brand_kit import load_brand_kit
+from app.rendering.model import BrandKit, CampaignTemplate
+from app.rendering.problems import SLUG
+from app.rendering.template import MANIFEST as TEMPLATE_MANIFEST
+from app.rendering.template import load_template
+
+
+class ContentLibrary:
+    """Reads kits and templates fresh on every call, so a `git pull` is seen at once."""
+
+    def __init__(self, brand_kits_dir: Path, templates_dir: Path) -> None:
+        self.brand_kits_dir = Path(brand_kits_dir).resolve()
+        self.templates_dir = Path(templates_dir).resolve()
+
+    def brand_kit_slugs(self) -> list[str]:
+        return sorted(p.parent.name for p in self.brand_kits_dir.glob(f"*/{KIT_MANIFEST}"))
+
+    def template_slugs(self) -> list[str]:
+        return sorted(p.parent.name for p in self.templates_dir.glob(f"*/{TEMPLATE_MANIFEST}"))
+
+    def brand_kit_dir(self, slug: str) -> Path:
+        if not SLUG.match(slug) or not (self.brand_kits_dir / slug / KIT_MANIFEST).is_file():
+            known = ", ".join(self.brand_kit_slugs()) or "none"
+            raise BrandKitInvalid(f"brand kit {slug!r} not found in {self.brand_kits_dir} (known: {known})")
+        return self.brand_kits_dir / slug
+
+    def template_dir(self, slug: str) -> Path:
+        if not SLUG.match(slug) or not (self.templates_dir / slug / TEMPLATE_MANIFEST).is_file():
+            known = ", ".join(self.template_slugs()) or "none"
+            raise TemplateInvalid(f"template {slug!r} not found in {self.templates_dir} (known: {known})")
+        return self.templates_dir / slug
+
+    def brand_kit(self, slug: str) -> BrandKit:
+        return load_brand_kit(self.brand_kit_dir(slug))
+
+    def template(self, slug: str) -> CampaignTemplate:
+        return load_template(self.template_dir(slug))

@@ -1,0 +1,196 @@
+"""Partners: create, update, logos, CSV import."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.errors import CobrandError, InvalidInput, PartnerNotFound, UploadRejected
+from app.models import Partner, PartnerTier, PartnerType, Region, utcnow
+from app.rendering.logos import check_logo_bytes, prepare_logo
+from app.rendering.problems import SLUG
+from app.services import Services
+
+CSV_COLUMNS = (
+    "slug", "name", "type", "tier", "region", "country", "locale", "website",
+    "email", "phone", "address", "logo", "active",
+)  # fmt: skip
+REQUIRED_COLUMNS = ("slug", "name", "type", "tier", "region")
+TEXT_LIMITS = {"name": 200, "country": 2, "locale": 16, "website": 500, "email": 254, "phone": 64, "address": 500}
+EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+def _choice(enum: type, value: Any, field_name: str) -> Any:
+    try:
+        return enum(str(value).strip())
+    except ValueError:
+        allowed = ", ".join(m.value for m in enum)
+        raise InvalidInput(f"{field_name}: {value!r} is not one of {allowed}") from None
+
+
+def clean_partner_fields(data: dict[str, Any], *, partial: bool = False) -> dict[str, Any]:
+    """Validate partner fields from any source (CSV, API, form, webhook); returns model values."""
+    clean: dict[str, Any] = {}
+    if not partial:
+        missing = [k for k in ("slug", "name", "type", "tier", "region") if not str(data.get(k) or "").strip()]
+        if missing:
+            raise InvalidInput(f"missing required field(s): {', '.join(missing)}")
+    if "slug" in data:
+        slug = str(data["slug"]).strip()
+        if not SLUG.match(slug) or len(slug) > 64:
+            raise InvalidInput(f"slug: {slug!r} must be lowercase letters, digits and dashes (max 64)")
+        clean["slug"] = slug
+    for name, enum in (("type", PartnerType), ("tier", PartnerTier), ("region", Region)):
+        if name in data:
+            clean[name] = _choice(enum, data[name], name)
+    for name, limit in TEXT_LIMITS.items():
+        if name in data and data[name] is not None:
+            value = str(data[name]).strip()
+            if len(value) > limit:
+                raise InvalidInput(f"{name}: {len(value)} characters, over the limit of {limit}")
+            clean[name] = value
+    if "name" in clean and not clean["name"]:
+        raise InvalidInput("name: required")
+    if clean.get("email") and not EMAIL.match(clean["email"]):
+        raise InvalidInput(f"email: {clean['email']!r} is not an email address")
+    if clean.get("country"):
+        clean["country"] = clean["country"].upper()
+        if not re.match(r"^[A-Z]{2}$", clean["country"]):
+            raise InvalidInput(f"country: {clean['country']!r} is not a two-letter ISO code")
+    if clean.get("website") and not re.match(r"^(https?://)?[\w.-]+\.[a-z]{2,}(/\S*)?$", clean["website"], re.I):
+        raise InvalidInput(f"website: {clean['website']!r} is not a web address")
+    if "active" in data and data["active"] is not None:
+        value = data["active"]
+        if isinstance(value, str):
+            if value.strip().lower() not in ("true", "false", "1", "0", "yes", "no", ""):
+                raise InvalidInput(f"active: {value!r} is not true or false")
+            value = value.strip().lower() in ("true", "1", "yes", "")
+        clean["active"] = bool(value)
+    if "custom_fields" in data and data["custom_fields"] is not None:
+        if not isinstance(data["custom_fields"], dict):
+            raise InvalidInput("custom_fields: must be an object of strings")
+        clean["custom_fields"] = {str(k): str(v) for k, v in data["custom_fields"].items()}
+    return clean
+
+
+def get_partner(session: Session, slug: str) -> Partner:
+    partner = session.scalar(select(Partner).where(Partner.slug == slug, Partner.deleted_at.is_(None)))
+    if partner is None:
+        raise PartnerNotFound(f"partner {slug!r} not found")
+    return partner
+
+
+def upsert_partner(session: Session, data: dict[str, Any]) -> tuple[Partner, bool]:
+    """Create a partner or update the one with the same slug; returns (partner, created)."""
+    clean = clean_partner_fields(data)
+    partner = session.scalar(select(Partner).where(Partner.slug == clean["slug"]))
+    created = partner is None or partner.deleted_at is not None
+    if partner is None:
+        partner = Partner(**clean)
+        session.add(partner)
+    else:
+        for key, value in clean.items():
+            setattr(partner, key, value)
+        partner.deleted_at = None
+    session.flush()
+    return partner, created
+
+
+def update_partner(session: Session, partner: Partner, data: dict[str, Any]) -> Partner:
+    """Merge a partial update into a partner."""
+    clean = clean_partner_fields(data, partial=True)
+    clean.pop("slug", None)
+    for key, value in clean.items():
+        setattr(partner, key, value)
+    partner.updated_at = utcnow()
+    session.flush()
+    return partner
+
+
+def store_logo(services: Services, partner: Partner, data: bytes, *, source: str = "logo") -> None:
+    """Validate a logo by its bytes (type, size, pixels, SVG safety) and attach it to the partner."""
+    config = services.config
+    info = check_logo_bytes(
+        data, source=source, max_bytes=config["MAX_LOGO_BYTES"], max_pixels=config["MAX_LOGO_PIXELS"]
+    )
+    prepare_logo(data, source)  # also refuses empty or unparseable content
+    digest = hashlib.sha256(data).hexdigest()
+    extension = {"jpeg": "jpg"}.get(info.kind, info.kind)
+    key = f"partner-logos/{partner.slug}/{digest[:16]}.{extension}"
+    content_type = {"svg": "image/svg+xml", "jpeg": "image/jpeg"}.get(info.kind, f"image/{info.kind}")
+    services.storage.put(key, data, content_type=content_type)
+    partner.logo_key = key
+    partner.logo_sha256 = digest
+    partner.updated_at = utcnow()
+
+
+@dataclass
+class ImportReport:
+    created: int = 0
+    updated: int = 0
+    errors: list[str] = field(default_factory=list)
+    """`line N: problem` for every rejected row."""
+
+
+def import_partners_csv(services: Services, path: Path) -> ImportReport:
+    """Create or update partners from a CSV; bad rows are reported by line and skipped, good rows kept."""
+    report = ImportReport()
+    try:
+        text = path.read_text("utf-8-sig")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InvalidInput(f"{path}: cannot read the CSV ({exc})") from exc
+    reader = csv.DictReader(io.StringIO(text))
+    header = [h.strip() for h in reader.fieldnames or []]
+    missing = [c for c in REQUIRED_COLUMNS if c not in header]
+    if missing:
+        raise InvalidInput(f"{path}: line 1: missing column(s) {', '.join(missing)}")
+    unknown = [c for c in header if c not in CSV_COLUMNS and not c.startswith("custom.")]
+    if unknown:
+        raise InvalidInput(f"{path}: line 1: unknown column(s) {', '.join(unknown)}; see docs/formats.md")
+    base = path.parent.resolve()
+    for row in reader:
+        line = reader.line_num
+        if None in row:
+            report.errors.append(f"line {line}: more fields than columns")
+            continue
+        row = {k.strip(): (v or "").strip() for k, v in row.items()}
+        if not any(row.values()):
+            continue
+        data: dict[str, Any] = {k: v for k, v in row.items() if k in CSV_COLUMNS and k != "logo"}
+        data["custom_fields"] = {k.removeprefix("custom."): v for k, v in row.items() if k.startswith("custom.") and v}
+        try:
+            logo_bytes = _read_logo(base, row.get("logo", ""))
+            with services.db.session() as session:
+                partner, created = upsert_partner(session, data)
+                if logo_bytes is not None:
+                    store_logo(services, partner, logo_bytes, source=f"line {line}: logo {row['logo']!r}")
+        except CobrandError as exc:
+            message = str(exc)
+            report.errors.append(message if message.startswith("line ") else f"line {line}: {message}")
+            continue
+        if created:
+            report.created += 1
+        else:
+            report.updated += 1
+    return report
+
+
+def _read_logo(base: Path, value: str) -> bytes | None:
+    if not value:
+        return None
+    if "://" in value:
+        raise UploadRejected(f"logo {value!r}: URLs are not fetched; give a file path relative to the CSV")
+    path = (base / value).resolve()
+    if not path.is_relative_to(base):
+        raise UploadRejected(f"logo {value!r}: the path leaves the CSV's folder")
+    if not path.is_file():
+        raise UploadRejected(f"logo {value!r}: file not found")
+    return path.read_bytes()

@@ -1,0 +1,427 @@
+"""Publishing: render every eligible partner's assets of a campaign into storage.
+
+A publish is a record; its work is split into batches of partners, each a job
+(`workers.jobs.render_batch`). Progress is counted from the assets themselves (each
+remembers the last publish that processed it and what it did), so a batch that is
+retried or picked up again after a killed worker never counts twice.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
+
+from app import events
+from app.errors import CampaignNotFound, CobrandError, InvalidInput
+from app.models import (
+    Asset,
+    AssetStatus,
+    Campaign,
+    CampaignStatus,
+    Partner,
+    PartnerFieldValues,
+    Publish,
+    PublishStatus,
+    utcnow,
+)
+from app.queue import JobOptions
+from app.rendering.fingerprint import fingerprint
+from app.rendering.model import BrandKit, CampaignInput, CampaignTemplate, PartnerInput
+from app.rendering.thumbnails import thumbnail
+from app.services import Services
+
+OUTCOMES = ("rendered", "unchanged", "failed")
+
+
+def partner_input(services: Services, partner: Partner) -> PartnerInput:
+    """The renderer's view of a partner, with its logo bytes read from storage."""
+    logo = services.storage.open(partner.logo_key) if partner.logo_key else None
+    return PartnerInput(
+        slug=partner.slug,
+        name=partner.name,
+        type=partner.type.value,
+        tier=partner.tier.value,
+        region=partner.region.value,
+        country=partner.country,
+        locale=partner.locale,
+        website=partner.website,
+        email=partner.email,
+        phone=partner.phone,
+        address=partner.address,
+        logo=logo,
+        custom={str(k): str(v) for k, v in (partner.custom_fields or {}).items()},
+    )
+
+
+def campaign_input(campaign: Campaign, field_values: dict[str, str] | None = None) -> CampaignInput:
+    return CampaignInput(
+        slug=campaign.slug,
+        title=campaign.title,
+        landing_url=campaign.landing_url,
+        copy_overrides=dict((campaign.overrides or {}).get("copy", {})),
+        field_values=dict(field_values or {}),
+    )
+
+
+def audience_matches(audience: dict[str, Sequence[str]], partner: Partner) -> bool:
+    """An empty list means everyone."""
+    checks = (("types", partner.type.value), ("tiers", partner.tier.value), ("regions", partner.region.value))
+    return all(not audience.get(key) or value in audience[key] for key, value in checks)
+
+
+def is_eligible(campaign: Campaign, template: CampaignTemplate, partner: Partner) -> bool:
+    """Partners in both the template's and the campaign's audience, active and not deleted."""
+    return (
+        partner.active
+        and partner.deleted_at is None
+        and audience_matches(template.audience, partner)
+        and audience_matches(campaign.audience or {}, partner)
+    )
+
+
+def eligible_partners(session: Session, campaign: Campaign, template: CampaignTemplate) -> list[Partner]:
+    partners = session.scalars(select(Partner).where(Partner.active, Partner.deleted_at.is_(None)).order_by(Partner.slug))
+    return [p for p in partners if is_eligible(campaign, template, p)]
+
+
+def get_campaign(session: Session, slug: str) -> Campaign:
+    campaign = session.scalar(select(Campaign).where(Campaign.slug == slug))
+    if campaign is None:
+        known = ", ".join(session.scalars(select(Campaign.slug).order_by(Campaign.slug))) or "none"
+        raise CampaignNotFound(f"campaign {slug!r} not found (known: {known})")
+    return campaign
+
+
+def asset_filename(campaign: Campaign, output_id: str, partner: Partner, extension: str) -> str:
+    """A human filename: <campaign>-<output>-<partner>.<ext>."""
+    return f"{campaign.slug}-{output_id}-{partner.slug}.{extension}"
+
+
+def asset_key(campaign_slug: str, partner_slug: str, output_id: str, fp: str, extension: str) -> str:
+    return f"assets/{campaign_slug}/{partner_slug}/{output_id}-{fp[:16]}.{extension}"
+
+
+@dataclass(frozen=True)
+class PublishPlan:
+    publish_id: int
+    batches: list[list[int]]
+    output_ids: list[str] | None
+
+
+def start_publish(
+    services: Services,
+    campaign_slug: str,
+    *,
+    trigger: str = "cli",
+    partner_ids: Iterable[int] | None = None,
+    output_ids: Iterable[str] | None = None,
+) -> int:
+    """Create a publish record and enqueue its batches; returns the publish id.
+
+    partner_ids / output_ids narrow the publish (a webhook for one partner, one output).
+    """
+    plan = plan_publish(services, campaign_slug, trigger=trigger, partner_ids=partner_ids, output_ids=output_ids)
+    enqueue_plan(services, plan)
+    return plan.publish_id
+
+
+def plan_publish(
+    services: Services,
+    campaign_slug: str,
+    *,
+    trigger: str = "cli",
+    partner_ids: Iterable[int] | None = None,
+    output_ids: Iterable[str] | None = None,
+) -> PublishPlan:
+    """Create the publish record and split its partners into batches (nothing is queued yet)."""
+    with services.db.session() as session:
+        campaign = get_campaign(session, campaign_slug)
+        if campaign.status == CampaignStatus.ARCHIVED:
+            raise InvalidInput(f"campaign {campaign_slug!r} is archived; it cannot be published")
+        template = services.content.template(campaign.template_slug)
+        services.content.brand_kit(campaign.brand_kit_slug)  # fail now, not in every job
+        partners = eligible_partners(session, campaign, template)
+        if partner_ids is not None:
+            wanted = set(partner_ids)
+            partners = [p for p in partners if p.id in wanted]
+        outputs = list(output_ids) if output_ids is not None else template.output_ids()
+        unknown = set(outputs) - set(template.output_ids())
+        if unknown:
+            raise InvalidInput(f"template {template.slug!r} has no output {', '.join(sorted(unknown))}")
+        if partner_ids is None and output_ids is None:
+            withdraw_ineligible(services, session, campaign, {p.id for p in partners})
+        publish = Publish(
+            campaign_id=campaign.id,
+            trigger=trigger,
+            total=len(partners) * len(outputs),
+            status=PublishStatus.RUNNING if partners else PublishStatus.COMPLETED,
+            started_at=utcnow(),
+            finished_at=None if partners else utcnow(),
+        )
+        session.add(publish)
+        campaign.status = CampaignStatus.PUBLISHED
+        session.flush()
+        publish_id = publish.id
+        partner_list = [p.id for p in partners]
+    size = max(1, int(services.config.get("PUBLISH_BATCH_SIZE", 10)))
+    batches = [partner_list[i : i + size] for i in range(0, len(partner_list), size)]
+    return PublishPlan(publish_id, batches, sorted(output_ids) if output_ids is not None else None)
+
+
+def enqueue_plan(services: Services, plan: PublishPlan) -> None:
+    """Queue every batch of a planned publish (in-process: run them now)."""
+    for batch in plan.batches:
+        enqueue_batch(services, plan.publish_id, batch, plan.output_ids)
+
+
+def enqueue_batch(services: Services, publish_id: int, partner_ids: list[int], output_ids: list[str] | None) -> None:
+    """Queue one batch under a deterministic id (the same batch twice in flight runs once)."""
+    digest = hashlib.sha256(repr((partner_ids, output_ids)).encode()).hexdigest()[:12]
+    services.queue.enqueue(
+        "workers.jobs.render_batch",
+        publish_id,
+        partner_ids,
+        output_ids,
+        options=JobOptions(job_id=f"publish-{publish_id}-{digest}", on_failure="workers.jobs.render_batch_failed"),
+    )
+
+
+def withdraw_ineligible(services: Services, session: Session, campaign: Campaign, eligible_ids: set[int]) -> int:
+    """Withdraw (and delete the files of) assets of partners no longer in the audience."""
+    assets = session.scalars(
+        select(Asset).where(Asset.campaign_id == campaign.id, Asset.status != AssetStatus.WITHDRAWN)
+    ).all()
+    withdrawn = 0
+    for asset in assets:
+        if asset.partner_id not in eligible_ids:
+            withdraw_asset(services, asset)
+            withdrawn += 1
+    return withdrawn
+
+
+def withdraw_asset(services: Services, asset: Asset) -> None:
+    for key in (asset.storage_key, asset.thumbnail_key):
+        if key:
+            services.storage.delete(key)
+    asset.status = AssetStatus.WITHDRAWN
+    asset.storage_key = asset.thumbnail_key = None
+    asset.fingerprint = None
+
+
+def render_batch(services: Services, publish_id: int, partner_ids: list[int], output_ids: list[str] | None = None) -> None:
+    """Render (or skip as unchanged) every asset of these partners for one publish."""
+    with services.db.session() as session:
+        publish = session.get(Publish, publish_id)
+        if publish is None:
+            return  # the publish was deleted with its campaign: nothing to do
+        campaign = publish.campaign
+        kit = services.content.brand_kit(campaign.brand_kit_slug)
+        template = services.content.template(campaign.template_slug)
+        campaign_id = campaign.id
+    outputs = output_ids if output_ids is not None else template.output_ids()
+    for partner_id in partner_ids:
+        with services.db.session() as session:
+            partner = session.get(Partner, partner_id)
+            campaign = session.get(Campaign, campaign_id)
+            if partner is None or campaign is None:
+                continue
+            values = session.scalar(
+                select(PartnerFieldValues.values).where(
+                    PartnerFieldValues.campaign_id == campaign_id, PartnerFieldValues.partner_id == partner_id
+                )
+            )
+            for output_id in outputs:
+                process_asset(services, session, publish_id, kit, template, campaign, partner, output_id, values or {})
+                session.commit()
+    refresh_progress(services, publish_id)
+
+
+def _asset_row(session: Session, campaign_id: int, partner_id: int, output_id: str) -> Asset:
+    asset = session.scalar(
+        select(Asset).where(Asset.campaign_id == campaign_id, Asset.partner_id == partner_id, Asset.output == output_id)
+    )
+    if asset is None:
+        asset = Asset(campaign_id=campaign_id, partner_id=partner_id, output=output_id, status=AssetStatus.PENDING)
+        session.add(asset)
+        session.flush()
+    return asset
+
+
+def process_asset(
+    services: Services,
+    session: Session,
+    publish_id: int,
+    kit: BrandKit,
+    template: CampaignTemplate,
+    campaign: Campaign,
+    partner: Partner,
+    output_id: str,
+    field_values: dict[str, str],
+) -> str:
+    """Bring one asset up to date; returns its outcome. Input errors mark it failed, I/O errors raise."""
+    asset = _asset_row(session, campaign.id, partner.id, output_id)
+    if asset.publish_id == publish_id and asset.outcome in OUTCOMES:
+        return asset.outcome  # done by an earlier try of this batch
+    asset.attempts += 1
+    try:
+        partner_data = partner_input(services, partner)
+        campaign_data = campaign_input(campaign, field_values)
+        fp = fingerprint(kit, template, output_id, partner_data, campaign_data)
+        if (
+            asset.fingerprint == fp
+            and asset.status == AssetStatus.RENDERED
+            and asset.storage_key
+            and services.storage.exists(asset.storage_key)
+        ):
+            outcome = "unchanged"
+        else:
+            rendered = services.renderer.render_one(kit, template, partner_data, campaign_data, output_id)
+            key = asset_key(campaign.slug, partner.slug, output_id, fp, rendered.extension)
+            filename = asset_filename(campaign, output_id, partner, rendered.extension)
+            metadata = {
+                "campaign": campaign.slug,
+                "partner": partner.slug,
+                "output": output_id,
+                "template-version": template.version[:16],
+                "brand-kit-version": kit.version[:16],
+                "fingerprint": fp,
+            }
+            services.storage.put(key, rendered.data, content_type=rendered.content_type, filename=filename, metadata=metadata)
+            thumb_key = f"thumbnails/{campaign.slug}/{partner.slug}/{output_id}-{fp[:16]}.jpg"
+            services.storage.put(thumb_key, thumbnail(rendered.data, rendered.content_type), content_type="image/jpeg")
+            # Point the record at the new object only now that it is stored; then drop the old one.
+            old_keys = {asset.storage_key, asset.thumbnail_key} - {key, thumb_key, None}
+            asset.storage_key, asset.thumbnail_key = key, thumb_key
+            asset.fingerprint = fp
+            asset.size_bytes = len(rendered.data)
+            asset.content_type = rendered.content_type
+            asset.filename = filename
+            asset.rendered_at = utcnow()
+            session.flush()
+            session.commit()
+            for old in old_keys:
+                services.storage.delete(old)  # type: ignore[arg-type]
+            outcome = "rendered"
+        asset.status = AssetStatus.RENDERED
+        asset.error = None
+    except CobrandError as exc:
+        # Bad input (a broken logo, a template error): retrying cannot help, record it.
+        asset.status = AssetStatus.FAILED
+        asset.error = str(exc)
+        outcome = "failed"
+    asset.publish_id = publish_id
+    asset.outcome = outcome
+    if outcome != "unchanged":
+        session.flush()
+        events.emit(services, f"asset.{'ready' if outcome == 'rendered' else 'failed'}", asset_payload(asset, partner, campaign))
+    return outcome
+
+
+def asset_payload(asset: Asset, partner: Partner, campaign: Campaign) -> dict[str, object]:
+    """What subscribers are told about an asset."""
+    return {
+        "asset_id": asset.id,
+        "campaign": campaign.slug,
+        "partner": partner.slug,
+        "output": asset.output,
+        "status": asset.status.value,
+        "fingerprint": asset.fingerprint,
+        "content_type": asset.content_type,
+        "size_bytes": asset.size_bytes,
+        "filename": asset.filename,
+        "error": asset.error,
+    }
+
+
+def mark_batch_failed(
+    services: Services, publish_id: int, partner_ids: list[int], output_ids: list[str] | None, error: str
+) -> None:
+    """After the last try of a batch: every asset it did not finish is failed with the error."""
+    with services.db.session() as session:
+        publish = session.get(Publish, publish_id)
+        if publish is None:
+            return
+        campaign = publish.campaign
+        template = services.content.template(campaign.template_slug)
+        outputs = output_ids if output_ids is not None else template.output_ids()
+        for partner_id in partner_ids:
+            for output_id in outputs:
+                asset = _asset_row(session, campaign.id, partner_id, output_id)
+                if asset.publish_id == publish_id and asset.outcome in OUTCOMES:
+                    continue
+                asset.publish_id = publish_id
+                asset.outcome = "failed"
+                asset.error = error
+                if asset.status != AssetStatus.RENDERED:
+                    asset.status = AssetStatus.FAILED  # a previous good version stays downloadable
+    refresh_progress(services, publish_id)
+
+
+def refresh_progress(services: Services, publish_id: int) -> Publish | None:
+    """Recount a publish from its assets; mark it completed when every asset is accounted for."""
+    with services.db.session() as session:
+        counts = dict(
+            session.execute(
+                select(Asset.outcome, func.count()).where(Asset.publish_id == publish_id).group_by(Asset.outcome)
+            ).all()
+        )
+        values = {outcome: counts.get(outcome, 0) for outcome in OUTCOMES}
+        session.execute(update(Publish).where(Publish.id == publish_id).values(**values))
+        publish = session.get(Publish, publish_id)
+        if publish is None:
+            return None
+        session.refresh(publish)
+        if publish.done >= publish.total and publish.status != PublishStatus.COMPLETED:
+            publish.status = PublishStatus.COMPLETED
+            publish.finished_at = utcnow()
+            session.flush()
+            events.emit(services, "publish.completed", publish_payload(publish))
+        return publish
+
+
+def publish_payload(publish: Publish) -> dict[str, object]:
+    return {
+        "publish_id": publish.id,
+        "campaign": publish.campaign.slug,
+        "status": publish.status.value,
+        "total": publish.total,
+        "rendered": publish.rendered,
+        "unchanged": publish.unchanged,
+        "failed": publish.failed,
+        "started_at": publish.started_at.isoformat() if publish.started_at else None,
+        "finished_at": publish.finished_at.isoformat() if publish.finished_at else None,
+    }
+
+
+def get_publish(services: Services, publish_id: int) -> Publish | None:
+    with services.db.session() as session:
+        return session.get(Publish, publish_id)
+
+
+def retry_failed(services: Services, publish_id: int) -> int:
+    """Re-queue the failed assets of a publish; returns how many."""
+    with services.db.session() as session:
+        publish = session.get(Publish, publish_id)
+        if publish is None:
+            raise InvalidInput(f"publish {publish_id} not found")
+        failed = session.scalars(select(Asset).where(Asset.publish_id == publish_id, Asset.outcome == "failed")).all()
+        by_partner: dict[int, list[str]] = {}
+        for asset in failed:
+            by_partner.setdefault(asset.partner_id, []).append(asset.output)
+            asset.outcome = None  # no longer counted: the retry will count it again
+        if failed:
+            publish.status = PublishStatus.RUNNING
+            publish.finished_at = None
+    refresh_progress(services, publish_id)
+    for partner_id, outputs in sorted(by_partner.items()):
+        enqueue_batch(services, publish_id, [partner_id], sorted(outputs))
+    return len(failed)
+
+
+def slugify(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:64]

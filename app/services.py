@@ -1,0 +1,97 @@
+"""The services every entry point needs (database, storage, queue, content, renderer), built once.
+
+Flask builds them in create_app(); RQ workers build them once per process from the
+environment, before forking, so fonts and stylesheets are warm in every job. Nothing is
+built at import time.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from app.config import load_config
+from app.content import ContentLibrary
+from app.db import Database
+from app.queue import InlineQueue, JobQueue
+from app.rendering.renderer import Renderer
+from app.storage import Storage, storage_from_url
+
+
+@dataclass
+class Services:
+    config: dict[str, Any]
+    db: Database
+    storage: Storage
+    queue: JobQueue
+    content: ContentLibrary
+    _renderer: Renderer | None = field(default=None, repr=False)
+
+    @property
+    def renderer(self) -> Renderer:
+        """The renderer, made on first use (importing WeasyPrint costs ~0.4 s)."""
+        if self._renderer is None:
+            self._renderer = Renderer(extra_roots=_storage_roots(self.storage))
+        return self._renderer
+
+
+def _storage_roots(storage: Storage) -> tuple[Path, ...]:
+    root = getattr(storage, "root", None)
+    return (Path(root),) if root else ()
+
+
+def build_services(config: dict[str, Any] | None = None) -> Services:
+    """Build every service from a config dict (defaults: the environment)."""
+    config = {**load_config(), **(config or {})}
+    queue: JobQueue
+    if config.get("REDIS_URL"):
+        from app.rq_queue import RQQueue
+
+        queue = RQQueue(config["REDIS_URL"], config["RQ_QUEUE"])
+    else:
+        queue = InlineQueue()
+    services = Services(
+        config=config,
+        db=Database(config["DATABASE_URL"]),
+        storage=storage_from_url(config["STORAGE_URL"], endpoint_url=config.get("S3_ENDPOINT_URL")),
+        queue=queue,
+        content=ContentLibrary(Path(config["BRAND_KITS_DIR"]), Path(config["TEMPLATES_DIR"])),
+    )
+    if isinstance(queue, InlineQueue):
+        queue.services = services
+    return services
+
+
+_current: ContextVar[Services | None] = ContextVar("cobrand_services", default=None)
+_process_services: Services | None = None
+
+
+def get_services() -> Services:
+    """The services of the running app or job; a worker builds its own once, from the environment."""
+    global _process_services
+    services = _current.get()
+    if services is not None:
+        return services
+    if _process_services is None:
+        _process_services = build_services()
+    return _process_services
+
+
+@contextmanager
+def using_services(services: Services) -> Iterator[Services]:
+    """Make services current for jobs run in this context (the in-process queue, tests)."""
+    token = _current.set(services)
+    try:
+        yield services
+    finally:
+        _current.reset(token)
+
+
+def set_process_services(services: Services) -> None:
+    """Install services for this whole process (a worker warming up before it forks)."""
+    global _process_services
+    _process_services = services

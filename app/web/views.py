@@ -1,0 +1,70 @@
+"""Pages: partners and their rendered assets; asset downloads and thumbnails."""
+
+from __future__ import annotations
+
+from flask import Response, abort, current_app, redirect, render_template
+from sqlalchemy import select
+
+from app.models import Asset, AssetStatus, Campaign, Partner
+from app.services import Services
+from app.web import bp
+
+
+def services() -> Services:
+    return current_app.extensions["cobrand"]  # type: ignore[no-any-return]
+
+
+def get_asset_or_404(asset_id: int) -> Asset:
+    with services().db.session() as session:
+        asset = session.get(Asset, asset_id)
+        if asset is None or asset.status != AssetStatus.RENDERED or not asset.storage_key:
+            abort(404)
+        return asset
+
+
+def send_stored(key: str, *, content_type: str, filename: str | None, inline: bool) -> Response:
+    """Redirect to a short-lived storage URL when the backend has one, else stream the bytes."""
+    storage = services().storage
+    url = storage.url_for_download(key, filename=None if inline else filename)
+    if url:
+        return redirect(url)  # type: ignore[return-value]
+    try:
+        data = storage.open(key)
+    except FileNotFoundError:
+        abort(404)
+    response = Response(data, mimetype=content_type)
+    if filename and not inline:
+        response.headers.set("Content-Disposition", "attachment", filename=filename)
+    response.headers["Cache-Control"] = "private, max-age=300"
+    return response
+
+
+@bp.get("/")
+def index() -> str:
+    with services().db.session() as session:
+        partners = session.scalars(select(Partner).where(Partner.deleted_at.is_(None)).order_by(Partner.name)).all()
+        rows = session.execute(
+            select(Asset, Campaign.slug)
+            .join(Campaign, Asset.campaign_id == Campaign.id)
+            .where(Asset.status.in_([AssetStatus.RENDERED, AssetStatus.FAILED]))
+            .order_by(Campaign.slug, Asset.output)
+        ).all()
+    assets: dict[int, list[tuple[Asset, str]]] = {}
+    for asset, campaign_slug in rows:
+        assets.setdefault(asset.partner_id, []).append((asset, campaign_slug))
+    return render_template("web/index.html", partners=partners, assets=assets)
+
+
+@bp.get("/assets/<int:asset_id>/download")
+def download(asset_id: int) -> Response:
+    asset = get_asset_or_404(asset_id)
+    return send_stored(asset.storage_key or "", content_type=asset.content_type or "application/octet-stream",
+                       filename=asset.filename, inline=False)  # fmt: skip
+
+
+@bp.get("/assets/<int:asset_id>/thumbnail")
+def thumbnail(asset_id: int) -> Response:
+    asset = get_asset_or_404(asset_id)
+    if not asset.thumbnail_key:
+        abort(404)
+    return send_stored(asset.thumbnail_key, content_type="image/jpeg", filename=None, inline=True)

@@ -1,0 +1,75 @@
+"""Application fixtures: a real app on a real database (SQLite in tmp, or PostgreSQL) and local storage.
+
+`app` is the embedded default (SQLite + local folder + in-process jobs). `make_app` builds others,
+e.g. `make_app(database_url=postgres_db, storage_url="s3://bucket/prefix", S3_ENDPOINT_URL=...)`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flask import Flask
+
+from app import create_app
+from app.config import PROJECT_ROOT
+from app.services import Services
+
+SAMPLE_CSV = PROJECT_ROOT / "sample_data" / "partners.csv"
+
+
+@pytest.fixture
+def make_app(tmp_path: Path) -> Iterator[Callable[..., Flask]]:
+    """Build apps with config overrides; each gets its schema migrated. Engines are disposed after."""
+    built: list[Flask] = []
+
+    def make(**config: Any) -> Flask:
+        defaults = {
+            "TESTING": True,
+            "SECRET_KEY": "test-secret",
+            "DATABASE_URL": f"sqlite:///{tmp_path / f'cobrand-{len(built)}.db'}",
+            "STORAGE_URL": f"file://{tmp_path / f'storage-{len(built)}'}",
+            "REDIS_URL": None,
+            "WTF_CSRF_ENABLED": True,
+        }
+        app = create_app({**defaults, **config})
+        app.config.update(TESTING=True)
+        app.extensions["cobrand"].db.upgrade()
+        built.append(app)
+        return app
+
+    yield make
+    for app in built:
+        app.extensions["cobrand"].db.dispose()
+
+
+@pytest.fixture
+def app(make_app: Callable[..., Flask]) -> Flask:
+    return make_app()
+
+
+@pytest.fixture
+def services(app: Flask) -> Services:
+    return app.extensions["cobrand"]  # type: ignore[no-any-return]
+
+
+@pytest.fixture
+def client(app: Flask) -> Any:
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app: Flask) -> Any:
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def sample_partners(services: Services) -> Services:
+    """The 12 sample partners imported from sample_data/partners.csv (with their logos)."""
+    from app.partners import import_partners_csv
+
+    report = import_partners_csv(services, SAMPLE_CSV)
+    assert report.errors == [], report.errors
+    return services
