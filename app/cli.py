@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import sys
-import threading
 import time
 from pathlib import Path
 
@@ -31,8 +30,8 @@ def _split(values: tuple[str, ...]) -> list[str]:
     return [v.strip() for value in values for v in value.split(",") if v.strip()]
 
 
-def wait_for_publish(services: Services, publish_id: int, runner: threading.Thread | None = None) -> Publish:
-    """Show a live progress bar until the publish is complete (or its in-process runner ends)."""
+def wait_for_publish(services: Services, publish_id: int) -> Publish:
+    """Show a live progress bar until the publish is complete."""
     from app.publishing import get_publish
 
     publish = get_publish(services, publish_id)
@@ -46,8 +45,9 @@ def wait_for_publish(services: Services, publish_id: int, runner: threading.Thre
             shown = publish.done
             if publish.status.value in ("completed", "failed"):
                 break
-            if runner is not None and not runner.is_alive():
-                break  # in-process: the jobs have all run
+            if getattr(services.queue, "is_inline", False) and services.queue.wait_idle(timeout=0):  # type: ignore[attr-defined]
+                publish = get_publish(services, publish_id)  # in-process: every job has run
+                break
             time.sleep(0.2)
     return publish
 
@@ -168,40 +168,17 @@ def register_cli(app: Flask) -> None:
     @click.option("--no-wait", is_flag=True, help="Enqueue and return at once (with REDIS_URL).")
     def publish(campaign: str, no_wait: bool) -> None:
         """Render every eligible partner's assets into storage, with a progress bar."""
-        from app.publishing import enqueue_plan, plan_publish
+        from app.publishing import start_publish
 
         services = _services()
         try:
-            plan = plan_publish(services, campaign, trigger="cli")
+            publish_id = start_publish(services, campaign, trigger="cli")
         except CobrandError as exc:
             _fail(str(exc))
-        errors: list[BaseException] = []
-
-        def enqueue() -> None:
-            try:
-                enqueue_plan(services, plan)
-            except Exception as exc:  # shown below, in the main thread
-                errors.append(exc)
-
-        # In-process, enqueueing runs the jobs: do it in a thread while this one draws progress.
-        runner = threading.Thread(target=enqueue, daemon=True)
-        runner.start()
         if no_wait and not getattr(services.queue, "is_inline", False):
-            runner.join()
-            click.echo(f"publish {plan.publish_id} queued")
+            click.echo(f"publish {publish_id} queued")
             return
-        inline = getattr(services.queue, "is_inline", False)
-        final = wait_for_publish(services, plan.publish_id, runner if inline else None)
-        runner.join()
-        if errors:
-            _fail(f"{type(errors[0]).__name__}: {errors[0]}")
-        click.echo(
-            f"publish {plan.publish_id}: {final.rendered} rendered, {final.unchanged} unchanged, "
-            f"{final.failed} failed (of {final.total})"
-        )
-        if final.failed:
-            _print_failures(services, plan.publish_id)
-            sys.exit(2)
+        _report(services, wait_for_publish(services, publish_id))
 
     @app.cli.command("retry-failed")
     @click.argument("publish_id", type=int)
@@ -215,11 +192,17 @@ def register_cli(app: Flask) -> None:
         except CobrandError as exc:
             _fail(str(exc))
         click.echo(f"re-queued {count} failed asset(s)")
-        final = wait_for_publish(services, publish_id)
-        click.echo(f"publish {publish_id}: {final.rendered} rendered, {final.unchanged} unchanged, {final.failed} failed")
-        if final.failed:
-            _print_failures(services, publish_id)
-            sys.exit(2)
+        _report(services, wait_for_publish(services, publish_id))
+
+
+def _report(services: Services, final: Publish) -> None:
+    click.echo(
+        f"publish {final.id}: {final.rendered} rendered, {final.unchanged} unchanged, {final.failed} failed"
+        f" (of {final.total})"
+    )
+    if final.failed:
+        _print_failures(services, final.id)
+        sys.exit(2)
 
 
 def _print_failures(services: Services, publish_id: int) -> None:

@@ -54,7 +54,7 @@ class Database:
         config.set_main_option("sqlalchemy.url", self.url.replace("%", "%%"))
         with self.engine.begin() as connection:
             config.attributes["connection"] = connection
-            command.upgrade(config, "head")
+            command.upgrade(config, "heads")  # feature branches of the schema may each have a head
 
     def dispose(self) -> None:
         self.engine.dispose()

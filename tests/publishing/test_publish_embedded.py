@@ -23,6 +23,7 @@ def test_publish_then_republish_renders_nothing(runner, sample_partners: Service
     stored = {k for k in services.storage.list("assets/")}
     assert stored == set(keys)
     again = start_publish(services, "spring")
+    assert services.queue.wait_idle(timeout=120)
     with services.db.session() as session:
         outcomes = session.scalars(select(Asset.outcome).where(Asset.publish_id == again)).all()
     assert outcomes == ["unchanged"] * 12
