@@ -6,7 +6,7 @@ Writes:
   brand_kits/northwind/logos/{northwind,northwind-on-dark,northwind-mark}.svg
   campaign_templates/spring-flyer/images/hero.jpg
   campaign_templates/datasheet/images/cover.jpg
-  campaign_templates/social-launch/images/background.jpg
+  campaign_templates/social-launch/images/background-{square,wide}.jpg
 
 Deterministic (fixed seeds, no timestamps), so re-running it gives the same
 bytes and therefore the same brand kit / template versions.
@@ -99,7 +99,7 @@ def lerp(a, b, t):
 
 
 def network_art(w: int, h: int, seed: int, focus: tuple[float, float], nodes: int = 46,
-                clear_left: float = 0.42) -> Image.Image:
+                clear_left: float = 0.42, y_max: float = 1.02) -> Image.Image:
     """Deep-navy gradient with a soft teal glow and a constellation of nodes/links,
     kept away from the left `clear_left` fraction where text goes."""
     rng = random.Random(seed)
@@ -131,7 +131,7 @@ def network_art(w: int, h: int, seed: int, focus: tuple[float, float], nodes: in
     pts = []
     while len(pts) < nodes:
         x = rng.uniform(clear_left * w, w * 1.02)
-        y = rng.uniform(-0.02 * h, h * 1.02)
+        y = rng.uniform(-0.02 * h, h * y_max)
         pts.append((x, y))
     line_w = max(1, unit // 360)
     for i, (x1, y1) in enumerate(pts):
@@ -174,9 +174,12 @@ def artwork() -> None:
     # datasheet header band: 216 x 84 mm
     save_jpeg(network_art(1276, 496, seed=11, focus=(0.9, 0.2), nodes=34, clear_left=0.5),
               TEMPLATES / "datasheet" / "images" / "cover.jpg")
-    # social background, cover-fitted for 1080x1080 and 1200x627
-    save_jpeg(network_art(1200, 1200, seed=3, focus=(0.85, 0.25), nodes=40, clear_left=0.5),
-              TEMPLATES / "social-launch" / "images" / "background.jpg")
+    # social backgrounds: the square keeps its constellation above the headline,
+    # the link image keeps it on the right, behind the partner card
+    save_jpeg(network_art(1080, 1080, seed=3, focus=(0.85, 0.12), nodes=26, clear_left=0.45, y_max=0.24),
+              TEMPLATES / "social-launch" / "images" / "background-square.jpg")
+    save_jpeg(network_art(1200, 627, seed=5, focus=(0.8, 0.3), nodes=30, clear_left=0.62),
+              TEMPLATES / "social-launch" / "images" / "background-wide.jpg")
 
 
 if __name__ == "__main__":
