@@ -16,6 +16,16 @@ if [[ "${SKIP_BOOTSTRAP:-}" != 1 ]]; then
     scripts/bootstrap.sh --test
 fi
 
+# --- lint ------------------------------------------------------------------------------------------
+lint_paths=()
+for path in app workers tests bench; do
+    [[ -d "$path" ]] && lint_paths+=("$path")
+done
+if ! .venv/bin/ruff check "${lint_paths[@]}" || ! .venv/bin/ruff format --check "${lint_paths[@]}"; then
+    echo "test.sh: FAILED (lint; \`.venv/bin/ruff check --fix\` and \`.venv/bin/ruff format\` fix most of it)" >&2
+    exit 1
+fi
+
 # --- servers ---------------------------------------------------------------------------------------
 wanted=()
 [[ -n "${TEST_REDIS_URL:-}" ]] || wanted+=(redis)
@@ -43,26 +53,27 @@ export TEST_S3_ACCESS_KEY="${TEST_S3_ACCESS_KEY:-}" TEST_S3_SECRET_KEY="${TEST_S
 export AWS_EC2_METADATA_DISABLED=true
 unset AWS_PROFILE
 
-# --- lint ------------------------------------------------------------------------------------------
-lint_paths=()
-for path in app workers tests bench; do
-    [[ -d "$path" ]] && lint_paths+=("$path")
-done
-if ! .venv/bin/ruff check "${lint_paths[@]}" || ! .venv/bin/ruff format --check "${lint_paths[@]}"; then
-    echo "test.sh: FAILED (lint; \`.venv/bin/ruff check --fix\` and \`.venv/bin/ruff format\` fix most of it)" >&2
-    exit 1
-fi
-
 # --- tests -----------------------------------------------------------------------------------------
+run_dir=$(mktemp -d "${TMPDIR:-/tmp}/cobrand-test-run.XXXXXX")
+trap 'stop_services; rm -rf "$run_dir"' EXIT
 status=0
-.venv/bin/python -m pytest "$@" || status=$?
+.venv/bin/python -m pytest --junitxml="$run_dir/junit.xml" "$@" || status=$?
 
-if ((status == 0)); then
-    verdict="passed"
-elif ((status == 5)); then
-    verdict="FAILED (pytest collected no tests)"
-else
-    verdict="FAILED (pytest exit $status)"
-fi
-echo "test.sh: ${verdict} in $((SECONDS - started_at))s; lint ok; servers: ${wanted[*]:-none} started here" >&2
+# One closing line in the plain "N passed, N failed, N skipped" form, counted from pytest's report.
+counts=$(.venv/bin/python - "$run_dir/junit.xml" <<'PY' 2>/dev/null || echo "no report"
+import sys, xml.etree.ElementTree as ET
+root = ET.parse(sys.argv[1]).getroot()
+suites = [root] if root.tag == "testsuite" else list(root)
+n = {k: sum(int(s.get(k, 0)) for s in suites) for k in ("tests", "failures", "errors", "skipped")}
+failed = n["failures"] + n["errors"]
+print(f"{n['tests'] - failed - n['skipped']} passed, {failed} failed, {n['skipped']} skipped")
+PY
+)
+case $status in
+    0) verdict="ok" ;;
+    5) verdict="FAILED (pytest collected no tests)" ;;
+    *) verdict="FAILED (pytest exit $status)" ;;
+esac
+echo "test.sh: $verdict in $((SECONDS - started_at))s; lint ok; servers started here: ${wanted[*]:-none}"
+echo "tests: $counts"
 exit "$status"
