@@ -1,12 +1,15 @@
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from flask import Flask
+if TYPE_CHECKING:  # importing the package must not pull in Flask: app.rendering is used without it
+    from flask import Flask
 
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
     """Build the Flask app: services from config (defaults: the environment), blueprints, CLI."""
+    from flask import Flask
+
     from app.cli import register_cli
     from app.services import build_services
     from app.web import bp as web_bp
