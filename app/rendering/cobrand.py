@@ -80,9 +80,13 @@ def relative_luminance(rgb: tuple[int, int, int]) -> float:
     return 0.2126 * r + 0.7152 * g + 0.0722 * b
 
 
+DARK_BACKGROUND_LUMINANCE = 0.179
+"""Below this, white contrasts more than black (WCAG contrast ratios are equal here)."""
+
+
 def brand_logo_variant(background: tuple[int, int, int]) -> str:
-    """The brand logo for a background: on_dark below half luminance, else primary."""
-    return "on_dark" if relative_luminance(background) < 0.5 else "primary"
+    """The brand logo for a background: on_dark where light artwork contrasts more, else primary."""
+    return "on_dark" if relative_luminance(background) < DARK_BACKGROUND_LUMINANCE else "primary"
 
 
 def data_uri(data: bytes, media_type: str) -> str:

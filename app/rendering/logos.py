@@ -65,7 +65,7 @@ def sniff_kind(data: bytes) -> LogoKind | None:
     if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
         return "webp"
     head = data[:1024].lstrip(b"\xef\xbb\xbf \t\r\n").lower()
-    if head.startswith((b"<?xml", b"<svg", b"<!--")) and b"<svg" in data[:4096].lower():
+    if head.startswith((b"<?xml", b"<svg", b"<!--", b"<!doctype")) and b"<svg" in data[:4096].lower():
         return "svg"
     return None
 

@@ -22,12 +22,18 @@ from weasyprint import CSS, HTML
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import FatalURLFetchingError, URLFetcher, URLFetcherResponse
 
+from PIL import ImageFile
+
 from app.errors import RenderFailed, TemplateInvalid
 from app.rendering.cobrand import base_context, data_uri, partner_context, qr_svg
 from app.rendering.jinja import html_environment
 from app.rendering.logos import PreparedLogo
 from app.rendering.model import BrandKit, CampaignInput, CampaignTemplate, PartnerInput, PdfOutput
 from app.rendering.textfit import fit_text
+
+# WeasyPrint switches on lenient decoding of truncated images for the whole process; Cobrand
+# validates partners' logos with Pillow and wants a truncated file to be refused, not padded.
+ImageFile.LOAD_TRUNCATED_IMAGES = False
 
 MIME_TYPES = {
     ".css": "text/css", ".svg": "image/svg+xml", ".png": "image/png", ".jpg": "image/jpeg",
