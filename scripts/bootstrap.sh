@@ -46,7 +46,8 @@ fi
 
 if ((${#missing[@]} + ${#missing_test[@]})); then
     if [[ $(id -u) -ne 0 ]]; then
-        say "missing Debian packages: ${missing[*]} ${missing_test[*]}"
+        all_missing=("${missing[@]}" "${missing_test[@]}")
+        say "missing Debian packages: ${all_missing[*]}"
         say "install them as root, then run this again:"
         [[ ${#missing[@]} -gt 0 ]] && echo "  sudo apt-get install -y ${missing[*]}" >&2
         [[ ${#missing_test[@]} -gt 0 ]] && echo "  sudo apt-get install -y --no-install-recommends ${missing_test[*]}" >&2
