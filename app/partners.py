@@ -138,6 +138,8 @@ class ImportReport:
     updated: int = 0
     errors: list[str] = field(default_factory=list)
     """`line N: problem` for every rejected row."""
+    rows: list[tuple[int, str, str]] = field(default_factory=list)
+    """(line, slug, "created" | "updated" | the problem) for every data row, in file order."""
 
 
 def import_partners_csv(services: Services, path: Path) -> ImportReport:
@@ -160,6 +162,7 @@ def import_partners_csv(services: Services, path: Path) -> ImportReport:
         line = reader.line_num
         if None in row:
             report.errors.append(f"line {line}: more fields than columns")
+            report.rows.append((line, "", "more fields than columns"))
             continue
         row = {k.strip(): (v or "").strip() for k, v in row.items()}
         if not any(row.values()):
@@ -175,7 +178,9 @@ def import_partners_csv(services: Services, path: Path) -> ImportReport:
         except CobrandError as exc:
             message = str(exc)
             report.errors.append(message if message.startswith("line ") else f"line {line}: {message}")
+            report.rows.append((line, row.get("slug", ""), message.removeprefix(f"line {line}: ")))
             continue
+        report.rows.append((line, partner.slug, "created" if created else "updated"))
         if created:
             report.created += 1
         else:
