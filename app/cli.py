@@ -180,6 +180,27 @@ def register_cli(app: Flask) -> None:
             return
         _report(services, wait_for_publish(services, publish_id))
 
+    @app.cli.command("worker")
+    @click.option("--simple", is_flag=True, help="Run jobs in the worker process (no fork per job).")
+    @click.option("--burst", is_flag=True, help="Quit when the queue is empty.")
+    @click.option("--name", default=None, help="Worker name (default: a random id).")
+    @click.option("--queue", "queues", multiple=True, help="Queue name(s) (default: RQ_QUEUE).")
+    @click.option("--log-level", default="INFO", show_default=True)
+    def worker_command(
+        simple: bool, burst: bool, name: str | None, queues: tuple[str, ...], log_level: str
+    ) -> None:
+        """Run an RQ worker: warm up once, then render jobs from REDIS_URL's queue."""
+        import logging
+
+        from workers.worker import run_worker
+
+        services = _services()
+        if not services.config.get("REDIS_URL"):
+            _fail("REDIS_URL is not set: without it jobs run in-process and there is nothing to work on")
+        logging.basicConfig(level=log_level.upper(), format="%(asctime)s %(name)s %(levelname)s %(message)s")
+        names = list(queues) or None
+        run_worker(services, simple=simple, burst=burst, name=name, queue_names=names, logging_level=log_level)
+
     @app.cli.command("retry-failed")
     @click.argument("publish_id", type=int)
     def retry_failed_command(publish_id: int) -> None:

@@ -17,6 +17,10 @@ def _env(name: str, default: str | None = None) -> str | None:
     return value if value not in (None, "") else default
 
 
+def _int_list(value: str | None) -> tuple[int, ...]:
+    return tuple(int(v) for v in (value or "").replace(" ", "").split(",") if v)
+
+
 def load_config() -> dict:
     """Read configuration from the environment, falling back to the embedded defaults."""
     return {
@@ -27,6 +31,17 @@ def load_config() -> dict:
         "REDIS_URL": _env("REDIS_URL"),
         "RQ_QUEUE": _env("RQ_QUEUE", "cobrand"),
         "PUBLISH_BATCH_SIZE": int(_env("PUBLISH_BATCH_SIZE", "10")),
+        # RQ jobs: a batch that raises is tried again JOB_RETRIES times, waiting the next of
+        # JOB_RETRY_INTERVALS seconds (the last one repeats) before each try.
+        "JOB_TIMEOUT": int(_env("JOB_TIMEOUT", "600")),
+        "JOB_RETRIES": int(_env("JOB_RETRIES", "3")),
+        "JOB_RETRY_INTERVALS": _int_list(_env("JOB_RETRY_INTERVALS", "5,30,120")),
+        # RQ workers: how often a busy worker proves it is alive, how long after its last proof
+        # its job counts as abandoned (and is run again elsewhere), how often registries are swept.
+        "WORKER_JOB_MONITORING_INTERVAL": int(_env("WORKER_JOB_MONITORING_INTERVAL", "10")),
+        "WORKER_HEARTBEAT_GRACE": int(_env("WORKER_HEARTBEAT_GRACE", "30")),
+        "WORKER_MAINTENANCE_INTERVAL": int(_env("WORKER_MAINTENANCE_INTERVAL", "30")),
+        "WORKER_TTL": int(_env("WORKER_TTL", "420")),
         "BRAND_KITS_DIR": _env("BRAND_KITS_DIR", str(PROJECT_ROOT / "brand_kits")),
         "TEMPLATES_DIR": _env("TEMPLATES_DIR", str(PROJECT_ROOT / "campaign_templates")),
         "WEBHOOK_SECRETS": _env("WEBHOOK_SECRETS", ""),

@@ -187,7 +187,13 @@ def enqueue_batch(services: Services, publish_id: int, partner_ids: list[int], o
         publish_id,
         partner_ids,
         output_ids,
-        options=JobOptions(job_id=f"publish-{publish_id}-{digest}", on_failure="workers.jobs.render_batch_failed"),
+        options=JobOptions(
+            job_id=f"publish-{publish_id}-{digest}",
+            on_failure="workers.jobs.render_batch_failed",
+            timeout=int(services.config.get("JOB_TIMEOUT", 600)),
+            retries=int(services.config.get("JOB_RETRIES", 3)),
+            retry_intervals=tuple(services.config.get("JOB_RETRY_INTERVALS", (5, 30, 120))),
+        ),
     )
 
 

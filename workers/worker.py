@@ -1,0 +1,157 @@
+"""The RQ worker entry point: `flask --app wsgi worker` (or `make worker`).
+
+A worker builds its services once, warms WeasyPrint, fonts, stylesheets and brand kits up in
+the parent process, and only then starts taking jobs. The default forking worker runs each job
+in a child forked from that warm parent (a crashing job cannot take the worker down, and
+nothing a job allocates outlives it); `--simple` runs jobs in the worker process itself.
+
+Database connections never cross a fork: the parent disposes of its pool before working, and
+each job's child drops whatever pool it inherited (without closing the parent's sockets).
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from typing import Any
+
+from rq import Queue, SimpleWorker, Worker
+from rq.job import Job
+
+from app.rendering.model import CampaignInput, PartnerInput
+from app.services import Services, set_process_services
+
+logger = logging.getLogger(__name__)
+
+WARM_UP_PARTNER = PartnerInput(
+    slug="warm-up",
+    name="Warm-up Partner Ltd",
+    type="reseller",
+    tier="gold",
+    region="NA",
+    country="US",
+    locale="en-US",
+    website="https://warm-up.example.com",
+    email="sales@warm-up.example.com",
+    phone="+1 555 0100",
+    address="1 Example Way, Springfield",
+    logo=None,
+    custom={},
+)
+"""A throwaway partner: rendering it once per template loads fonts, stylesheets and images."""
+
+
+def warm_up(services: Services) -> dict[str, float]:
+    """Import WeasyPrint, build the renderer and render every template once; returns seconds per step."""
+    timings: dict[str, float] = {}
+    started = time.perf_counter()
+    import weasyprint  # noqa: F401  (the import itself is the ~0.4 s we pay once, here)
+
+    renderer = services.renderer
+    timings["import"] = time.perf_counter() - started
+    content = services.content
+    kits = []
+    for slug in content.brand_kit_slugs():
+        try:
+            kits.append(content.brand_kit(slug))
+        except Exception:  # a broken kit must not stop the worker; jobs using it will fail loudly
+            logger.exception("warm-up: brand kit %s does not load", slug)
+    for slug in content.template_slugs():
+        step = time.perf_counter()
+        try:
+            template = content.template(slug)
+            for kit in kits:
+                renderer.render(kit, template, WARM_UP_PARTNER, CampaignInput(slug="warm-up", landing_url=""))
+        except Exception:
+            logger.exception("warm-up: template %s does not render", slug)
+        timings[slug] = time.perf_counter() - step
+    return timings
+
+
+class _ForkSafety:
+    """Mixin: drop the database pool inherited from the parent at the start of every job's child."""
+
+    services: Services
+
+    def main_work_horse(self, job: Job, queue: Queue) -> None:
+        # SQLAlchemy's advice for forked processes: forget the parent's connections without
+        # closing them (they are the parent's sockets), and open fresh ones on demand.
+        self.services.db.engine.dispose(close=False)
+        super().main_work_horse(job, queue)  # type: ignore[misc]
+
+
+class _BoundedHeartbeat:
+    """Mixin: a job whose worker stopped proving it is alive counts as abandoned after
+    job_monitoring_interval + heartbeat_grace seconds, not RQ's fixed interval + 60 s, so
+    another worker's registry sweep runs it again in a bounded time."""
+
+    heartbeat_grace: int = 60
+    job_monitoring_interval: int
+
+    def get_heartbeat_ttl(self, job: Job, working_time: float = 0.0) -> int:
+        if job.timeout and job.timeout > 0:
+            remaining = max(job.timeout - working_time, 0)
+            return int(min(remaining, self.job_monitoring_interval)) + self.heartbeat_grace
+        return self.job_monitoring_interval + self.heartbeat_grace
+
+
+class CobrandWorker(_ForkSafety, _BoundedHeartbeat, Worker):
+    """The forking worker: each job runs in a child of the warm parent."""
+
+
+class CobrandSimpleWorker(SimpleWorker):
+    """Runs jobs in the worker process itself (faster per job; a crash ends the worker, and its
+    job counts as abandoned only after the job timeout + 60 s, RQ's rule for this worker)."""
+
+
+def build_worker(
+    services: Services,
+    *,
+    simple: bool = False,
+    name: str | None = None,
+    queue_names: list[str] | None = None,
+) -> Worker:
+    """An RQ worker on the services' queue(s), configured from services.config."""
+    from app.rq_queue import RQQueue
+
+    rq_queue = services.queue
+    if not isinstance(rq_queue, RQQueue):
+        raise RuntimeError("REDIS_URL is not set: there is no queue to work on (jobs run in-process)")
+    config = services.config
+    queues = [Queue(n, connection=rq_queue.connection) for n in (queue_names or [rq_queue.queue.name])]
+    options: dict[str, Any] = {
+        "name": name,
+        "connection": rq_queue.connection,
+        "worker_ttl": int(config.get("WORKER_TTL", 420)),
+        "job_monitoring_interval": int(config.get("WORKER_JOB_MONITORING_INTERVAL", 10)),
+        "maintenance_interval": int(config.get("WORKER_MAINTENANCE_INTERVAL", 30)),
+    }
+    worker: Worker = (CobrandSimpleWorker if simple else CobrandWorker)(queues, **options)
+    worker.services = services  # type: ignore[attr-defined]
+    if isinstance(worker, _BoundedHeartbeat):
+        worker.heartbeat_grace = int(config.get("WORKER_HEARTBEAT_GRACE", 30))
+    return worker
+
+
+def run_worker(
+    services: Services,
+    *,
+    simple: bool = False,
+    burst: bool = False,
+    name: str | None = None,
+    queue_names: list[str] | None = None,
+    logging_level: str = "INFO",
+    max_jobs: int | None = None,
+) -> bool:
+    """Warm up, then work on the queue until stopped (SIGTERM/SIGINT: finish the job, then stop)."""
+    set_process_services(services)
+    worker = build_worker(services, simple=simple, name=name, queue_names=queue_names)
+    timings = warm_up(services)
+    logger.info(
+        "warm-up done in %.2f s: %s",
+        sum(timings.values()),
+        ", ".join(f"{k} {v:.2f}s" for k, v in timings.items()),
+    )
+    # No connection may be open when the first child is forked.
+    services.db.dispose()
+    return worker.work(burst=burst, with_scheduler=True, logging_level=logging_level, max_jobs=max_jobs)
