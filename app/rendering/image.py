@@ -16,7 +16,7 @@ from PIL import Image, ImageDraw, ImageOps, ImageStat
 
 from app.errors import TemplateInvalid
 from app.rendering.cobrand import base_context, brand_logo_variant, hex_to_rgb, partner_context, qr_image
-from app.rendering.jinja import render_text
+from app.rendering.jinja import evaluate, render_text
 from app.rendering.logos import PreparedLogo, fit_size, rasterize_svg, sniff_kind
 from app.rendering.model import BrandKit, CampaignInput, CampaignTemplate, ImageOutput, ImageSize, PartnerInput
 from app.rendering.textfit import fit_text, load_font
@@ -87,11 +87,14 @@ class ImageRenderer:
     ) -> tuple[bytes, list[str]]:
         """Render one size of an image output for one partner; returns bytes and fit warnings."""
         context = base_context(kit, template, partner, campaign)
-        context["partner"] = partner_context(partner, None)
+        # Image layers cannot embed the logo by URL; a marker lets `when = "partner.logo"` test for it.
+        context["partner"] = partner_context(partner, "partner-logo" if logo else None)
         warnings: list[str] = []
         canvas = Image.new("RGBA", (size.width, size.height), self.color(kit, "background") + (255,))
         for index, layer in enumerate(size.layers):
             where = f"{template.slug}/{output.name} {size.label} layers[{index}] ({layer.type})"
+            if "when" in layer.spec and not evaluate(layer.spec["when"], context, where=where):
+                continue
             draw = getattr(self, f"_draw_{layer.type}")
             draw(canvas, layer.spec, kit=kit, template=template, context=context, logo=logo, where=where, warnings=warnings)
         out = io.BytesIO()

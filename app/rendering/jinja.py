@@ -48,3 +48,16 @@ def render_text(source: str, context: dict[str, object], *, where: str) -> str:
         return str(_compiled_text(source).render(context))
     except TemplateError as exc:
         raise TemplateInvalid(f"{where}: {type(exc).__name__}: {exc}") from exc
+
+
+@lru_cache(maxsize=256)
+def _compiled_expression(source: str):  # type: ignore[no-untyped-def]
+    return _TEXT_ENV.compile_expression(source)
+
+
+def evaluate(source: str, context: dict[str, object], *, where: str) -> bool:
+    """Evaluate a layer's `when` condition (a sandboxed Jinja expression) to true or false."""
+    try:
+        return bool(_compiled_expression(source)(**context))
+    except TemplateError as exc:
+        raise TemplateInvalid(f"{where}: when = {source!r}: {type(exc).__name__}: {exc}") from exc

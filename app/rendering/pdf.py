@@ -136,12 +136,13 @@ class PdfRenderer:
         def make() -> list[CSS]:
             fetcher = self.fetcher(kit, template)
             sheets = [CSS(string=_font_face_css(kit), font_config=self.font_config, url_fetcher=fetcher)]
-            sheets.append(CSS(string=_page_css(output)))
             for path in output.css:
                 try:
                     sheets.append(CSS(filename=str(path), font_config=self.font_config, url_fetcher=fetcher))
                 except ForbiddenResource as exc:
                     raise TemplateInvalid(f"{path}: {exc.url}: {exc.reason}") from exc
+            # Last, so the manifest's page size, bleed and marks win over the template's CSS.
+            sheets.append(CSS(string=_page_css(output)))
             return sheets
 
         key = (kit.slug, kit.version, template.slug, template.version, output.name)

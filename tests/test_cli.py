@@ -1,0 +1,167 @@
+"""The command line on the embedded defaults: lint, import-partners, render, campaigns, publish."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from app.config import PROJECT_ROOT
+from app.models import Partner
+from tests.factories import FLYER_HTML, TEMPLATE_TOML, make_kit, make_template, png_logo
+from tests.pdfcheck import pdf_facts
+from tests.rendering.test_logos import png_header_only
+
+HEADER = "slug,name,type,tier,region,country,website,email,phone,logo\n"
+
+
+@pytest.fixture
+def content(tmp_path: Path, make_app):
+    """An app over a copy-able kit/template folder pair, for breaking things."""
+    kits, templates = tmp_path / "kits", tmp_path / "templates"
+    make_kit(kits / "acme")
+    make_template(templates / "flyer")
+    app = make_app(BRAND_KITS_DIR=str(kits), TEMPLATES_DIR=str(templates))
+    return app, kits, templates
+
+
+def lint(app) -> tuple[int, str]:
+    result = app.test_cli_runner().invoke(args=["lint"])
+    return result.exit_code, result.output
+
+
+def test_lint_passes_on_the_sample_content(runner) -> None:
+    result = runner.invoke(args=["lint"])
+    assert result.exit_code == 0, result.output
+    assert "brand kit northwind" in result.output
+
+
+@pytest.mark.parametrize(
+    ("breakage", "expected"),
+    [
+        ("missing_logo", "brand.toml: logos.on_dark: 'logos/on-dark.svg' is not a file inside the kit"),
+        ("bad_colour", "brand.toml: colors.accent: '#F2A9' is not a #RRGGBB colour"),
+        ("unknown_field", "template.toml: fields.partner: unknown field 'fax'"),
+        ("jinja_syntax", "flyer.html:3: Jinja syntax error"),
+        ("undefined_name", "flyer.html: UndefinedError"),
+        ("text_overflow", "text_boxes.partner_name: text overflows"),
+        ("bad_layer", "social.toml: sizes[0].layers[1].box"),
+    ],
+)
+def test_lint_names_the_file_and_field(content, breakage: str, expected: str) -> None:
+    app, kits, templates = content
+    kit, template = kits / "acme", templates / "flyer"
+    if breakage == "missing_logo":
+        (kit / "logos" / "on-dark.svg").unlink()
+    elif breakage == "bad_colour":
+        toml = kit / "brand.toml"
+        toml.write_text(toml.read_text().replace('accent = "#F2A900"', 'accent = "#F2A9"'))
+    elif breakage == "unknown_field":
+        (template / "template.toml").write_text(TEMPLATE_TOML.replace('"qr"]', '"qr", "fax"]'))
+    elif breakage == "jinja_syntax":
+        (template / "flyer.html").write_text(FLYER_HTML.replace("{{ copy.headline }}</h1>", "{{ copy.headline </h1>"))
+    elif breakage == "undefined_name":
+        (template / "flyer.html").write_text(FLYER_HTML.replace("{{ partner.phone }}", "{{ partner.fax_number }}"))
+    elif breakage == "text_overflow":
+        (template / "template.toml").write_text(TEMPLATE_TOML.replace("width_mm = 80\nheight_mm = 14", "width_mm = 30\nheight_mm = 5"))
+    elif breakage == "bad_layer":
+        social = template / "social.toml"
+        social.write_text(social.read_text().replace("box = [30, 30, 240, 60]", "box = [30, 30, 900, 60]"))
+    code, output = lint(app)
+    assert code != 0
+    assert expected in output, output
+
+
+def write_csv(folder: Path, rows: str) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / "partners.csv"
+    path.write_text(HEADER + rows)
+    return path
+
+
+def test_import_keeps_good_rows_and_reports_bad_ones_by_line(runner, services, tmp_path: Path) -> None:
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / "ok.png").write_bytes(png_logo(200, 80))
+    (tmp_path / "in" / "bomb.png").write_bytes(png_header_only(40_000, 40_000))
+    (tmp_path / "in" / "notes.txt").write_text("not an image")
+    csv = write_csv(
+        tmp_path / "in",
+        "good-one,Good One,reseller,gold,EMEA,DE,https://good.example.com,a@good.example.com,+49 1,ok.png\n"
+        "bad-type,Bad Type,wholesaler,gold,EMEA,DE,,,,\n"
+        "good-two,Good Two,distributor,registered,NA,US,,,,\n"
+        "bomb,Bomb Inc,reseller,gold,NA,US,,,,bomb.png\n"
+        "text-logo,Text Logo,reseller,gold,NA,US,,,,notes.txt\n"
+        "escape,Escape,reseller,gold,NA,US,,,,../../etc/passwd\n"
+        "remote,Remote,reseller,gold,NA,US,,,,https://127.0.0.1/logo.png\n"
+        "bad-mail,Bad Mail,reseller,gold,NA,US,,not-an-email,,\n"
+        "too,many,fields,reseller,gold,NA,US,,,,,,\n",
+    )
+    result = runner.invoke(args=["import-partners", str(csv)])
+    assert result.exit_code == 1
+    lines = [line for line in result.output.splitlines() if "partners.csv: line" in line]
+    assert [line.split(": ")[1] for line in lines] == ["line 3", "line 5", "line 6", "line 7", "line 8", "line 9", "line 10"]
+    assert "'wholesaler' is not one of reseller" in result.output
+    assert "decompression bomb" in result.output
+    assert "not a PNG, JPEG, WebP or SVG" in result.output
+    assert "leaves the CSV's folder" in result.output
+    assert "URLs are not fetched" in result.output
+    assert "2 created, 0 updated, 7 rejected" in result.output
+    with services.db.session() as session:
+        partners = {p.slug: p for p in session.scalars(select(Partner))}
+    assert set(partners) == {"good-one", "good-two"}
+    assert partners["good-one"].logo_key and services.storage.exists(partners["good-one"].logo_key)
+
+
+def test_import_again_updates_instead_of_duplicating(runner, services, tmp_path: Path) -> None:
+    csv = write_csv(tmp_path / "in", "acme,Acme,reseller,gold,EMEA,DE,,,,\n")
+    runner.invoke(args=["import-partners", str(csv)])
+    csv.write_text(HEADER + "acme,Acme Renamed,reseller,platinum,EMEA,DE,,,,\n")
+    result = runner.invoke(args=["import-partners", str(csv)])
+    assert "0 created, 1 updated" in result.output
+    with services.db.session() as session:
+        assert [(p.name, p.tier.value) for p in session.scalars(select(Partner))] == [("Acme Renamed", "platinum")]
+
+
+def test_render_writes_files_and_prints_paths(runner, sample_partners, tmp_path: Path) -> None:
+    result = runner.invoke(args=["render", "spring-flyer", "--partner", "slin", "--out", str(tmp_path / "out")])
+    assert result.exit_code == 0, result.output
+    paths = [Path(line) for line in result.output.split() if line.endswith(".pdf")]
+    assert paths and all(p.is_file() for p in paths)
+    assert "Société Lyonnaise" in pdf_facts(paths[0].read_bytes()).text
+
+
+def test_unknown_partner_slug_is_one_clear_line(runner, sample_partners, tmp_path: Path) -> None:
+    result = runner.invoke(args=["render", "spring-flyer", "--partner", "nobody", "--out", str(tmp_path)])
+    assert result.exit_code == 1
+    assert result.output.strip() == "error: partner 'nobody' not found"
+
+
+def test_unknown_template_and_campaign_are_clear(runner, sample_partners) -> None:
+    result = runner.invoke(args=["create-campaign", "x", "--template", "nope", "--brand-kit", "northwind"])
+    assert result.exit_code == 1 and "template 'nope' not found" in result.output
+    result = runner.invoke(args=["publish", "missing"])
+    assert result.exit_code == 1 and "campaign 'missing' not found" in result.output
+
+
+def test_campaigns_lists_eligible_partner_counts(runner, sample_partners) -> None:
+    runner.invoke(args=["create-campaign", "apac-si", "--template", "spring-flyer", "--brand-kit", "northwind",
+                        "--regions", "APAC", "--types", "system_integrator,reseller"])  # fmt: skip
+    result = runner.invoke(args=["campaigns"])
+    line = next(line for line in result.output.splitlines() if line.startswith("apac-si"))
+    assert line.split()[-1] == "2"  # harbourline (reseller) and sakura-digital (system integrator)
+
+
+def test_a_template_pointing_at_etc_passwd_fails_only_its_assets(runner, sample_partners, tmp_path: Path) -> None:
+    templates = tmp_path / "templates"
+    shutil.copytree(PROJECT_ROOT / "campaign_templates", templates)
+    flyer = templates / "spring-flyer" / "flyer.html"
+    flyer.write_text(flyer.read_text().replace("<body", '<body><img src="file:///etc/passwd" alt=""><span', 1).replace("<span", "", 1))
+    services = sample_partners
+    services.content.templates_dir = templates
+    runner.invoke(args=["create-campaign", "evil", "--template", "spring-flyer", "--brand-kit", "northwind"])
+    result = runner.invoke(args=["publish", "evil"])
+    assert result.exit_code == 2
+    assert "0 rendered, 0 unchanged, 12 failed" in result.output
+    assert "refers to file:///etc/passwd: only files inside the brand kit and the template may be used" in result.output
