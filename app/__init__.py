@@ -10,6 +10,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     """Build the Flask app: services from config (defaults: the environment), blueprints, CLI."""
     from flask import Flask
 
+    from app.api import init_app as init_api
     from app.cli import register_cli
     from app.services import build_services
     from app.web import bp as web_bp
@@ -19,5 +20,6 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.config.update(services.config)
     app.extensions["cobrand"] = services
     app.register_blueprint(web_bp)
+    init_api(app)  # /api/v1 and its webhooks; create-token and revoke-token commands
     register_cli(app)
     return app

@@ -14,5 +14,7 @@ EVENT_TYPES = ("asset.ready", "asset.failed", "publish.completed")
 
 def emit(services: Services, event_type: str, payload: dict[str, Any]) -> None:
     """Record an event for every subscription that wants it and queue its delivery."""
+    from app.webhooks.outbound import queue_event  # imported here: outbound imports this module
+
     assert event_type in EVENT_TYPES, event_type
-    # Delivery is added with the outbound webhooks; until then events go nowhere.
+    queue_event(services, event_type, payload)

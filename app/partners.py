@@ -14,7 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.errors import CobrandError, InvalidInput, PartnerNotFound, UploadRejected
-from app.models import Partner, PartnerTier, PartnerType, Region, utcnow
+from app.models import Asset, AssetStatus, Partner, PartnerTier, PartnerType, Region, utcnow
 from app.rendering.logos import check_logo_bytes, prepare_logo
 from app.rendering.problems import SLUG
 from app.services import Services
@@ -113,6 +113,16 @@ def update_partner(session: Session, partner: Partner, data: dict[str, Any]) -> 
     partner.updated_at = utcnow()
     session.flush()
     return partner
+
+
+def delete_partner(services: Services, session: Session, partner: Partner) -> None:
+    """Soft-delete a partner: mark it deleted and withdraw its assets (their files are deleted)."""
+    from app.publishing import withdraw_asset  # imported here: publishing is the heavier module
+
+    partner.deleted_at = utcnow()
+    for asset in session.scalars(select(Asset).where(Asset.partner_id == partner.id, Asset.status != AssetStatus.WITHDRAWN)):
+        withdraw_asset(services, asset)
+    session.flush()
 
 
 def store_logo(services: Services, partner: Partner, data: bytes, *, source: str = "logo") -> None:

@@ -1,0 +1,252 @@
+"""JSON schemas of the API's bodies and answers: used to validate requests and to write openapi.json."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from app.events import EVENT_TYPES
+from app.models import (
+    AssetStatus,
+    CampaignStatus,
+    DeliveryStatus,
+    PartnerTier,
+    PartnerType,
+    PublishStatus,
+    Region,
+)
+from app.partners import TEXT_LIMITS
+
+SLUG = {"type": "string", "pattern": "^[a-z0-9][a-z0-9-]{0,63}$"}
+DATETIME = {"type": ["string", "null"], "format": "date-time"}
+STRING_MAP = {"type": "object", "additionalProperties": {"type": "string"}}
+
+
+def _enum(cls: Any) -> dict[str, Any]:
+    return {"type": "string", "enum": [m.value for m in cls]}
+
+
+def _obj(
+    properties: dict[str, Any], required: list[str] | None = None, *, closed: bool = True
+) -> dict[str, Any]:
+    schema: dict[str, Any] = {"type": "object", "properties": properties}
+    if required:
+        schema["required"] = required
+    if closed:
+        schema["additionalProperties"] = False
+    return schema
+
+
+def page_of(item: dict[str, Any]) -> dict[str, Any]:
+    """A page of a listing: items plus where the next page is."""
+    return _obj(
+        {
+            "items": {"type": "array", "items": item},
+            "page": {"type": "integer", "minimum": 1},
+            "per_page": {"type": "integer", "minimum": 1},
+            "total": {"type": "integer", "minimum": 0},
+            "next_page": {"type": ["integer", "null"]},
+        },
+        ["items", "page", "per_page", "total", "next_page"],
+    )
+
+
+ERROR = _obj({"error": {"type": "string"}, "message": {"type": "string"}}, ["error", "message"])
+
+_PARTNER_TEXT = {name: {"type": "string", "maxLength": limit} for name, limit in TEXT_LIMITS.items()}
+PARTNER_FIELDS: dict[str, Any] = {
+    "type": _enum(PartnerType),
+    "tier": _enum(PartnerTier),
+    "region": _enum(Region),
+    **_PARTNER_TEXT,
+    "active": {"type": "boolean"},
+    "custom_fields": STRING_MAP,
+}
+PARTNER_CREATE = _obj({"slug": SLUG, **PARTNER_FIELDS}, ["slug", "name", "type", "tier", "region"])
+PARTNER_UPDATE = _obj(PARTNER_FIELDS)
+PARTNER = _obj(
+    {
+        "id": {"type": "integer"},
+        "slug": {"type": "string"},
+        **{k: {"type": "string"} for k in ("name", "type", "tier", "region", *TEXT_LIMITS)},
+        "active": {"type": "boolean"},
+        "has_logo": {"type": "boolean"},
+        "custom_fields": STRING_MAP,
+        "created_at": DATETIME,
+        "updated_at": DATETIME,
+        "assets_url": {"type": "string"},
+    },
+    ["id", "slug", "name", "type", "tier", "region", "active", "has_logo"],
+)
+
+BRAND_KIT = _obj(
+    {
+        "slug": {"type": "string"},
+        "name": {"type": "string"},
+        "version": {"type": "string"},
+        "colors": STRING_MAP,
+        "logos": {"type": "array", "items": {"type": "string"}},
+        "fonts": {"type": "array", "items": {"type": "string"}},
+    },
+    ["slug", "name", "version"],
+)
+TEMPLATE = _obj(
+    {
+        "slug": {"type": "string"},
+        "title": {"type": "string"},
+        "description": {"type": "string"},
+        "version": {"type": "string"},
+        "audience": {
+            "type": "object",
+            "additionalProperties": {"type": "array", "items": {"type": "string"}},
+        },
+        "outputs": {"type": "array", "items": {"type": "string"}},
+        "partner_fields": {"type": "array", "items": {"type": "string"}},
+        "editable_fields": {"type": "array", "items": {"type": "string"}},
+        "preview_url": {"type": "string"},
+    },
+    ["slug", "title", "version", "outputs"],
+)
+
+AUDIENCE = _obj(
+    {
+        "types": {"type": "array", "items": _enum(PartnerType)},
+        "tiers": {"type": "array", "items": _enum(PartnerTier)},
+        "regions": {"type": "array", "items": _enum(Region)},
+    }
+)
+_CAMPAIGN_FIELDS: dict[str, Any] = {
+    "title": {"type": "string", "maxLength": 200},
+    "template": SLUG,
+    "brand_kit": SLUG,
+    "audience": AUDIENCE,
+    "landing_url": {"type": "string", "maxLength": 1000},
+    "overrides": _obj({"copy": STRING_MAP}),
+    "starts_at": DATETIME,
+    "ends_at": DATETIME,
+}
+CAMPAIGN_CREATE = _obj({"slug": SLUG, **_CAMPAIGN_FIELDS}, ["slug", "template", "brand_kit"])
+CAMPAIGN_UPDATE = _obj(_CAMPAIGN_FIELDS)
+CAMPAIGN = _obj(
+    {
+        "id": {"type": "integer"},
+        "slug": {"type": "string"},
+        "title": {"type": "string"},
+        "template": {"type": "string"},
+        "brand_kit": {"type": "string"},
+        "audience": {"type": "object"},
+        "landing_url": {"type": "string"},
+        "overrides": {"type": "object"},
+        "status": _enum(CampaignStatus),
+        "starts_at": DATETIME,
+        "ends_at": DATETIME,
+        "created_at": DATETIME,
+        "updated_at": DATETIME,
+        "assets_url": {"type": "string"},
+    },
+    ["id", "slug", "template", "brand_kit", "status"],
+)
+
+PUBLISH = _obj(
+    {
+        "id": {"type": "integer"},
+        "campaign": {"type": "string"},
+        "status": _enum(PublishStatus),
+        "trigger": {"type": "string"},
+        "total": {"type": "integer"},
+        "done": {"type": "integer"},
+        "rendered": {"type": "integer"},
+        "unchanged": {"type": "integer"},
+        "failed": {"type": "integer"},
+        "created_at": DATETIME,
+        "started_at": DATETIME,
+        "finished_at": DATETIME,
+        "url": {"type": "string"},
+    },
+    ["id", "campaign", "status", "total", "done", "rendered", "unchanged", "failed"],
+)
+
+ASSET = _obj(
+    {
+        "id": {"type": "integer"},
+        "campaign": {"type": "string"},
+        "partner": {"type": "string"},
+        "output": {"type": "string"},
+        "status": _enum(AssetStatus),
+        "content_type": {"type": ["string", "null"]},
+        "size_bytes": {"type": ["integer", "null"]},
+        "filename": {"type": ["string", "null"]},
+        "fingerprint": {"type": ["string", "null"]},
+        "error": {"type": ["string", "null"]},
+        "rendered_at": DATETIME,
+        "download_url": {"type": ["string", "null"]},
+    },
+    ["id", "campaign", "partner", "output", "status", "download_url"],
+)
+
+SUBSCRIPTION_CREATE = _obj(
+    {
+        "url": {"type": "string", "maxLength": 1000},
+        "events": {"type": "array", "items": {"type": "string", "enum": list(EVENT_TYPES)}, "minItems": 1},
+    },
+    ["url"],
+)
+SUBSCRIPTION = _obj(
+    {
+        "id": {"type": "integer"},
+        "url": {"type": "string"},
+        "events": {"type": "array", "items": {"type": "string"}},
+        "active": {"type": "boolean"},
+        "created_at": DATETIME,
+        "secret": {
+            "type": "string",
+            "description": "Shown once, in the answer that creates the subscription.",
+        },
+        "deliveries_url": {"type": "string"},
+    },
+    ["id", "url", "events", "active"],
+)
+DELIVERY_ATTEMPT = _obj(
+    {
+        "attempted_at": DATETIME,
+        "status_code": {"type": ["integer", "null"]},
+        "error": {"type": ["string", "null"]},
+    }
+)
+DELIVERY = _obj(
+    {
+        "id": {"type": "integer"},
+        "event_id": {"type": "string"},
+        "event_type": {"type": "string"},
+        "status": _enum(DeliveryStatus),
+        "attempts": {"type": "integer"},
+        "next_attempt_at": DATETIME,
+        "created_at": DATETIME,
+        "delivered_at": DATETIME,
+        "payload": {"type": "object"},
+        "log": {"type": "array", "items": DELIVERY_ATTEMPT},
+    },
+    ["id", "event_id", "event_type", "status", "attempts", "log"],
+)
+
+WEBHOOK_TYPES = (
+    "partner.created",
+    "partner.updated",
+    "partner.deleted",
+    "brand_kit.updated",
+    "template.updated",
+    "campaign.regenerate",
+)
+"""Inbound event types."""
+WEBHOOK_EVENT = _obj(
+    {
+        "id": {"type": ["string", "integer"], "minLength": 1, "maxLength": 200},
+        "type": {"type": "string", "enum": list(WEBHOOK_TYPES)},
+        "data": {"type": "object"},
+    },
+    ["id", "type", "data"],
+    closed=False,
+)
+WEBHOOK_ACCEPTED = _obj(
+    {"id": {"type": "integer"}, "event_id": {"type": "string"}, "status": {"type": "string"}},
+    ["event_id", "status"],
+)

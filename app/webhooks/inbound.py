@@ -1,0 +1,74 @@
+"""POST /api/v1/webhooks/<source>: verify the signature, store the event once, queue its processing."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from flask import Blueprint, current_app, request
+from jsonschema import Draft202012Validator
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from app.api.errors import ApiError, register_error_handlers
+from app.api.registry import SIGNATURE, registry
+from app.api.schemas import WEBHOOK_ACCEPTED, WEBHOOK_EVENT
+from app.models import WebhookEvent
+from app.queue import JobOptions
+from app.services import Services
+from app.webhooks.signing import SIGNATURE_HEADER, TOLERANCE_SECONDS, SignatureInvalid, parse_secrets, verify
+
+bp = Blueprint("webhooks", __name__, url_prefix="/api/v1/webhooks")
+register_error_handlers(bp)
+
+PROCESS_JOB = "workers.webhook_jobs.process_webhook_event"
+_validator = Draft202012Validator(WEBHOOK_EVENT)
+
+
+def services() -> Services:
+    return current_app.extensions["cobrand"]  # type: ignore[no-any-return]
+
+
+@registry.route(bp, "POST", "/<source>", summary="Receive a signed event from another system (PRM, git, DAM)",
+                access=SIGNATURE, response=WEBHOOK_ACCEPTED, status=202, upload=("application/json",),
+                responses={200: ("application/json", WEBHOOK_ACCEPTED)}, errors=(413,))  # fmt: skip
+def receive(source: str) -> tuple[dict[str, Any], int]:
+    secret = parse_secrets(services().config.get("WEBHOOK_SECRETS")).get(source)
+    body = request.get_data()
+    tolerance = int(services().config.get("WEBHOOK_TOLERANCE_SECONDS", TOLERANCE_SECONDS))
+    if secret is None:
+        # Unknown sources answer like a bad signature, so probing does not reveal configured ones.
+        raise ApiError(401, "unauthorized", f"no webhook secret is configured for source {source!r}")
+    try:
+        verify(secret, request.headers.get(SIGNATURE_HEADER), body, tolerance=tolerance)
+    except SignatureInvalid as exc:
+        raise ApiError(401, "unauthorized", str(exc)) from None
+    try:
+        event = json.loads(body)
+    except ValueError:
+        raise ApiError(400, "bad_request", "the body is not valid JSON") from None
+    error = next(iter(_validator.iter_errors(event)), None)
+    if error is not None:
+        where = ".".join(str(p) for p in error.absolute_path) or "body"
+        raise ApiError(422, "invalid", f"{where}: {error.message}")
+    event_id = str(event["id"])
+    with services().db.session() as session:
+        if session.scalar(
+            select(WebhookEvent.id).where(WebhookEvent.source == source, WebhookEvent.event_id == event_id)
+        ):
+            return {"event_id": event_id, "status": "duplicate"}, 200
+    try:
+        with services().db.session() as session:
+            row = WebhookEvent(
+                source=source, event_id=event_id, type=event["type"], payload=event, status="received"
+            )
+            session.add(row)
+            session.flush()
+            row_id = row.id
+    except IntegrityError:
+        # The same event arrived twice at once; the unique constraint let one through.
+        return {"event_id": event_id, "status": "duplicate"}, 200
+    services().queue.enqueue(
+        PROCESS_JOB, row_id, options=JobOptions(job_id=f"webhook-event-{row_id}", timeout=300)
+    )
+    return {"id": row_id, "event_id": event_id, "status": "queued"}, 202

@@ -1,0 +1,141 @@
+"""Process a stored inbound event: change what it says changed, then regenerate only what it affects.
+
+Regeneration goes through start_publish, narrowed to one partner where the event is about one;
+fingerprints make the publish skip every asset whose inputs did not change, so re-publishing a
+campaign after a brand kit or template event renders only the campaigns that use it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.errors import CobrandError, InvalidInput, PartnerNotFound
+from app.models import Asset, AssetStatus, Campaign, CampaignStatus, Partner, WebhookEvent, utcnow
+from app.partners import delete_partner, get_partner, update_partner, upsert_partner
+from app.publishing import is_eligible, start_publish, withdraw_asset
+from app.services import Services
+
+
+def process_event(services: Services, event_row_id: int) -> list[int]:
+    """Apply one stored event; returns the ids of the publishes it started. Bad data marks it failed."""
+    with services.db.session() as session:
+        event = session.get(WebhookEvent, event_row_id)
+        if event is None or event.status == "processed":
+            return []
+        event_type, data = event.type, dict((event.payload or {}).get("data") or {})
+    try:
+        publish_ids = HANDLERS[event_type](services, data)
+        status, error = "processed", None
+    except CobrandError as exc:
+        # Bad input from the sender (an unknown partner, an invalid field): retrying cannot help.
+        publish_ids, status, error = [], "failed", str(exc)
+    with services.db.session() as session:
+        event = session.get(WebhookEvent, event_row_id)
+        if event is not None:
+            event.status, event.error, event.processed_at = status, error, utcnow()
+    return publish_ids
+
+
+def _slug(data: dict[str, Any], key: str = "slug") -> str:
+    value = data.get(key)
+    if not isinstance(value, str) or not value:
+        raise InvalidInput(f"data.{key}: required, a slug")
+    return value
+
+
+def partner_created(services: Services, data: dict[str, Any]) -> list[int]:
+    with services.db.session() as session:
+        partner, _ = upsert_partner(session, data)
+        partner_id = partner.id
+    return regenerate_partner(services, partner_id)
+
+
+def partner_updated(services: Services, data: dict[str, Any]) -> list[int]:
+    """Merge the given fields into the partner (identified by data.slug)."""
+    with services.db.session() as session:
+        partner = get_partner(session, _slug(data))
+        update_partner(session, partner, {k: v for k, v in data.items() if k != "slug"})
+        partner_id = partner.id
+    return regenerate_partner(services, partner_id)
+
+
+def partner_deleted(services: Services, data: dict[str, Any]) -> list[int]:
+    with services.db.session() as session:
+        try:
+            partner = get_partner(session, _slug(data))
+        except PartnerNotFound:
+            return []  # already deleted: nothing left to do
+        delete_partner(services, session, partner)
+    return []
+
+
+def brand_kit_updated(services: Services, data: dict[str, Any]) -> list[int]:
+    return republish(services, Campaign.brand_kit_slug == _slug(data))
+
+
+def template_updated(services: Services, data: dict[str, Any]) -> list[int]:
+    return republish(services, Campaign.template_slug == _slug(data))
+
+
+def campaign_regenerate(services: Services, data: dict[str, Any]) -> list[int]:
+    slug = _slug(data)
+    with services.db.session() as session:
+        if session.scalar(select(Campaign.id).where(Campaign.slug == slug)) is None:
+            raise InvalidInput(f"data.slug: campaign {slug!r} not found")
+    return [start_publish(services, slug, trigger="webhook")]
+
+
+def republish(services: Services, condition: Any) -> list[int]:
+    """Publish again every published campaign matching condition."""
+    with services.db.session() as session:
+        slugs = session.scalars(
+            select(Campaign.slug)
+            .where(condition, Campaign.status == CampaignStatus.PUBLISHED)
+            .order_by(Campaign.slug)
+        ).all()
+    return [start_publish(services, slug, trigger="webhook") for slug in slugs]
+
+
+def regenerate_partner(services: Services, partner_id: int) -> list[int]:
+    """Re-publish one partner in every published campaign it is eligible for; withdraw it from the others."""
+    targets: list[str] = []
+    with services.db.session() as session:
+        partner = session.get(Partner, partner_id)
+        if partner is None:
+            return []
+        campaigns = session.scalars(select(Campaign).where(Campaign.status == CampaignStatus.PUBLISHED)).all()
+        for campaign in campaigns:
+            template = services.content.template(campaign.template_slug)
+            if is_eligible(campaign, template, partner):
+                targets.append(campaign.slug)
+            else:
+                withdraw_partner_assets(services, session, campaign.id, partner_id)
+    return [
+        start_publish(services, slug, trigger="webhook", partner_ids=[partner_id]) for slug in sorted(targets)
+    ]
+
+
+def withdraw_partner_assets(services: Services, session: Session, campaign_id: int, partner_id: int) -> None:
+    assets = session.scalars(
+        select(Asset).where(
+            Asset.campaign_id == campaign_id,
+            Asset.partner_id == partner_id,
+            Asset.status != AssetStatus.WITHDRAWN,
+        )
+    ).all()
+    for asset in assets:
+        withdraw_asset(services, asset)
+
+
+HANDLERS = {
+    "partner.created": partner_created,
+    "partner.updated": partner_updated,
+    "partner.deleted": partner_deleted,
+    "brand_kit.updated": brand_kit_updated,
+    "template.updated": template_updated,
+    "campaign.regenerate": campaign_regenerate,
+}
+"""What each inbound event type does."""

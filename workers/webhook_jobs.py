@@ -1,0 +1,23 @@
+"""Webhook jobs: process an inbound event, fan an outbound event out, make one delivery attempt."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from app.services import get_services
+from app.webhooks import outbound, processing
+
+
+def process_webhook_event(event_row_id: int) -> None:
+    """Apply one stored inbound event and regenerate what it affects."""
+    processing.process_event(get_services(), event_row_id)
+
+
+def fan_out_event(event_id: str, event_type: str, data: dict[str, Any], occurred_at: str) -> None:
+    """Create the deliveries of one outbound event and queue their first attempts."""
+    outbound.fan_out_event(get_services(), event_id, event_type, data, occurred_at)
+
+
+def deliver(delivery_id: int, attempt: int) -> None:
+    """POST one delivery (attempt number `attempt`); a failure schedules the next attempt."""
+    outbound.deliver(get_services(), delivery_id, attempt)
