@@ -10,6 +10,7 @@ from app.rendering.image import CONTENT_TYPES, EXTENSIONS, ImageRenderer
 from app.rendering.logos import PreparedLogo, prepare_logo
 from app.rendering.model import BrandKit, CampaignInput, CampaignTemplate, ImageOutput, PartnerInput, RenderedFile
 from app.rendering.pdf import PdfRenderer
+from app.rendering.stamp import ZoneStamper
 
 
 class Renderer:
@@ -17,6 +18,8 @@ class Renderer:
 
     def __init__(self, extra_roots: tuple[Path, ...] = ()) -> None:
         self.pdf = PdfRenderer(extra_roots)
+        self.stamper = ZoneStamper(self.pdf)
+        """Outputs with a declared co-brand zone: lay out once per campaign, stamp per partner."""
         self.image = ImageRenderer()
 
     def partner_logo(self, partner: PartnerInput) -> PreparedLogo | None:
@@ -48,7 +51,7 @@ class Renderer:
                             RenderedFile(output_id, data, CONTENT_TYPES[output.format], EXTENSIONS[output.format], tuple(warnings))
                         )
             elif output.name in wanted:
-                data, warnings = self.pdf.render(kit, template, output, partner, campaign, logo)
+                data, warnings = self.stamper.render(kit, template, output, partner, campaign, logo)
                 files.append(RenderedFile(output.name, data, "application/pdf", "pdf", tuple(warnings)))
         return files
 

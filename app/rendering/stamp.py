@@ -1,0 +1,604 @@
+"""Lay out once, stamp per partner: the master page + variable overlay of variable-data printing.
+
+A PDF output that declares a co-brand zone is laid out once per campaign as a *master* whose
+zone element is laid out but hidden (``visibility: hidden`` keeps every other box exactly where
+the full render puts it). Per partner only the zone is laid out: the same HTML, with every
+element that is neither the zone, one of its descendants nor one of its ancestors emptied and
+hidden, so the zone keeps its position, size and styles. That overlay page is written by
+WeasyPrint (fonts subset and embedded), and its content stream and resources are appended to
+the master as a PDF *incremental update*: a Form XObject clipped to the zone, drawn after the
+master page's own content. Nothing of the master is parsed or rewritten per partner.
+
+The zone element is found by geometry: the outermost element whose border box is the declared
+zone rectangle. A master is only used when the template keeps its promise that everything
+partner-specific sits inside the zone: the master's markup outside the zone must not change
+between two different partners. Partner-editable fields (``fields.*``) used outside the zone
+key the master by their values; a partner whose values differ from the defaults then gets the
+full render, so one partner's edits never fill the cache with one-off masters.
+"""
+
+from __future__ import annotations
+
+import re
+import zlib
+from collections.abc import Iterator
+from dataclasses import dataclass, replace
+from io import BytesIO
+from typing import Any
+from xml.etree import ElementTree
+
+from pypdf import PdfReader
+from pypdf.generic import (
+    ArrayObject,
+    DictionaryObject,
+    FloatObject,
+    IndirectObject,
+    NameObject,
+    NumberObject,
+    PdfObject,
+    StreamObject,
+)
+from weasyprint import CSS, HTML
+
+from app.errors import TemplateInvalid
+from app.rendering.cobrand import resolve_copy
+from app.rendering.logos import PreparedLogo
+from app.rendering.model import BrandKit, CampaignInput, CampaignTemplate, PartnerInput, PdfOutput, Zone
+from app.rendering.pdf import ForbiddenResource, PdfRenderer, _BoundedCache
+
+PX_PER_MM = 96 / 25.4
+PT_PER_MM = 72 / 25.4
+ZONE_TOLERANCE_PX = 0.5
+"""How far (CSS px) the zone element's border box may be from the declared zone."""
+XOBJECT_NAME = "/CobrandZone"
+
+HIDDEN = "data-cobrand-hidden"
+ANCESTOR = "data-cobrand-ancestor"
+ZONE = "data-cobrand-zone"
+MASTER_CSS = f"[{ZONE}], [{ZONE}] * {{ visibility: hidden !important }}"
+"""The master lays the zone out but draws none of it."""
+OVERLAY_CSS = (
+    f"[{HIDDEN}] {{ display: none !important }}\n"
+    f"[{ANCESTOR}] {{ visibility: hidden !important }}\n"
+    f"html, body {{ background: none !important }}\n"
+    f"@page {{ background: none !important }}\n"
+    f"[{ZONE}] {{ visibility: visible !important }}"
+)
+"""The overlay draws the zone and nothing else; its ancestors only give it its place."""
+
+
+class ZoneMismatch(Exception):
+    """The overlay did not lay the zone out where the master did: use the full render."""
+
+
+@dataclass(frozen=True)
+class ZoneElement:
+    """Where the zone element sits in the HTML tree: child indices from the root, tag, class."""
+
+    path: tuple[int, ...]
+    tag: str
+    classes: str
+
+
+def _child_elements(element: ElementTree.Element) -> list[ElementTree.Element]:
+    return list(element)
+
+
+def element_path(root: ElementTree.Element, target: ElementTree.Element) -> tuple[int, ...] | None:
+    """Child indices from root to target (None if target is not in the tree)."""
+
+    def walk(node: ElementTree.Element, path: tuple[int, ...]) -> tuple[int, ...] | None:
+        if node is target:
+            return path
+        for index, child in enumerate(node):
+            found = walk(child, (*path, index))
+            if found is not None:
+                return found
+        return None
+
+    return walk(root, ())
+
+
+def resolve_path(root: ElementTree.Element, zone: ZoneElement) -> list[ElementTree.Element] | None:
+    """The chain root → zone element, or None if the markup there is not the zone's."""
+    chain = [root]
+    for index in zone.path:
+        children = list(chain[-1])
+        if index >= len(children):
+            return None
+        chain.append(children[index])
+    element = chain[-1]
+    if element.tag != zone.tag or (element.get("class") or "") != zone.classes:
+        return None
+    return chain
+
+
+def _boxes(box: Any) -> Iterator[Any]:
+    yield box
+    for child in getattr(box, "children", ()):
+        yield from _boxes(child)
+
+
+def zone_rect_px(zone: Zone) -> tuple[float, float, float, float]:
+    """The zone in layout pixels (WeasyPrint's origin is the trim box corner, as the zone's)."""
+    return (
+        zone.x_mm * PX_PER_MM,
+        zone.y_mm * PX_PER_MM,
+        zone.width_mm * PX_PER_MM,
+        zone.height_mm * PX_PER_MM,
+    )
+
+
+def find_zone_box(page_box: Any, rect: tuple[float, float, float, float]) -> Any | None:
+    """The outermost box of an element laid out exactly on rect."""
+    for box in _boxes(page_box):
+        if getattr(box, "element", None) is None or getattr(box, "element_tag", None) is None:
+            continue
+        try:
+            found = (
+                box.border_box_x(),
+                box.border_box_y(),
+                box.border_width(),
+                box.border_height(),
+            )
+        except (TypeError, AttributeError):
+            continue
+        if all(abs(a - b) <= ZONE_TOLERANCE_PX for a, b in zip(found, rect, strict=True)):
+            return box
+    return None
+
+
+def mark_master(root: ElementTree.Element, zone: ZoneElement) -> bool:
+    """Mark the zone element so MASTER_CSS hides it; False if the markup does not fit."""
+    chain = resolve_path(root, zone)
+    if chain is None:
+        return False
+    chain[-1].set(ZONE, "")
+    return True
+
+
+def prune_to_zone(root: ElementTree.Element, zone: ZoneElement) -> bool:
+    """Keep the zone, its descendants and its ancestors; empty and hide everything else.
+
+    Hidden siblings keep their tag and attributes so structural selectors (:nth-child,
+    :last-child, +) still match as in the full page. The head is kept whole (styles).
+    """
+    chain = resolve_path(root, zone)
+    if chain is None:
+        return False
+    for depth, ancestor in enumerate(chain[:-1]):
+        keep = chain[depth + 1]
+        if ancestor is not root:
+            ancestor.set(ANCESTOR, "")
+        ancestor.text = None
+        for child in ancestor:
+            if child is keep or child.tag == "head" or not isinstance(child.tag, str):
+                continue
+            for grandchild in list(child):
+                child.remove(grandchild)
+            child.text = None
+            child.set(HIDDEN, "")
+        for child in ancestor:
+            if child.tag != "head":
+                child.tail = None
+    root.set(ANCESTOR, "")
+    chain[-1].set(ZONE, "")
+    return True
+
+
+# --- The PDF side: append an overlay page to a master as an incremental update -----------------
+
+
+_STARTXREF = re.compile(rb"startxref\s+(\d+)\s+%%EOF\s*$")
+
+
+@dataclass(frozen=True)
+class MasterPdf:
+    """A laid-out master and what an incremental update needs to know about it."""
+
+    data: bytes
+    page_index: int
+    page_number: int
+    """Object number of the page that carries the zone."""
+    page: DictionaryObject
+    resources: DictionaryObject
+    size: int
+    """The trailer's /Size: the first free object number."""
+    startxref: int
+    trailer: DictionaryObject
+    bbox: tuple[float, float, float, float]
+    """The zone in PDF user space."""
+
+    @classmethod
+    def parse(cls, data: bytes, zone: Zone) -> MasterPdf:
+        reader = PdfReader(BytesIO(data))
+        page_index = zone.page - 1
+        page = reader.pages[page_index]
+        match = _STARTXREF.search(data[-64:])
+        if match is None:
+            raise ValueError("master PDF has no startxref")
+        trim = [float(v) for v in page.get("/TrimBox", page.mediabox)]
+        left, top = trim[0], trim[3]
+        bbox = (
+            left + zone.x_mm * PT_PER_MM,
+            top - (zone.y_mm + zone.height_mm) * PT_PER_MM,
+            left + (zone.x_mm + zone.width_mm) * PT_PER_MM,
+            top - zone.y_mm * PT_PER_MM,
+        )
+        page_dict = DictionaryObject({NameObject(k): v for k, v in page.items()})
+        resources = page.get("/Resources")
+        resources = resources.get_object() if resources is not None else DictionaryObject()
+        # Resolve one level of the resources so the page can be rewritten with a new /XObject entry.
+        resources_dict = DictionaryObject({NameObject(k): v for k, v in resources.items()})
+        trailer = DictionaryObject(
+            {NameObject(k): v for k, v in reader.trailer.items() if k in ("/Root", "/Info", "/ID")}
+        )
+        assert page.indirect_reference is not None
+        return cls(
+            data=data,
+            page_index=page_index,
+            page_number=page.indirect_reference.idnum,
+            page=page_dict,
+            resources=resources_dict,
+            size=int(reader.trailer["/Size"]),  # type: ignore[call-overload]
+            startxref=int(match.group(1)),
+            trailer=trailer,
+            bbox=bbox,
+        )
+
+
+class _Writer:
+    """Serialise pypdf objects with the overlay's object numbers mapped onto new ones."""
+
+    def __init__(self, first_number: int) -> None:
+        self.next_number = first_number
+        self.numbers: dict[int, int] = {}
+        self.pending: list[tuple[int, Any]] = []
+
+    def number_for(self, ref: IndirectObject) -> int:
+        if ref.idnum not in self.numbers:
+            number = self.numbers[ref.idnum] = self.next_number
+            self.next_number += 1
+            self.pending.append((number, ref.get_object()))
+        return self.numbers[ref.idnum]
+
+    def new_object(self, value: PdfObject) -> int:
+        number = self.next_number
+        self.next_number += 1
+        self.pending.append((number, value))
+        return number
+
+    def serialise(self, value: Any, out: BytesIO, *, remap: bool = True) -> None:
+        if isinstance(value, IndirectObject):
+            number = self.number_for(value) if remap else value.idnum
+            out.write(b"%d 0 R" % number)
+        elif isinstance(value, StreamObject):
+            raise ValueError("a stream can only be written as an indirect object")
+        elif isinstance(value, DictionaryObject):
+            out.write(b"<<")
+            for key, item in value.items():
+                NameObject(key).write_to_stream(out)
+                out.write(b" ")
+                self.serialise(item, out, remap=remap)
+                out.write(b"\n")
+            out.write(b">>")
+        elif isinstance(value, ArrayObject):
+            out.write(b"[")
+            for index, item in enumerate(value):
+                if index:
+                    out.write(b" ")
+                self.serialise(item, out, remap=remap)
+            out.write(b"]")
+        else:
+            value.write_to_stream(out)
+
+    def write_object(self, number: int, value: Any, out: BytesIO, *, remap: bool = True) -> None:
+        out.write(b"%d 0 obj\n" % number)
+        if isinstance(value, StreamObject):
+            raw = value._data  # the encoded bytes, written back as they were read
+            header = DictionaryObject({k: v for k, v in value.items() if k != "/Length"})
+            header[NameObject("/Length")] = _number(len(raw))
+            self.serialise(header, out, remap=remap)
+            out.write(b"\nstream\n")
+            out.write(raw)
+            out.write(b"\nendstream")
+        else:
+            self.serialise(value, out, remap=remap)
+        out.write(b"\nendobj\n")
+
+
+def _number(value: int) -> PdfObject:
+    return NumberObject(value)
+
+
+def _stream(data: bytes, extra: dict[str, PdfObject] | None = None) -> StreamObject:
+    stream = StreamObject()
+    compressed = zlib.compress(data)
+    stream._data = compressed
+    stream[NameObject("/Filter")] = NameObject("/FlateDecode")
+    for key, value in (extra or {}).items():
+        stream[NameObject(key)] = value
+    return stream
+
+
+def stamp(master: MasterPdf, overlay: bytes, overlay_page: int) -> bytes:
+    """Append overlay's page, clipped to the zone, to the master's zone page as an update."""
+    reader = PdfReader(BytesIO(overlay))
+    page = reader.pages[overlay_page]
+    writer = _Writer(master.size)
+    out = BytesIO()
+    out.write(master.data)
+    if not master.data.endswith(b"\n"):
+        out.write(b"\n")
+
+    resources = page.get("/Resources")
+    resources = resources.get_object() if resources is not None else DictionaryObject()
+    bbox = ArrayObject(FloatObject(round(v, 4)) for v in master.bbox)
+    contents = page.get_contents()
+    form = _stream(contents.get_data() if contents is not None else b"")
+    form.update(
+        {
+            NameObject("/Type"): NameObject("/XObject"),
+            NameObject("/Subtype"): NameObject("/Form"),
+            NameObject("/BBox"): bbox,
+            NameObject("/Resources"): DictionaryObject(resources),
+        }
+    )
+    form_number = writer.new_object(form)
+    x0, y0, x1, y1 = master.bbox
+    open_number = writer.new_object(_stream(b"q\n"))
+    clip = f"Q q {x0:.4f} {y0:.4f} {x1 - x0:.4f} {y1 - y0:.4f} re W n {XOBJECT_NAME} Do Q\n".encode()
+    draw_number = writer.new_object(_stream(clip))
+
+    # The master's zone page, rewritten: its own content wrapped in q/Q, then the zone on top.
+    master_contents = master.page.get("/Contents")
+    old_contents = list(master_contents) if isinstance(master_contents, ArrayObject) else [master_contents]
+    new_page = DictionaryObject(master.page)
+    new_page[NameObject("/Contents")] = ArrayObject(
+        [IndirectObject(open_number, 0, None), *old_contents, IndirectObject(draw_number, 0, None)]
+    )
+    new_resources = DictionaryObject(master.resources)
+    xobjects = new_resources.get("/XObject")
+    xobjects = DictionaryObject(xobjects.get_object()) if xobjects is not None else DictionaryObject()
+    xobjects[NameObject(XOBJECT_NAME)] = IndirectObject(form_number, 0, None)
+    new_resources[NameObject("/XObject")] = xobjects
+    new_page[NameObject("/Resources")] = new_resources
+
+    links = [a.get_object() for a in page.get("/Annots", ArrayObject())]
+    uri_links = [a for a in links if a.get("/Subtype") == "/Link" and a.get("/A", {}).get("/S") == "/URI"]
+    if uri_links:
+        annots = master.page.get("/Annots")
+        annots_list = list(annots.get_object()) if annots is not None else []
+        for link in uri_links:
+            link = DictionaryObject({k: v for k, v in link.items() if k != "/P"})
+            annots_list.append(IndirectObject(writer.new_object(link), 0, None))
+        new_page[NameObject("/Annots")] = ArrayObject(annots_list)
+
+    offsets: dict[int, int] = {}
+    # Master references keep their numbers; overlay references are mapped to new ones.
+    offsets[master.page_number] = out.tell()
+    writer.write_object(master.page_number, new_page, out, remap=False)
+    while writer.pending:
+        number, value = writer.pending.pop(0)
+        offsets[number] = out.tell()
+        writer.write_object(number, value, out)
+    _write_xref(out, offsets, max(writer.next_number, master.size), master)
+    return out.getvalue()
+
+
+def _write_xref(out: BytesIO, offsets: dict[int, int], size: int, master: MasterPdf) -> None:
+    """A cross-reference stream for the new objects, chained to the master's with /Prev."""
+    xref_number = size
+    xref_offset = out.tell()
+    offsets = {**offsets, xref_number: xref_offset}
+    numbers = sorted(offsets)
+    index: list[int] = []
+    rows = bytearray()
+    for number in numbers:
+        if index and index[-2] + index[-1] == number:
+            index[-1] += 1
+        else:
+            index += [number, 1]
+        rows += b"\x01" + offsets[number].to_bytes(4, "big") + b"\x00\x00"
+    trailer = DictionaryObject(master.trailer)
+    trailer.update(
+        {
+            NameObject("/Type"): NameObject("/XRef"),
+            NameObject("/Size"): _number(xref_number + 1),
+            NameObject("/Prev"): _number(master.startxref),
+            NameObject("/W"): ArrayObject([_number(1), _number(4), _number(2)]),
+            NameObject("/Index"): ArrayObject(_number(v) for v in index),
+        }
+    )
+    stream = _stream(bytes(rows), dict(trailer))
+    _Writer(0).write_object(xref_number, stream, out, remap=False)
+    out.write(b"startxref\n%d\n%%%%EOF\n" % xref_offset)
+
+
+# --- Masters and overlays: the renderer side -----------------------------------------------------
+
+MASTER_CACHE_SIZE = 16
+"""Masters kept per renderer (LRU): one per campaign × template output × kit and template version."""
+
+_PLACEHOLDER_LOGO = PreparedLogo(
+    "svg",
+    b'<svg xmlns="http://www.w3.org/2000/svg" width="40" height="20"><rect width="40" height="20"/></svg>',
+    40,
+    20,
+)
+PLACEHOLDERS = (
+    (PartnerInput(slug="cobrand-master", name="Master Partner", type="reseller", tier="gold", region="EMEA",
+                  country="DE", website="https://master.example", email="m@master.example", phone="+49 1",
+                  address="1 Master Street"), None),
+    (PartnerInput(slug="other-placeholder", name="Other Placeholder Ltd", type="distributor", tier="platinum",
+                  region="NA", country="US", locale="fr", website="https://other.example", email="o@other.example",
+                  phone="+1 555", address="2 Other Road", custom={"placeholder": "1"}), _PLACEHOLDER_LOGO),
+)  # fmt: skip
+"""Two partners that differ in every field: the master's markup outside the zone must not care."""
+
+
+@dataclass(frozen=True)
+class Master:
+    """A laid-out master, or the reason a template output cannot be stamped."""
+
+    pdf: MasterPdf | None
+    zone: ZoneElement | None
+    fields_outside: bool
+    """The master uses partner-editable fields outside the zone (built with their defaults)."""
+    default_fields: dict[str, str]
+    reason: str = ""
+
+
+def _outside_zone(html: str, zone: ZoneElement) -> bytes | None:
+    """The markup outside the zone, serialised, or None if the zone is not where expected."""
+    root = HTML(string=html).etree_element
+    chain = resolve_path(root, zone)
+    if chain is None:
+        return None
+    element = chain[-1]
+    for child in list(element):
+        element.remove(child)
+    element.text = None
+    element.attrib.clear()
+    return ElementTree.tostring(root)
+
+
+class ZoneStamper:
+    """Render PDF outputs with a declared co-brand zone by stamping the zone onto a master."""
+
+    def __init__(self, pdf: PdfRenderer) -> None:
+        self.pdf = pdf
+        self._masters = _BoundedCache(MASTER_CACHE_SIZE)
+        self._master_css = CSS(string=MASTER_CSS)
+        self._overlay_css = CSS(string=OVERLAY_CSS)
+
+    def render(
+        self,
+        kit: BrandKit,
+        template: CampaignTemplate,
+        output: PdfOutput,
+        partner: PartnerInput,
+        campaign: CampaignInput,
+        logo: PreparedLogo | None,
+    ) -> tuple[bytes, list[str]]:
+        """Render one PDF output for one partner: stamped where possible, else in full."""
+        if output.cobrand_zone is None:
+            return self.pdf.render(kit, template, output, partner, campaign, logo)
+        master = self.master(kit, template, output, campaign)
+        if master.pdf is None or master.zone is None:
+            return self.pdf.render(kit, template, output, partner, campaign, logo)
+        if master.fields_outside and resolve_copy(template, campaign).fields != master.default_fields:
+            return self.pdf.render(kit, template, output, partner, campaign, logo)
+        warnings: list[str] = []
+        context = self.pdf.context(kit, template, output, partner, campaign, logo, warnings)
+        html = self.pdf.render_html(output, template, context)
+        try:
+            data = self.overlay(kit, template, output, html, master.pdf, master.zone)
+        except ZoneMismatch:
+            return self.pdf.render(kit, template, output, partner, campaign, logo)
+        return data, warnings
+
+    def overlay(
+        self,
+        kit: BrandKit,
+        template: CampaignTemplate,
+        output: PdfOutput,
+        html: str,
+        master: MasterPdf,
+        zone: ZoneElement,
+    ) -> bytes:
+        """Lay out only the zone of html and stamp it onto the master."""
+        assert output.cobrand_zone is not None
+        document_html = HTML(
+            string=html, base_url=template.root.as_uri() + "/", url_fetcher=self.pdf.fetcher(kit, template)
+        )
+        if not prune_to_zone(document_html.etree_element, zone):
+            raise ZoneMismatch("the zone element is not where the master has it")
+        document = self._layout(document_html, kit, template, output, self._overlay_css)
+        rect = zone_rect_px(output.cobrand_zone)
+        for index, page in enumerate(document.pages):  # noqa: B007 (index is used after the loop)
+            box = find_zone_box(page._page_box, rect)
+            if box is not None and box.element.get(ZONE) is not None:
+                break
+        else:
+            raise ZoneMismatch("the overlay did not lay the zone out at the declared position")
+        overlay = BytesIO()
+        document.write_pdf(overlay, pdf_identifier=b"cobrand")
+        return stamp(master, overlay.getvalue(), index)
+
+    def _layout(
+        self, html: HTML, kit: BrandKit, template: CampaignTemplate, output: PdfOutput, extra: CSS
+    ) -> Any:
+        try:
+            return html.render(
+                font_config=self.pdf.font_config,
+                stylesheets=[*self.pdf.stylesheets(kit, template, output), extra],
+            )
+        except ForbiddenResource as exc:
+            raise TemplateInvalid(f"{output.html}: refers to {exc.url}: {exc.reason}") from exc
+
+    def master(
+        self, kit: BrandKit, template: CampaignTemplate, output: PdfOutput, campaign: CampaignInput
+    ) -> Master:
+        """The master of this output for this campaign, laid out on first use."""
+        key = (
+            kit.slug, kit.version, template.slug, template.version, output.name,
+            campaign.slug, campaign.title, campaign.landing_url, tuple(sorted(campaign.copy_overrides.items())),
+        )  # fmt: skip
+        return self._masters.get_or_make(key, lambda: self._make_master(kit, template, output, campaign))  # type: ignore[no-any-return]
+
+    def _html_for(
+        self,
+        kit: BrandKit,
+        template: CampaignTemplate,
+        output: PdfOutput,
+        campaign: CampaignInput,
+        which: int,
+    ) -> str:
+        partner, logo = PLACEHOLDERS[which]
+        context = self.pdf.context(kit, template, output, partner, campaign, logo, [])
+        return self.pdf.render_html(output, template, context)
+
+    def _make_master(
+        self, kit: BrandKit, template: CampaignTemplate, output: PdfOutput, campaign: CampaignInput
+    ) -> Master:
+        zone_spec = output.cobrand_zone
+        assert zone_spec is not None
+        defaults = resolve_copy(template, replace(campaign, field_values={})).fields
+        base = replace(campaign, field_values={})
+        html = self._html_for(kit, template, output, base, 0)
+        fetcher = self.pdf.fetcher(kit, template)
+        base_url = template.root.as_uri() + "/"
+
+        # Find the zone element: the outermost box laid out on the declared zone.
+        probe = HTML(string=html, base_url=base_url, url_fetcher=fetcher)
+        document = self._layout(probe, kit, template, output, self._master_css)
+        if zone_spec.page > len(document.pages):
+            return Master(None, None, False, defaults, f"the zone is on page {zone_spec.page}")
+        page_box = document.pages[zone_spec.page - 1]._page_box
+        box = find_zone_box(page_box, zone_rect_px(zone_spec))
+        if box is None:
+            return Master(None, None, False, defaults, "no element is laid out exactly on the declared zone")
+        path = element_path(probe.etree_element, box.element)
+        if path is None:
+            return Master(None, None, False, defaults, "the zone box belongs to no element")
+        zone = ZoneElement(path, box.element.tag, box.element.get("class") or "")
+
+        # Everything partner-specific must sit inside the zone.
+        outside = _outside_zone(html, zone)
+        if outside is None or outside != _outside_zone(self._html_for(kit, template, output, base, 1), zone):
+            return Master(None, None, False, defaults, "partner data appears outside the zone")
+        fields_outside = False
+        if template.editable_fields:
+            markers = {name: f"F{index}x" for index, name in enumerate(template.editable_fields)}
+            marked = replace(campaign, field_values=markers)
+            fields_outside = outside != _outside_zone(self._html_for(kit, template, output, marked, 0), zone)
+
+        master_html = HTML(string=html, base_url=base_url, url_fetcher=fetcher)
+        mark_master(master_html.etree_element, zone)
+        master_document = self._layout(master_html, kit, template, output, self._master_css)
+        if len(master_document.pages) != output.pages:
+            return Master(None, None, False, defaults, "the master's page count differs from the template's")
+        out = BytesIO()
+        master_document.write_pdf(out, pdf_identifier=b"cobrand")
+        return Master(MasterPdf.parse(out.getvalue(), zone_spec), zone, fields_outside, defaults)
