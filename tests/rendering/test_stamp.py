@@ -1,0 +1,231 @@
+"""Lay out once, stamp per partner: the stamped PDF looks like the full render, pixel for pixel.
+
+Both paths are rasterised with pypdfium2 at 150 dpi. Outside the co-brand zone no pixel may
+differ at all; inside it, only anti-aliasing may: glyph and image edges land on slightly
+different sub-pixel positions when the zone is drawn as a Form XObject, so a few edge pixels
+change shade, but no shape moves.
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import replace
+from pathlib import Path
+
+import pypdfium2 as pdfium
+import pytest
+from PIL import Image, ImageChops
+from pypdf import PdfReader
+
+from app.config import PROJECT_ROOT
+from app.rendering.brand_kit import load_brand_kit
+from app.rendering.cobrand import display_url, tracked_url
+from app.rendering.model import BrandKit, CampaignTemplate, PartnerInput, PdfOutput, Zone
+from app.rendering.renderer import Renderer
+from app.rendering.template import load_template
+
+DPI = 150
+MAX_SHARE_CHANGED = 0.02
+"""At most 2 % of the zone's pixels may change shade at all (anti-aliased edges)."""
+MAX_SHARE_CHANGED_A_LOT = 0.002
+"""At most 0.2 % may change by more than 64 levels in a channel (an edge pixel flipping side)."""
+
+
+def _pdf_output(template: CampaignTemplate) -> PdfOutput:
+    return next(o for o in template.outputs if isinstance(o, PdfOutput) and o.cobrand_zone is not None)
+
+
+def _raster(data: bytes) -> list[Image.Image]:
+    document = pdfium.PdfDocument(data)
+    return [page.render(scale=DPI / 72).to_pil().convert("RGB") for page in document]
+
+
+def _zone_box(page: Image.Image, data: bytes, zone: Zone) -> tuple[int, int, int, int]:
+    """The zone in raster pixels (the raster covers the media box, the zone is in trim-box mm)."""
+    pdf_page = PdfReader(io.BytesIO(data)).pages[zone.page - 1]
+    media = [float(v) for v in pdf_page.mediabox]
+    trim = [float(v) for v in pdf_page.trimbox]
+    scale = DPI / 72
+    mm = 72 / 25.4
+    left = (trim[0] - media[0] + zone.x_mm * mm) * scale
+    top = (media[3] - trim[3] + zone.y_mm * mm) * scale
+    return (
+        int(left) - 1,
+        int(top) - 1,
+        int(left + zone.width_mm * mm * scale) + 2,
+        int(top + zone.height_mm * mm * scale) + 2,
+    )
+
+
+def _max_channel_diff(a: Image.Image, b: Image.Image) -> Image.Image:
+    r, g, b_ = ImageChops.difference(a, b).split()
+    return ImageChops.lighter(ImageChops.lighter(r, g), b_)
+
+
+def assert_same_outside_zone_and_antialiasing_inside(full: bytes, stamped: bytes, zone: Zone) -> None:
+    full_pages, stamped_pages = _raster(full), _raster(stamped)
+    assert len(full_pages) == len(stamped_pages)
+    for number, (a, b) in enumerate(zip(full_pages, stamped_pages, strict=True), start=1):
+        assert a.size == b.size
+        diff = _max_channel_diff(a, b)
+        if number != zone.page:
+            assert diff.getbbox() is None, f"page {number} differs"
+            continue
+        box = _zone_box(a, full, zone)
+        outside = diff.copy()
+        outside.paste(0, box)
+        assert outside.getbbox() is None, f"pixels differ outside the zone at {outside.getbbox()}"
+        inside = diff.crop(box).histogram()
+        total = sum(inside)
+        changed, changed_a_lot = sum(inside[1:]), sum(inside[65:])
+        assert changed / total <= MAX_SHARE_CHANGED, f"{changed} of {total} zone pixels differ"
+        assert changed_a_lot / total <= MAX_SHARE_CHANGED_A_LOT, f"{changed_a_lot} of {total} differ by > 64"
+
+
+def _full_render(renderer: Renderer, kit, template, output, partner, campaign) -> bytes:
+    logo = renderer.partner_logo(partner)
+    return renderer.pdf.render(kit, template, output, partner, campaign, logo)[0]
+
+
+def _stamped_render(renderer: Renderer, kit, template, output, partner, campaign) -> bytes:
+    master = renderer.stamper.master(kit, template, output, campaign)
+    assert master.pdf is not None, master.reason
+    return renderer.render_one(kit, template, partner, campaign, output.name).data
+
+
+@pytest.fixture(scope="module")
+def sample_kit() -> BrandKit:
+    return load_brand_kit(PROJECT_ROOT / "brand_kits" / "northwind")
+
+
+@pytest.fixture(scope="module")
+def flyer() -> CampaignTemplate:
+    return load_template(PROJECT_ROOT / "campaign_templates" / "spring-flyer")
+
+
+@pytest.fixture(scope="module")
+def sample_partner() -> PartnerInput:
+    return PartnerInput(
+        slug="helios",
+        name="Helios Diktya A.E.",
+        type="reseller",
+        tier="gold",
+        region="EMEA",
+        country="GR",
+        phone="+30 210 555 0100",
+        email="sales@helios.example",
+        website="https://helios.example",
+        logo=(PROJECT_ROOT / "sample_data" / "logos" / "helios.png").read_bytes(),
+    )
+
+
+def test_sample_flyer_stamped_matches_the_full_render(
+    renderer, sample_kit, flyer, sample_partner, campaign
+) -> None:
+    output = _pdf_output(flyer)
+    assert output.cobrand_zone is not None
+    full = _full_render(renderer, sample_kit, flyer, output, sample_partner, campaign)
+    stamped = _stamped_render(renderer, sample_kit, flyer, output, sample_partner, campaign)
+    assert stamped != full  # really the stamped path
+    assert_same_outside_zone_and_antialiasing_inside(full, stamped, output.cobrand_zone)
+
+
+def test_sample_flyer_without_logo_matches_too(renderer, sample_kit, flyer, sample_partner, campaign) -> None:
+    output = _pdf_output(flyer)
+    partner = replace(sample_partner, logo=None, slug="no-logo")
+    full = _full_render(renderer, sample_kit, flyer, output, partner, campaign)
+    stamped = _stamped_render(renderer, sample_kit, flyer, output, partner, campaign)
+    assert output.cobrand_zone is not None
+    assert_same_outside_zone_and_antialiasing_inside(full, stamped, output.cobrand_zone)
+
+
+def test_fixture_template_stamped_matches_the_full_render(renderer, kit, template, partner, campaign) -> None:
+    output = _pdf_output(template)
+    assert output.cobrand_zone is not None
+    full = _full_render(renderer, kit, template, output, partner, campaign)
+    stamped = _stamped_render(renderer, kit, template, output, partner, campaign)
+    assert stamped != full
+    assert_same_outside_zone_and_antialiasing_inside(full, stamped, output.cobrand_zone)
+
+
+def test_stamped_pdf_is_byte_identical_across_renderers(sample_kit, flyer, sample_partner, campaign) -> None:
+    first = Renderer().render_one(sample_kit, flyer, sample_partner, campaign, "flyer").data
+    second_renderer = Renderer()
+    second_renderer.render_one(sample_kit, flyer, replace(sample_partner, slug="other"), campaign, "flyer")
+    second = second_renderer.render_one(sample_kit, flyer, sample_partner, campaign, "flyer").data
+    assert first == second
+
+
+def test_stamped_pdf_has_name_url_fonts_and_page_boxes(
+    renderer, sample_kit, flyer, sample_partner, campaign
+) -> None:
+    output = _pdf_output(flyer)
+    data = _stamped_render(renderer, sample_kit, flyer, output, sample_partner, campaign)
+    reader = PdfReader(io.BytesIO(data))
+    assert len(reader.pages) == output.pages
+    text = " ".join(page.extract_text() for page in reader.pages)
+    assert sample_partner.name in text
+    url = display_url(tracked_url(sample_partner, campaign))
+    assert url in text.replace("\n", "")
+    full = PdfReader(io.BytesIO(_full_render(renderer, sample_kit, flyer, output, sample_partner, campaign)))
+    for key in ("/MediaBox", "/TrimBox", "/BleedBox"):
+        assert reader.pages[0][key] == full.pages[0][key]
+    page = reader.pages[0]
+    zone_resources = page["/Resources"]["/XObject"]["/CobrandZone"].get_object()["/Resources"]
+    fonts = [font.get_object() for font in zone_resources["/Font"].values()]
+    assert fonts
+    for font in fonts:
+        descriptor = font["/DescendantFonts"][0].get_object()["/FontDescriptor"].get_object()
+        assert any(key in descriptor for key in ("/FontFile", "/FontFile2", "/FontFile3")), font
+
+
+def test_partner_edited_fields_outside_the_zone_fall_back_to_the_full_render(
+    renderer, kit, template, partner, campaign
+) -> None:
+    # The fixture template prints fields.offer above the zone: defaults stamp, edits render in full.
+    output = _pdf_output(template)
+    master = renderer.stamper.master(kit, template, output, campaign)
+    assert master.fields_outside
+    edited = replace(campaign, field_values={"offer": "Two months free"})
+    data = renderer.render_one(kit, template, partner, edited, output.name).data
+    assert data == _full_render(renderer, kit, template, output, partner, edited)
+    assert "Two months free" in PdfReader(io.BytesIO(data)).pages[0].extract_text()
+
+
+def test_partner_data_outside_the_zone_means_no_master(
+    tmp_path: Path, renderer, kit, partner, campaign
+) -> None:
+    from tests.factories import FLYER_HTML, make_template
+
+    leaky = FLYER_HTML.replace(
+        "<h1>{{ copy.headline }}</h1>", "<h1>{{ copy.headline }} with {{ partner.name }}</h1>"
+    )
+    template = load_template(make_template(tmp_path / "leaky", **{"flyer.html": leaky}))
+    output = _pdf_output(template)
+    master = renderer.stamper.master(kit, template, output, campaign)
+    assert master.pdf is None and "outside the zone" in master.reason
+    data = renderer.render_one(kit, template, partner, campaign, output.name).data
+    assert data == _full_render(renderer, kit, template, output, partner, campaign)
+
+
+def test_masters_are_bounded(kit, template, campaign) -> None:
+    from app.rendering.stamp import MASTER_CACHE_SIZE
+
+    renderer = Renderer()
+    output = _pdf_output(template)
+    for index in range(MASTER_CACHE_SIZE + 3):
+        renderer.stamper.master(kit, template, output, replace(campaign, slug=f"c{index}"))
+    assert len(renderer.stamper._masters) == MASTER_CACHE_SIZE
+
+
+def test_zone_element_must_match_the_declared_zone(tmp_path: Path, renderer, kit, partner, campaign) -> None:
+    from tests.factories import TEMPLATE_TOML, make_template
+
+    moved = TEMPLATE_TOML.replace("y_mm = 237", "y_mm = 230")
+    template = load_template(make_template(tmp_path / "moved", **{"template.toml": moved}))
+    output = _pdf_output(template)
+    master = renderer.stamper.master(kit, template, output, campaign)
+    assert master.pdf is None
+    assert renderer.render_one(kit, template, partner, campaign, output.name).data == _full_render(
+        renderer, kit, template, output, partner, campaign
+    )
