@@ -68,6 +68,17 @@ def campaign_input(campaign: Campaign, field_values: dict[str, str] | None = Non
     )
 
 
+def tracked_url_for(partner: Partner, campaign: Campaign) -> str:
+    """The tracked link a partner's assets of a campaign carry."""
+    from app.rendering.cobrand import tracked_url
+
+    return tracked_url(
+        PartnerInput(slug=partner.slug, name=partner.name, type=partner.type.value, tier=partner.tier.value,
+                     region=partner.region.value, website=partner.website),
+        campaign_input(campaign),
+    )  # fmt: skip
+
+
 def audience_matches(audience: dict[str, Sequence[str]], partner: Partner) -> bool:
     """An empty list means everyone."""
     checks = (("types", partner.type.value), ("tiers", partner.tier.value), ("regions", partner.region.value))
