@@ -68,6 +68,7 @@ def _sizes(max_size: float, min_size: float) -> list[float]:
     return [max_size - i / 2 for i in range(steps + 1)] + ([min_size] if (max_size - min_size) * 2 % 1 else [])
 
 
+@lru_cache(maxsize=1024)
 def fit_text(
     text: str,
     *,
@@ -80,7 +81,10 @@ def fit_text(
     max_lines: int | None = None,
     wrap_first: bool = False,
 ) -> FittedText:
-    """Choose a size and line breaks so text fits width × height (same unit as the sizes)."""
+    """Choose a size and line breaks so text fits width × height (same unit as the sizes).
+
+    Cached (bounded): campaign copy is fitted once for all partners, not once per partner.
+    """
     text = " ".join(text.split())
     usable = width * SAFETY
     if not text:
