@@ -13,13 +13,19 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from app.api import init_app as init_api
     from app.cli import register_cli
     from app.services import build_services
+    from app.auth.views import bp as auth_bp
+    from app.portal import bp as portal_bp
     from app.web import bp as web_bp
+    from app.web.security import init_security
 
     app = Flask(__name__)
     services = build_services(config)
     app.config.update(services.config)
     app.extensions["cobrand"] = services
+    init_security(app)  # sessions, CSRF on every form, cookie flags, security headers
     app.register_blueprint(web_bp)
+    app.register_blueprint(auth_bp)  # also the create-user and demo-users commands
+    app.register_blueprint(portal_bp)
     init_api(app)  # /api/v1 and its webhooks; create-token and revoke-token commands
     register_cli(app)
     return app

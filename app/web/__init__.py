@@ -1,7 +1,8 @@
-"""Server-rendered pages."""
+"""The marketing console: server-rendered pages for admin users."""
 
 from flask import Blueprint
 
 bp = Blueprint("web", __name__)
 
-from app.web import views  # noqa: E402,F401  (registers the routes on bp)
+# Importing the page modules registers their routes on bp.
+from app.web import views, dashboard, content_pages, campaign_pages, partner_pages, analytics_pages  # noqa: E402,F401,I001

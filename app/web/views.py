@@ -1,13 +1,15 @@
-"""Pages: partners and their rendered assets; asset downloads and thumbnails."""
+"""Shared page helpers, the home redirect, the asset library, asset downloads and thumbnails."""
 
 from __future__ import annotations
 
-from flask import Response, abort, current_app, redirect, render_template
+from flask import Response, abort, current_app, redirect, render_template, request, url_for
+from flask_login import current_user
 from sqlalchemy import select
 
-from app.models import Asset, AssetStatus, Campaign, Partner
+from app.models import Asset, AssetStatus, Campaign, Partner, UserRole
 from app.services import Services
 from app.web import bp
+from app.web.security import admin_required
 
 
 def services() -> Services:
@@ -39,23 +41,49 @@ def send_stored(key: str, *, content_type: str, filename: str | None, inline: bo
     return response
 
 
+def jpeg(data: bytes) -> Response:
+    response = Response(data, mimetype="image/jpeg")
+    response.headers["Cache-Control"] = "private, max-age=3600"
+    return response
+
+
 @bp.get("/")
+def home() -> object:
+    """Admins start on the dashboard, partners in their portal, everyone else at sign-in."""
+    if not current_user.is_authenticated:
+        return redirect(url_for("auth.login"))
+    if current_user.role == UserRole.PARTNER:
+        return redirect(url_for("portal.home"))
+    from app.web.dashboard import dashboard
+
+    return dashboard()
+
+
+@bp.get("/assets")
+@admin_required
 def index() -> str:
+    """Every partner with its rendered assets: thumbnails and download links."""
+    q = request.args.get("q", "").strip().lower()
     with services().db.session() as session:
-        partners = session.scalars(select(Partner).where(Partner.deleted_at.is_(None)).order_by(Partner.name)).all()
+        partners = session.scalars(
+            select(Partner).where(Partner.deleted_at.is_(None)).order_by(Partner.name)
+        ).all()
         rows = session.execute(
             select(Asset, Campaign.slug)
             .join(Campaign, Asset.campaign_id == Campaign.id)
             .where(Asset.status.in_([AssetStatus.RENDERED, AssetStatus.FAILED]))
             .order_by(Campaign.slug, Asset.output)
         ).all()
+    if q:
+        partners = [p for p in partners if q in p.name.lower() or q in p.slug]
     assets: dict[int, list[tuple[Asset, str]]] = {}
     for asset, campaign_slug in rows:
         assets.setdefault(asset.partner_id, []).append((asset, campaign_slug))
-    return render_template("web/index.html", partners=partners, assets=assets)
+    return render_template("web/index.html", partners=partners, assets=assets, q=q)
 
 
 @bp.get("/assets/<int:asset_id>/download")
+@admin_required
 def download(asset_id: int) -> Response:
     asset = get_asset_or_404(asset_id)
     return send_stored(asset.storage_key or "", content_type=asset.content_type or "application/octet-stream",
@@ -63,8 +91,25 @@ def download(asset_id: int) -> Response:
 
 
 @bp.get("/assets/<int:asset_id>/thumbnail")
+@admin_required
 def thumbnail(asset_id: int) -> Response:
     asset = get_asset_or_404(asset_id)
     if not asset.thumbnail_key:
         abort(404)
     return send_stored(asset.thumbnail_key, content_type="image/jpeg", filename=None, inline=True)
+
+
+@bp.app_errorhandler(404)
+def not_found(_error: Exception) -> object:
+    if request.path.startswith("/api/"):
+        return {"error": "not_found", "message": "no such resource"}, 404
+    return render_template("error.html", code=404, title="Page not found",
+                           message="There is nothing here, or it is not yours to see."), 404  # fmt: skip
+
+
+@bp.app_errorhandler(400)
+def bad_request(error: Exception) -> object:
+    message = getattr(error, "description", None) or "The request could not be understood."
+    if request.path.startswith("/api/"):
+        return {"error": "bad_request", "message": message}, 400
+    return render_template("error.html", code=400, title="Bad request", message=message), 400

@@ -1,0 +1,333 @@
+"""Portal pages. Every lookup is scoped to the signed-in partner: anything else is a 404."""
+
+from __future__ import annotations
+
+import base64
+import dataclasses
+import io
+import zipfile
+from typing import Any
+
+from flask import Response, abort, current_app, flash, redirect, render_template, request, session, url_for
+from flask_login import current_user
+from sqlalchemy import select
+
+from app import partner_access as access
+from app.downloads import record_download
+from app.errors import CobrandError, InvalidInput
+from app.models import Asset, Campaign, Partner, Publish
+from app.partners import clean_partner_fields, store_logo, update_partner
+from app.portal import bp
+from app.publishing import OUTCOMES, campaign_input, partner_input, start_publish
+from app.rendering.logos import check_logo_bytes, prepare_logo
+from app.rendering.model import ImageOutput
+from app.rendering.thumbnails import thumbnail
+from app.services import Services
+from app.web.forms import FormErrors
+from app.web.previews import preview_image
+from app.web.security import partner_required
+
+PROFILE_FIELDS = ("email", "phone", "website", "address")
+REGEN_KEY = "regenerating"
+"""Session key: the publish ids started for this partner's last profile or field change."""
+
+
+def services() -> Services:
+    return current_app.extensions["cobrand"]  # type: ignore[no-any-return]
+
+
+def my_partner(session: Any) -> Partner:
+    partner = session.get(Partner, current_user.partner_id)
+    if partner is None or partner.deleted_at is not None:
+        abort(404)
+    return partner  # type: ignore[no-any-return]
+
+
+def my_campaign_or_404(session: Any, slug: str) -> tuple[Partner, Campaign]:
+    partner = my_partner(session)
+    campaign = access.visible_campaign(services(), session, partner, slug)
+    if campaign is None:
+        abort(404)
+    return partner, campaign
+
+
+def _send(asset: Asset, data: bytes, *, inline: bool) -> Response:
+    response = Response(data, mimetype=asset.content_type or "application/octet-stream")
+    if not inline:
+        response.headers.set(
+            "Content-Disposition", "attachment", filename=asset.filename or f"asset-{asset.id}"
+        )
+    response.headers["Cache-Control"] = "private, max-age=300"
+    return response
+
+
+def my_progress(session: Any, partner: Partner, publish_ids: list[int]) -> dict[str, Any]:
+    """Progress of this partner's own assets in the given publishes."""
+    total = done = failed = 0
+    for publish_id in publish_ids:
+        publish = session.get(Publish, publish_id)
+        if publish is None:
+            continue
+        total += publish.total
+        outcomes = session.scalars(
+            select(Asset.outcome).where(Asset.publish_id == publish_id, Asset.partner_id == partner.id)
+        ).all()
+        done += sum(1 for o in outcomes if o in OUTCOMES)
+        failed += sum(1 for o in outcomes if o == "failed")
+    finished = done >= total
+    return {"total": total, "done": done, "failed": failed, "finished": finished,
+            "percent": 100 if total == 0 else round(100 * done / total)}  # fmt: skip
+
+
+def regenerate(partner_id: int, campaign_slugs: list[str]) -> list[int]:
+    """Re-render this partner's assets of these campaigns; remember the runs to show progress."""
+    ids = []
+    for slug in campaign_slugs:
+        try:
+            ids.append(start_publish(services(), slug, trigger="portal", partner_ids=[partner_id]))
+        except CobrandError as exc:
+            flash(f"{slug}: {exc}", "error")
+    session[REGEN_KEY] = ids
+    return ids
+
+
+@bp.get("/")
+@partner_required
+def home() -> str:
+    with services().db.session() as db:
+        partner = my_partner(db)
+        campaigns = access.visible_campaigns(services(), db, partner)
+        cards = [(c, access.partner_assets(db, c, partner)) for c in campaigns]
+    return render_template("portal/home.html", partner=partner, cards=cards)
+
+
+@bp.get("/campaigns/<slug>")
+@partner_required
+def campaign(slug: str) -> str:
+    with services().db.session() as db:
+        partner, campaign = my_campaign_or_404(db, slug)
+        assets = access.partner_assets(db, campaign, partner)
+        values = access.field_values(db, campaign, partner)
+        progress = my_progress(db, partner, session.get(REGEN_KEY, [])) if session.get(REGEN_KEY) else None
+    template = services().content.template(campaign.template_slug)
+    return render_template("portal/campaign.html", partner=partner, campaign=campaign, assets=assets,
+                           template=template, values=values, errors=FormErrors(), previews=[],
+                           progress=progress)  # fmt: skip
+
+
+@bp.post("/campaigns/<slug>/fields")
+@partner_required
+def campaign_fields(slug: str) -> object:
+    """Preview or generate the partner's version with its editable field values."""
+    with services().db.session() as db:
+        partner, campaign = my_campaign_or_404(db, slug)
+        assets = access.partner_assets(db, campaign, partner)
+    template = services().content.template(campaign.template_slug)
+    typed = {name: request.form.get(name, "") for name in template.editable_fields}
+    errors = FormErrors()
+    values: dict[str, str] = {}
+    for name in template.editable_fields:
+        try:
+            values.update(
+                access.clean_field_values(
+                    template, {**dict.fromkeys(template.editable_fields), name: typed[name]}
+                )
+            )
+        except InvalidInput as exc:
+            errors.add(exc, template.editable_fields)
+    previews: list[tuple[str, str | None, str | None]] = []
+    if not errors and request.form.get("action") == "generate":
+        with services().db.session() as db:
+            row = db.get(Campaign, campaign.id)
+            access.save_field_values(db, row, my_partner(db), values)
+        regenerate(partner.id, [campaign.slug])
+        flash("Generating your version now. Your assets update when it is done.", "success")
+        return redirect(url_for("portal.campaign", slug=slug))
+    if not errors:
+        kit = services().content.brand_kit(campaign.brand_kit_slug)
+        with services().db.session() as db:
+            me = partner_input(services(), my_partner(db))
+        for output_id in template.output_ids():
+            try:
+                data = preview_image(
+                    services(), kit, template, me, campaign_input(campaign, values), output_id
+                )
+                previews.append(
+                    (output_id, "data:image/jpeg;base64," + base64.b64encode(data).decode(), None)
+                )
+            except CobrandError as exc:
+                previews.append((output_id, None, str(exc)))
+    return render_template("portal/campaign.html", partner=partner, campaign=campaign, assets=assets,
+                           template=template, values=typed, errors=errors, previews=previews,
+                           progress=None), 400 if errors else 200  # fmt: skip
+
+
+@bp.get("/campaigns/<slug>/download.zip")
+@partner_required
+def campaign_zip(slug: str) -> Response:
+    with services().db.session() as db:
+        partner, campaign = my_campaign_or_404(db, slug)
+        assets = [a for a in access.partner_assets(db, campaign, partner) if a.status.value == "rendered"]
+        if not assets:
+            abort(404)
+        buffer = io.BytesIO()
+        with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+            for asset in assets:
+                archive.writestr(
+                    asset.filename or f"asset-{asset.id}", services().storage.open(asset.storage_key or "")
+                )
+                record_download(db, asset, "portal")
+    response = Response(buffer.getvalue(), mimetype="application/zip")
+    response.headers.set("Content-Disposition", "attachment", filename=f"{campaign.slug}-{partner.slug}.zip")
+    return response
+
+
+@bp.get("/assets/<int:asset_id>/download")
+@partner_required
+def download(asset_id: int) -> Response:
+    with services().db.session() as db:
+        asset = access.partner_asset(services(), db, my_partner(db), asset_id)
+        if asset is None:
+            abort(404)
+        try:
+            data = services().storage.open(asset.storage_key or "")
+        except FileNotFoundError:
+            abort(404)
+        record_download(db, asset, "portal")
+    return _send(asset, data, inline=False)
+
+
+@bp.get("/assets/<int:asset_id>/thumbnail")
+@partner_required
+def asset_thumbnail(asset_id: int) -> Response:
+    with services().db.session() as db:
+        asset = access.partner_asset(services(), db, my_partner(db), asset_id)
+        if asset is None or not asset.thumbnail_key:
+            abort(404)
+    try:
+        data = services().storage.open(asset.thumbnail_key)
+    except FileNotFoundError:
+        abort(404)
+    response = Response(data, mimetype="image/jpeg")
+    response.headers["Cache-Control"] = "private, max-age=300"
+    return response
+
+
+@bp.get("/regeneration.json")
+@partner_required
+def regeneration() -> dict[str, Any]:
+    with services().db.session() as db:
+        return my_progress(db, my_partner(db), session.get(REGEN_KEY, []))
+
+
+def _profile_values(partner: Partner) -> dict[str, Any]:
+    return {k: getattr(partner, k) for k in PROFILE_FIELDS}
+
+
+@bp.route("/profile", methods=["GET", "POST"])
+@partner_required
+def profile() -> object:
+    with services().db.session() as db:
+        partner = my_partner(db)
+        values = _profile_values(partner)
+    errors = FormErrors()
+    if request.method == "POST":
+        values = {k: request.form.get(k, "").strip() for k in PROFILE_FIELDS}
+        for name in PROFILE_FIELDS:
+            try:
+                clean_partner_fields({name: values[name]}, partial=True)
+            except InvalidInput as exc:
+                errors.add(exc, PROFILE_FIELDS)
+        file = request.files.get("logo")
+        logo = file.read() if file is not None and file.filename else None
+        if logo is not None and not logo:
+            errors["logo"] = "The file is empty."
+        if not errors:
+            try:
+                with services().db.session() as db:
+                    row = my_partner(db)
+                    update_partner(db, row, values)
+                    if logo:
+                        store_logo(services(), row, logo, source=file.filename if file else "logo")
+                    slugs = [c.slug for c in access.visible_campaigns(services(), db, row)]
+            except CobrandError as exc:
+                errors.add(exc, (*PROFILE_FIELDS, "logo"))
+                if "logo" not in errors and "_form" in errors:
+                    errors["logo"] = errors.pop("_form")
+            else:
+                regenerate(partner.id, slugs)
+                flash("Profile saved. Your assets are being regenerated.", "success")
+                return redirect(url_for("portal.profile"))
+    with services().db.session() as db:
+        progress = (
+            my_progress(db, my_partner(db), session.get(REGEN_KEY, [])) if session.get(REGEN_KEY) else None
+        )
+    return render_template("portal/profile.html", partner=partner, values=values, errors=errors,
+                           progress=progress), 400 if errors else 200  # fmt: skip
+
+
+@bp.get("/profile/logo")
+@partner_required
+def logo() -> Response:
+    with services().db.session() as db:
+        partner = my_partner(db)
+    if not partner.logo_key:
+        abort(404)
+    try:
+        data = services().storage.open(partner.logo_key)
+    except FileNotFoundError:
+        abort(404)
+    mimetype = (
+        "image/svg+xml"
+        if partner.logo_key.endswith(".svg")
+        else f"image/{partner.logo_key.rsplit('.', 1)[-1]}"
+    )
+    return Response(data, mimetype=mimetype.replace("image/jpg", "image/jpeg"))
+
+
+@bp.post("/profile/logo-check")
+@partner_required
+def logo_check() -> tuple[dict[str, Any], int]:
+    """Validate an uploaded logo at once and show it in a real asset, before anything is saved."""
+    file = request.files.get("logo")
+    data = file.read() if file is not None else b""
+    if not data:
+        return {"ok": False, "error": "Choose a logo file (PNG, JPEG, WebP or SVG)."}, 400
+    config = services().config
+    name = file.filename if file is not None and file.filename else "logo"
+    try:
+        check_logo_bytes(
+            data, source=name, max_bytes=config["MAX_LOGO_BYTES"], max_pixels=config["MAX_LOGO_PIXELS"]
+        )
+        prepare_logo(data, name)
+    except CobrandError as exc:
+        return {"ok": False, "error": str(exc)}, 400
+    preview = None
+    with services().db.session() as db:
+        partner = my_partner(db)
+        me = dataclasses.replace(partner_input(services(), partner), logo=data)
+        campaigns = access.visible_campaigns(services(), db, partner)
+    candidates = [(c.template_slug, c.brand_kit_slug, campaign_input(c)) for c in campaigns]
+    for template_slug, kit_slug, campaign_data in candidates:
+        template = services().content.template(template_slug)
+        image_outputs = [o for o in template.outputs if isinstance(o, ImageOutput)]
+        output_id = (
+            f"{image_outputs[0].name}-{image_outputs[0].sizes[0].label}"
+            if image_outputs
+            else template.output_ids()[0]
+        )
+        try:
+            kit = services().content.brand_kit(kit_slug)
+            rendered = services().renderer.render_one(kit, template, me, campaign_data, output_id)
+            preview = (
+                "data:image/jpeg;base64,"
+                + base64.b64encode(thumbnail(rendered.data, rendered.content_type, width=560)).decode()
+            )
+        except CobrandError as exc:
+            return {"ok": False, "error": str(exc)}, 400
+        break
+    return {
+        "ok": True,
+        "preview": preview,
+        "message": "Looks good. Save to regenerate your assets with it.",
+    }, 200

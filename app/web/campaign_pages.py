@@ -1,0 +1,313 @@
+"""Campaigns: list, create and edit (with a live audience count), preview, publish, archive, thumbnail grid."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from sqlalchemy import select
+
+from app.campaigns import archive_campaign, eligible_count, save_campaign
+from app.errors import CobrandError
+from app.models import Asset, AssetStatus, Campaign, Partner, Publish
+from app.publishing import campaign_input, eligible_partners, start_publish
+from app.rendering.model import PARTNER_TIERS, PARTNER_TYPES, REGIONS
+from app.web import bp
+from app.web.dashboard import progress
+from app.web.forms import FormErrors
+from app.web.previews import WORST_CASE, preview_image, preview_partner
+from app.web.security import admin_required
+from app.web.views import jpeg, services
+
+FIELDS = (
+    "slug",
+    "title",
+    "template",
+    "brand_kit",
+    "types",
+    "tiers",
+    "regions",
+    "landing_url",
+    "starts_at",
+    "ends_at",
+)
+ALIASES = {"audience.types": "types", "audience.tiers": "tiers", "audience.regions": "regions"}
+
+
+def _campaign_or_404(campaign_id: int) -> Campaign:
+    with services().db.session() as session:
+        campaign = session.get(Campaign, campaign_id)
+        if campaign is None:
+            abort(404)
+        return campaign
+
+
+def _choices() -> dict[str, Any]:
+    content = services().content
+    return {
+        "templates": content.template_slugs(),
+        "kits": content.brand_kit_slugs(),
+        "types": PARTNER_TYPES,
+        "tiers": PARTNER_TIERS,
+        "regions": REGIONS,
+    }
+
+
+def _form_from_campaign(campaign: Campaign) -> dict[str, Any]:
+    audience = campaign.audience or {}
+    return {
+        "slug": campaign.slug,
+        "title": campaign.title,
+        "template": campaign.template_slug,
+        "brand_kit": campaign.brand_kit_slug,
+        "types": list(audience.get("types", [])),
+        "tiers": list(audience.get("tiers", [])),
+        "regions": list(audience.get("regions", [])),
+        "landing_url": campaign.landing_url,
+        "starts_at": campaign.starts_at.strftime("%Y-%m-%dT%H:%M") if campaign.starts_at else "",
+        "ends_at": campaign.ends_at.strftime("%Y-%m-%dT%H:%M") if campaign.ends_at else "",
+    }
+
+
+def _form_from_request() -> dict[str, Any]:
+    form = request.form
+    values: dict[str, Any] = {
+        k: form.get(k, "").strip() for k in FIELDS if k not in ("types", "tiers", "regions")
+    }
+    for key in ("types", "tiers", "regions"):
+        values[key] = form.getlist(key)
+    return values
+
+
+def _save(values: dict[str, Any], campaign_id: int | None) -> tuple[Campaign | None, FormErrors]:
+    errors = FormErrors()
+    choices = _choices()
+    if campaign_id is None and not values["slug"]:
+        errors["slug"] = "Give the campaign a slug: lowercase letters, digits and dashes."
+    if not values["title"]:
+        errors["title"] = "Give the campaign a title partners will recognise."
+    if values["template"] not in choices["templates"]:
+        errors["template"] = "Choose a template."
+    if values["brand_kit"] not in choices["kits"]:
+        errors["brand_kit"] = "Choose a brand kit."
+    if errors:
+        return None, errors
+    data = {
+        "title": values["title"],
+        "template": values["template"],
+        "brand_kit": values["brand_kit"],
+        "audience": {"types": values["types"], "tiers": values["tiers"], "regions": values["regions"]},
+        "landing_url": values["landing_url"],
+        "starts_at": values["starts_at"] or None,
+        "ends_at": values["ends_at"] or None,
+    }
+    if campaign_id is None:
+        data["slug"] = values["slug"]
+        with services().db.session() as session:
+            if session.scalar(select(Campaign.id).where(Campaign.slug == values["slug"])) is not None:
+                errors["slug"] = f"A campaign called {values['slug']} already exists."
+                return None, errors
+    try:
+        campaign, _created = save_campaign(services(), data, campaign_id=campaign_id)
+    except CobrandError as exc:
+        errors.add(exc, FIELDS, aliases=ALIASES)
+        return None, errors
+    return campaign, errors
+
+
+@bp.get("/campaigns")
+@admin_required
+def campaigns() -> str:
+    from app.web.dashboard import latest_publishes
+
+    status = request.args.get("status", "")
+    with services().db.session() as session:
+        query = select(Campaign).order_by(Campaign.created_at.desc())
+        if status in ("draft", "published", "archived"):
+            query = query.where(Campaign.status == status)
+        items = session.scalars(query).all()
+        publishes = latest_publishes(session)
+        counts = {}
+        for c in items:
+            try:
+                counts[c.id] = eligible_count(services(), session, c)
+            except CobrandError:
+                counts[c.id] = None
+    rows = [(c, counts[c.id], progress(publishes[c.id]) if c.id in publishes else None) for c in items]
+    return render_template("console/campaigns.html", rows=rows, status=status)
+
+
+@bp.route("/campaigns/new", methods=["GET", "POST"])
+@admin_required
+def campaign_new() -> object:
+    choices = _choices()
+    values: dict[str, Any] = {"types": [], "tiers": [], "regions": [], "template": request.args.get("template", ""),
+                              "brand_kit": choices["kits"][0] if len(choices["kits"]) == 1 else ""}  # fmt: skip
+    errors = FormErrors()
+    if request.method == "POST":
+        values = _form_from_request()
+        campaign, errors = _save(values, None)
+        if campaign is not None:
+            flash(
+                f"Campaign {campaign.title or campaign.slug} created as a draft. Preview it, then publish.",
+                "success",
+            )
+            return redirect(url_for("web.campaign_detail", campaign_id=campaign.id))
+    return render_template("console/campaign_form.html", values=values, errors=errors, campaign=None,
+                           **choices), 400 if errors else 200  # fmt: skip
+
+
+@bp.route("/campaigns/<int:campaign_id>/edit", methods=["GET", "POST"])
+@admin_required
+def campaign_edit(campaign_id: int) -> object:
+    campaign = _campaign_or_404(campaign_id)
+    values = _form_from_campaign(campaign)
+    errors = FormErrors()
+    if request.method == "POST":
+        values = {**_form_from_request(), "slug": campaign.slug}
+        saved, errors = _save(values, campaign.id)
+        if saved is not None:
+            flash("Campaign saved. Publish again to bring every partner's assets up to date.", "success")
+            return redirect(url_for("web.campaign_detail", campaign_id=campaign.id))
+    return render_template("console/campaign_form.html", values=values, errors=errors, campaign=campaign,
+                           **_choices()), 400 if errors else 200  # fmt: skip
+
+
+@bp.get("/campaigns/audience-count")
+@admin_required
+def audience_count() -> dict[str, Any]:
+    """How many partners a (not yet saved) audience reaches, for the form's live count."""
+    args = request.args
+    template = args.get("template", "")
+    audience = {
+        "types": args.getlist("types"),
+        "tiers": args.getlist("tiers"),
+        "regions": args.getlist("regions"),
+    }
+    with services().db.session() as session:
+        total = len(
+            session.scalars(select(Partner.id).where(Partner.active, Partner.deleted_at.is_(None))).all()
+        )
+        if template not in services().content.template_slugs():
+            return {"count": None, "total": total, "message": "Choose a template to count matching partners."}
+        try:
+            count = eligible_count(services(), session, Campaign(audience=audience, template_slug=template))
+        except CobrandError as exc:
+            return {"count": None, "total": total, "message": str(exc)}
+    return {"count": count, "total": total, "message": f"{count} of {total} active partners match"}
+
+
+def _sample_partners(campaign: Campaign, limit: int = 3) -> list[tuple[str, str]]:
+    """A few eligible partners that differ (longest name, others) plus the worst case."""
+    with services().db.session() as session:
+        try:
+            template = services().content.template(campaign.template_slug)
+            partners = eligible_partners(session, campaign, template)
+        except CobrandError:
+            partners = []
+    picks: list[Partner] = []
+    if partners:
+        picks.append(max(partners, key=lambda p: len(p.name)))
+        for p in partners:
+            if len(picks) >= limit:
+                break
+            if p not in picks and all(p.type != q.type for q in picks):
+                picks.append(p)
+    return [(p.slug, p.name) for p in picks] + [(WORST_CASE, "Worst case (synthetic)")]
+
+
+@bp.get("/campaigns/<int:campaign_id>")
+@admin_required
+def campaign_detail(campaign_id: int) -> str:
+    campaign = _campaign_or_404(campaign_id)
+    with services().db.session() as session:
+        publish = session.scalar(
+            select(Publish).where(Publish.campaign_id == campaign.id).order_by(Publish.id.desc())
+        )
+        try:
+            eligible = eligible_count(services(), session, campaign)
+            template = services().content.template(campaign.template_slug)
+        except CobrandError as exc:
+            eligible, template = None, None
+            flash(str(exc), "error")
+        partners = session.execute(
+            select(Partner.slug, Partner.name).where(Partner.deleted_at.is_(None)).order_by(Partner.name)
+        ).all()
+    samples = _sample_partners(campaign)
+    chosen = request.args.get("partner")
+    if chosen and chosen not in [s for s, _ in samples]:
+        name = dict(partners).get(chosen)
+        if name:
+            samples = [(chosen, name)] + samples
+    return render_template(
+        "console/campaign.html",
+        campaign=campaign,
+        template=template,
+        eligible=eligible,
+        publish=progress(publish) if publish else None,
+        samples=samples,
+        partners=partners,
+        chosen=chosen or "",
+    )
+
+
+@bp.get("/campaigns/<int:campaign_id>/preview/<partner_slug>/<output_id>.jpg")
+@admin_required
+def campaign_preview(campaign_id: int, partner_slug: str, output_id: str) -> object:
+    campaign = _campaign_or_404(campaign_id)
+    content = services().content
+    try:
+        kit = content.brand_kit(campaign.brand_kit_slug)
+        template = content.template(campaign.template_slug)
+        if output_id not in template.output_ids():
+            abort(404)
+        partner = preview_partner(services(), partner_slug)
+        width = 360 if request.args.get("size") == "small" else 560
+        return jpeg(
+            preview_image(
+                services(), kit, template, partner, campaign_input(campaign), output_id, width=width
+            )
+        )
+    except CobrandError:
+        abort(404)
+
+
+@bp.post("/campaigns/<int:campaign_id>/publish")
+@admin_required
+def campaign_publish(campaign_id: int) -> object:
+    campaign = _campaign_or_404(campaign_id)
+    try:
+        publish_id = start_publish(services(), campaign.slug, trigger="console")
+    except CobrandError as exc:
+        flash(str(exc), "error")
+    else:
+        flash(f"Publishing started (run {publish_id}). Progress updates below.", "success")
+    return redirect(url_for("web.campaign_detail", campaign_id=campaign.id))
+
+
+@bp.post("/campaigns/<int:campaign_id>/archive")
+@admin_required
+def campaign_archive(campaign_id: int) -> object:
+    campaign = _campaign_or_404(campaign_id)
+    archive_campaign(services(), campaign.id)
+    flash(f"Campaign {campaign.title or campaign.slug} archived: partners no longer see it.", "success")
+    return redirect(url_for("web.campaign_detail", campaign_id=campaign.id))
+
+
+@bp.get("/campaigns/<int:campaign_id>/grid")
+@admin_required
+def campaign_grid(campaign_id: int) -> str:
+    campaign = _campaign_or_404(campaign_id)
+    with services().db.session() as session:
+        rows = session.execute(
+            select(Asset, Partner)
+            .join(Partner, Asset.partner_id == Partner.id)
+            .where(
+                Asset.campaign_id == campaign.id, Asset.status.in_([AssetStatus.RENDERED, AssetStatus.FAILED])
+            )
+            .order_by(Partner.name, Asset.output)
+        ).all()
+    grid: dict[int, tuple[Partner, list[Asset]]] = {}
+    for asset, partner in rows:
+        grid.setdefault(partner.id, (partner, []))[1].append(asset)
+    return render_template("console/campaign_grid.html", campaign=campaign, grid=list(grid.values()))

@@ -1,0 +1,29 @@
+"""Form helpers: service errors ("field: problem") shown next to their field, typed values kept."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from app.errors import CobrandError
+
+
+class FormErrors(dict[str, str]):
+    """Field name -> message; "_form" holds a message that belongs to no single field."""
+
+    def add(
+        self, exc: CobrandError | str, fields: Iterable[str], *, aliases: dict[str, str] | None = None
+    ) -> None:
+        """File a service error under the field its message starts with (else under "_form")."""
+        message = str(exc)
+        head, sep, rest = message.partition(": ")
+        key = (aliases or {}).get(head, head)
+        if sep and key in set(fields):
+            self.setdefault(key, rest[:1].upper() + rest[1:])
+        else:
+            self.setdefault("_form", message[:1].upper() + message[1:])
+
+
+def form_values(form: Iterable[tuple[str, str]] | None = None) -> dict[str, str]:
+    from flask import request
+
+    return {k: v for k, v in (form or request.form.items())}

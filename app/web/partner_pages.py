@@ -1,0 +1,223 @@
+"""Partners: list with search and filters, create and edit (with logo), CSV import, invite users."""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from sqlalchemy import or_, select
+
+from app.auth.users import create_user, start_password_reset
+from app.errors import CobrandError, InvalidInput
+from app.models import Partner, User, UserRole
+from app.partners import clean_partner_fields, import_partners_csv, store_logo, update_partner, upsert_partner
+from app.rendering.model import PARTNER_TIERS, PARTNER_TYPES, REGIONS
+from app.web import bp
+from app.web.forms import FormErrors
+from app.web.security import admin_required
+from app.web.views import send_stored, services
+
+FIELDS = (
+    "slug",
+    "name",
+    "type",
+    "tier",
+    "region",
+    "country",
+    "locale",
+    "website",
+    "email",
+    "phone",
+    "address",
+)
+
+
+def _partner_or_404(slug: str) -> Partner:
+    with services().db.session() as session:
+        partner = session.scalar(select(Partner).where(Partner.slug == slug, Partner.deleted_at.is_(None)))
+        if partner is None:
+            abort(404)
+        return partner
+
+
+def field_errors(values: dict[str, Any], fields: tuple[str, ...]) -> FormErrors:
+    """Check each field on its own with the service's rules, so every bad field gets its message."""
+    errors = FormErrors()
+    for name in fields:
+        if name in ("slug", "name", "type", "tier", "region") and not str(values.get(name) or "").strip():
+            errors[name] = "Required."
+            continue
+        try:
+            clean_partner_fields({name: values.get(name, "")}, partial=True)
+        except InvalidInput as exc:
+            errors.add(exc, fields)
+    return errors
+
+
+def _logo_upload(errors: FormErrors) -> bytes | None:
+    file = request.files.get("logo")
+    if file is None or not file.filename:
+        return None
+    data = file.read()
+    if not data:
+        errors["logo"] = "The file is empty."
+        return None
+    return data
+
+
+def _choices() -> dict[str, Any]:
+    return {"types": PARTNER_TYPES, "tiers": PARTNER_TIERS, "regions": REGIONS}
+
+
+@bp.get("/partners")
+@admin_required
+def partners() -> str:
+    args = request.args
+    q = args.get("q", "").strip()
+    filters = {k: args.get(k, "") for k in ("type", "tier", "region")}
+    with services().db.session() as session:
+        query = select(Partner).where(Partner.deleted_at.is_(None)).order_by(Partner.name)
+        if q:
+            like = f"%{q}%"
+            query = query.where(
+                or_(Partner.name.ilike(like), Partner.slug.ilike(like), Partner.email.ilike(like))
+            )
+        for key, column in (("type", Partner.type), ("tier", Partner.tier), ("region", Partner.region)):
+            if filters[key]:
+                query = query.where(column == filters[key])
+        items = session.scalars(query).all()
+        user_counts: dict[int, int] = {}
+        for (pid,) in session.execute(select(User.partner_id).where(User.partner_id.is_not(None))):
+            user_counts[pid] = user_counts.get(pid, 0) + 1
+    return render_template("console/partners.html", partners=items, q=q, filters=filters, user_counts=user_counts,
+                           **_choices())  # fmt: skip
+
+
+@bp.route("/partners/new", methods=["GET", "POST"])
+@admin_required
+def partner_new() -> object:
+    values: dict[str, Any] = {"locale": "en"}
+    errors = FormErrors()
+    if request.method == "POST":
+        values = {k: request.form.get(k, "").strip() for k in FIELDS}
+        errors = field_errors(values, FIELDS)
+        logo = _logo_upload(errors)
+        if not errors:
+            with services().db.session() as session:
+                if session.scalar(select(Partner.id).where(Partner.slug == values["slug"])) is not None:
+                    errors["slug"] = f"A partner called {values['slug']} already exists."
+        if not errors:
+            try:
+                with services().db.session() as session:
+                    partner, _ = upsert_partner(session, values)
+                    if logo is not None:
+                        store_logo(services(), partner, logo, source="logo")
+            except CobrandError as exc:
+                errors.add(exc, (*FIELDS, "logo"))
+            else:
+                flash(f"Partner {values['name']} created.", "success")
+                return redirect(url_for("web.partner_edit", slug=values["slug"]))
+    return render_template("console/partner_form.html", values=values, errors=errors, partner=None,
+                           **_choices()), 400 if errors else 200  # fmt: skip
+
+
+@bp.route("/partners/<slug>/edit", methods=["GET", "POST"])
+@admin_required
+def partner_edit(slug: str) -> object:
+    partner = _partner_or_404(slug)
+    values: dict[str, Any] = {k: getattr(getattr(partner, k), "value", getattr(partner, k)) for k in FIELDS}
+    values["active"] = partner.active
+    errors = FormErrors()
+    editable = tuple(f for f in FIELDS if f != "slug")
+    if request.method == "POST":
+        values = {k: request.form.get(k, "").strip() for k in editable} | {"slug": slug}
+        values["active"] = request.form.get("active") == "on"
+        errors = field_errors(values, editable)
+        logo = _logo_upload(errors)
+        if not errors:
+            try:
+                with services().db.session() as session:
+                    row = session.get(Partner, partner.id)
+                    assert row is not None
+                    update_partner(
+                        session, row, {k: values[k] for k in editable} | {"active": values["active"]}
+                    )
+                    if logo is not None:
+                        store_logo(services(), row, logo, source="logo")
+            except CobrandError as exc:
+                errors.add(exc, (*editable, "logo"))
+            else:
+                flash("Partner saved. Publish campaigns again to refresh this partner's assets.", "success")
+                return redirect(url_for("web.partner_edit", slug=slug))
+    with services().db.session() as session:
+        users = session.scalars(select(User).where(User.partner_id == partner.id).order_by(User.email)).all()
+    return render_template("console/partner_form.html", values=values, errors=errors, partner=partner, users=users,
+                           **_choices()), 400 if errors else 200  # fmt: skip
+
+
+@bp.get("/partners/<slug>/logo")
+@admin_required
+def partner_logo(slug: str) -> object:
+    partner = _partner_or_404(slug)
+    if not partner.logo_key:
+        abort(404)
+    content_type = "image/svg+xml" if partner.logo_key.endswith(".svg") else "image/png"
+    return send_stored(partner.logo_key, content_type=content_type, filename=None, inline=True)
+
+
+@bp.post("/partners/<slug>/invite")
+@admin_required
+def partner_invite(slug: str) -> object:
+    """Create a partner user and show a set-your-password link (also logged, as there is no mail)."""
+    from app.auth.views import log_reset_link, reset_link
+
+    partner = _partner_or_404(slug)
+    email = request.form.get("email", "").strip()
+    errors = FormErrors()
+    try:
+        with services().db.session() as session:
+            create_user(session, email, UserRole.PARTNER, partner_slug=partner.slug)
+            issued = start_password_reset(session, email)
+    except CobrandError as exc:
+        errors.add(exc, ["email"])
+        with services().db.session() as session:
+            users = session.scalars(
+                select(User).where(User.partner_id == partner.id).order_by(User.email)
+            ).all()
+        values: dict[str, Any] = {
+            k: getattr(getattr(partner, k), "value", getattr(partner, k)) for k in FIELDS
+        }
+        values["active"] = partner.active
+        return render_template("console/partner_form.html", values=values, errors=FormErrors(), partner=partner,
+                               users=users, invite_errors=errors, invite_email=email, **_choices()), 400  # fmt: skip
+    assert issued is not None
+    log_reset_link(issued[0].email, issued[1])
+    flash(
+        f"Invited {issued[0].email}. Send them this link to set a password: {reset_link(issued[1])}",
+        "success",
+    )
+    return redirect(url_for("web.partner_edit", slug=slug))
+
+
+@bp.route("/partners/import", methods=["GET", "POST"])
+@admin_required
+def partners_import() -> object:
+    report = None
+    errors = FormErrors()
+    if request.method == "POST":
+        file = request.files.get("csv")
+        if file is None or not file.filename:
+            errors["csv"] = "Choose a CSV file to import."
+        else:
+            with tempfile.TemporaryDirectory() as folder:
+                path = Path(folder) / "partners.csv"
+                file.save(path)
+                try:
+                    report = import_partners_csv(services(), path)
+                except CobrandError as exc:
+                    errors["csv"] = str(exc).replace(str(path), file.filename)
+    return render_template(
+        "console/partners_import.html", report=report, errors=errors
+    ), 400 if errors else 200
