@@ -165,3 +165,15 @@ def test_a_template_pointing_at_etc_passwd_fails_only_its_assets(runner, sample_
     assert result.exit_code == 2
     assert "0 rendered, 0 unchanged, 12 failed" in result.output
     assert "refers to file:///etc/passwd: only files inside the brand kit and the template may be used" in result.output
+
+
+def test_oversized_logo_is_one_line_and_the_partner_is_not_half_created(make_app, tmp_path: Path) -> None:
+    app = make_app(MAX_LOGO_BYTES=2000)
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / "big.png").write_bytes(png_logo(400, 400, color="#123456") + b"\x00" * 5000)
+    csv = write_csv(tmp_path / "in", "big,Big Logo Ltd,reseller,gold,NA,US,,,,big.png\nfine,Fine,reseller,gold,NA,US,,,,\n")
+    result = app.test_cli_runner().invoke(args=["import-partners", str(csv)])
+    errors = [line for line in result.output.splitlines() if "line 2" in line]
+    assert len(errors) == 1 and "over the 2,000-byte limit for logos" in errors[0]
+    with app.extensions["cobrand"].db.session() as session:
+        assert [p.slug for p in session.scalars(select(Partner))] == ["fine"]
