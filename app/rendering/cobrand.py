@@ -53,14 +53,15 @@ def qr_image(url: str, size: int, *, color: str = "#000000", background: str = "
     """A QR code of url as a size×size image with crisp, whole-pixel modules where possible."""
     code = segno.make(url, error="m", micro=False)
     border = 2
-    modules = code.symbol_size(scale=1, border=border)[0]
+    modules = int(code.symbol_size(scale=1, border=border)[0])
     small = Image.new("RGB", (modules, modules), background)
     pixels = small.load()
-    dark = Image.new("RGB", (1, 1), color).getpixel((0, 0))
+    assert pixels is not None
+    dark = hex_to_rgb(color) if color.startswith("#") else (0, 0, 0)
     for y, row in enumerate(code.matrix):
         for x, bit in enumerate(row):
             if bit:
-                pixels[x + border, y + border] = dark  # type: ignore[index]
+                pixels[x + border, y + border] = dark
     return small.resize((size, size), Image.Resampling.NEAREST)
 
 

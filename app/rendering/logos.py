@@ -112,7 +112,7 @@ def _parse_svg(data: bytes, source: str) -> ElementTree.Element:
         raise UploadRejected(f"{source}: not well-formed SVG ({exc})") from exc
     if _local(root.tag) != "svg":
         raise UploadRejected(f"{source}: the root element is <{_local(root.tag)}>, not <svg>")
-    return root
+    return root  # type: ignore[no-any-return]  # defusedxml returns ElementTree elements
 
 
 def _local(tag: str) -> str:
@@ -161,7 +161,8 @@ def sanitize_svg(data: bytes, *, source: str = "logo") -> bytes:
         root.set("viewBox", f"0 0 {width:g} {height:g}")
     root.set("width", f"{width:g}")
     root.set("height", f"{height:g}")
-    return ElementTree.tostring(root, encoding="utf-8", xml_declaration=False)
+    clean: bytes = ElementTree.tostring(root, encoding="utf-8", xml_declaration=False)
+    return clean
 
 
 def _is_safe_reference(value: str) -> bool:
@@ -257,7 +258,7 @@ def rasterize_svg(svg: bytes, width: int, height: int) -> Image.Image:
     """Draw a sanitised SVG at an exact pixel size (RGBA)."""
     import cairosvg  # imported here: only image outputs and SVG trimming need cairo
 
-    png = cairosvg.svg2png(bytestring=svg, output_width=width, output_height=height, unsafe=False)
+    png: bytes = cairosvg.svg2png(bytestring=svg, output_width=width, output_height=height, unsafe=False)
     with Image.open(io.BytesIO(png)) as image:
         return image.convert("RGBA")
 

@@ -44,7 +44,7 @@ CACHE_SIZE = 16
 """Kit and template stylesheets kept parsed per renderer (LRU)."""
 
 
-class ForbiddenResource(FatalURLFetchingError):
+class ForbiddenResource(FatalURLFetchingError):  # type: ignore[misc]  # WeasyPrint is untyped
     """A template asked for something outside its allowed folders; stops the render."""
 
     def __init__(self, url: str, reason: str) -> None:
@@ -53,7 +53,7 @@ class ForbiddenResource(FatalURLFetchingError):
         self.reason = reason
 
 
-class ConfinedFetcher(URLFetcher):
+class ConfinedFetcher(URLFetcher):  # type: ignore[misc]  # WeasyPrint is untyped
     """Serve data: URIs and files inside the allowed folders; refuse everything else."""
 
     def __init__(self, roots: tuple[Path, ...]) -> None:
