@@ -25,6 +25,10 @@ if ! .venv/bin/ruff check "${lint_paths[@]}" || ! .venv/bin/ruff format --check 
     echo "test.sh: FAILED (lint; \`.venv/bin/ruff check --fix\` and \`.venv/bin/ruff format\` fix most of it)" >&2
     exit 1
 fi
+if ! .venv/bin/mypy; then
+    echo "test.sh: FAILED (mypy: app/rendering and app/storage are type-checked strictly)" >&2
+    exit 1
+fi
 
 # --- servers ---------------------------------------------------------------------------------------
 wanted=()
