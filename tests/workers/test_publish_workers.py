@@ -1,0 +1,191 @@
+"""Publishing with a real Redis, 2 real worker processes, PostgreSQL and the S3 endpoint.
+
+The workers are started once for this module (tests/workers/conftest.py) and shared; each test
+publishes its own campaign, so the bucket and the database are compared campaign by campaign.
+"""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+from redis import Redis
+from rq import Queue, Worker
+from rq.job import Job, JobStatus
+from sqlalchemy import func, select
+
+from app.models import Asset, AssetStatus, Campaign, Publish
+from app.publishing import start_publish
+from tests.workers.conftest import Cluster
+from tests.workers.support import (
+    assert_bucket_matches_db,
+    generate_partners,
+    publish_state,
+    wait_for,
+    wait_for_publish,
+)
+
+PARTNERS = 1000
+"""Generated partners: every test publishes to a slice of them chosen by audience."""
+
+
+@pytest.fixture(scope="module")
+def partner_ids(cluster: Cluster) -> list[int]:
+    return generate_partners(cluster.services, PARTNERS)
+
+
+def _outcomes(cluster: Cluster, publish_id: int) -> dict[str, int]:
+    with cluster.services.db.session() as session:
+        rows = session.execute(
+            select(Asset.outcome, func.count()).where(Asset.publish_id == publish_id).group_by(Asset.outcome)
+        )
+        return {outcome: count for outcome, count in rows}
+
+
+def _publish_and_check(cluster: Cluster, slug: str, timeout: float) -> tuple[float, float, int]:
+    services = cluster.services
+    started = time.perf_counter()
+    publish_id = start_publish(services, slug)
+    publish = wait_for_publish(services, publish_id, timeout=timeout, pool=cluster.pool)
+    first = time.perf_counter() - started
+    total = publish.total
+    assert total > 0
+    assert (publish.rendered, publish.unchanged, publish.failed) == (total, 0, 0)
+    assert_bucket_matches_db(services, slug, total)
+    with services.db.session() as session:
+        statuses = set(session.scalars(select(Asset.status).join(Campaign).where(Campaign.slug == slug)))
+    assert statuses == {AssetStatus.RENDERED}
+
+    started = time.perf_counter()
+    again = start_publish(services, slug)
+    publish = wait_for_publish(services, again, timeout=timeout, pool=cluster.pool)
+    second = time.perf_counter() - started
+    assert (publish.total, publish.rendered, publish.unchanged, publish.failed) == (total, 0, total, 0)
+    assert_bucket_matches_db(services, slug, total)
+    print(
+        f"\n{total} partners: publish {first:.1f}s ({total / first:.1f} assets/s), re-publish {second:.1f}s"
+    )
+    return first, second, total
+
+
+def test_publish_to_200_partners_then_republish_renders_nothing(
+    cluster: Cluster, partner_ids: list[int]
+) -> None:
+    cluster.create_campaign("volume-resellers", types=["reseller"])  # about a fifth of the partners
+    _publish_and_check(cluster, "volume-resellers", timeout=600)
+
+
+@pytest.mark.slow
+def test_publish_to_1000_partners_then_republish_renders_nothing(
+    cluster: Cluster, partner_ids: list[int]
+) -> None:
+    cluster.create_campaign("volume")
+    _, _, total = _publish_and_check(cluster, "volume", timeout=900)
+    assert total == PARTNERS
+
+
+def test_worker_killed_mid_publish_loses_nothing(cluster: Cluster, partner_ids: list[int]) -> None:
+    services = cluster.services
+    cluster.create_campaign("killed", types=["distributor"], regions=["EMEA"])
+    publish_id = start_publish(services, "killed")
+    victim = cluster.pool.alive()[0]
+    connection = Redis.from_url(cluster.redis_url)
+
+    def current_job() -> str | None:
+        rq_worker = Worker.find_by_key(
+            Worker.redis_worker_namespace_prefix + victim.name, connection=connection
+        )
+        return rq_worker.get_current_job_id() if rq_worker else None
+
+    # Wait until the victim is in the middle of a job, then kill it with its work horse.
+    wait_for(current_job, 60, "the worker never started a job", step=0.05)
+    time.sleep(1.0)
+    interrupted = current_job()
+    queue = Queue(services.config["RQ_QUEUE"], connection=connection)
+    assert interrupted in queue.started_job_registry.get_job_ids()
+    victim.kill_hard()
+    started = time.perf_counter()
+    publish = wait_for_publish(services, publish_id, timeout=300, pool=cluster.pool)
+    print(f"\npublish finished {time.perf_counter() - started:.1f}s after the kill")
+    assert (publish.rendered, publish.failed) == (publish.total, 0)
+    assert_bucket_matches_db(services, "killed", publish.total)
+    thumbs = list(services.storage.list("thumbnails/killed/"))
+    assert len(thumbs) == len(set(thumbs)) == publish.total
+    # The interrupted job was found abandoned and run again (using up one retry), not lost.
+    job = Job.fetch(interrupted, connection=connection)
+    assert job.get_status() == JobStatus.FINISHED
+    assert job.retries_left is not None and job.retries_left < services.config["JOB_RETRIES"]
+    cluster.pool.start(1)  # back to 2 workers for the next tests
+
+
+def _latest_publish_id(cluster: Cluster, slug: str) -> int:
+    with cluster.services.db.session() as session:
+        publish_id = session.scalar(
+            select(Publish.id).join(Campaign).where(Campaign.slug == slug).order_by(Publish.id.desc())
+        )
+    assert publish_id is not None
+    return publish_id
+
+
+def test_s3_outage_shorter_than_the_retries_is_ridden_out(cluster: Cluster, partner_ids: list[int]) -> None:
+    app = cluster.make_app(JOB_RETRIES=3, JOB_RETRY_INTERVALS=(2, 3, 5))
+    services = app.extensions["cobrand"]
+    cluster.create_campaign("outage-short", types=["referral"], tiers=["gold"], regions=["NA"])
+    refused_before = cluster.proxy.failed_requests
+    cluster.proxy.failing.set()
+    try:
+        publish_id = start_publish(services, "outage-short")
+        time.sleep(4)
+    finally:
+        cluster.proxy.failing.clear()
+    publish = wait_for_publish(services, publish_id, timeout=300, pool=cluster.pool)
+    services.db.dispose()
+    assert cluster.proxy.failed_requests > refused_before  # the workers did hit the outage
+    assert (publish.rendered, publish.failed) == (publish.total, 0)
+    assert_bucket_matches_db(cluster.services, "outage-short", publish.total)
+
+
+def test_s3_outage_past_the_retries_fails_assets_then_retry_failed_completes_them(
+    cluster: Cluster, partner_ids: list[int]
+) -> None:
+    app = cluster.make_app(JOB_RETRIES=1, JOB_RETRY_INTERVALS=(0,))
+    services = app.extensions["cobrand"]
+    runner = app.test_cli_runner()
+    cluster.create_campaign("outage-long", types=["marketplace"], tiers=["platinum"], regions=["APAC"])
+    cluster.proxy.failing.set()
+    try:
+        result = runner.invoke(args=["publish", "outage-long"])
+    finally:
+        cluster.proxy.failing.clear()
+    assert result.exit_code == 2, result.output
+    publish_id = _latest_publish_id(cluster, "outage-long")
+    publish = publish_state(services, publish_id)
+    assert publish.total > 0
+    assert f"0 rendered, 0 unchanged, {publish.total} failed (of {publish.total})" in result.output
+    failures = [line for line in result.output.splitlines() if line.startswith("failed: gen-")]
+    assert len(failures) == publish.total
+    assert all("InternalError" in line and "after 2 tries" in line for line in failures), failures[:3]
+    with services.db.session() as session:
+        assert set(session.scalars(select(Asset.status).where(Asset.publish_id == publish_id))) == {
+            AssetStatus.FAILED
+        }
+
+    again = runner.invoke(args=["retry-failed", str(publish_id)])
+    assert again.exit_code == 0, again.output
+    assert f"re-queued {publish.total} failed asset(s)" in again.output
+    assert f"{publish.total} rendered, 0 unchanged, 0 failed (of {publish.total})" in again.output
+    assert_bucket_matches_db(cluster.services, "outage-long", publish.total)
+    services.db.dispose()
+
+
+def test_cli_publish_shows_progress_and_counts_with_workers(cluster: Cluster, partner_ids: list[int]) -> None:
+    runner = cluster.app.test_cli_runner()
+    cluster.create_campaign(
+        "cli-progress", types=["system_integrator"], tiers=["registered"], regions=["EMEA"]
+    )
+    result = runner.invoke(args=["publish", "cli-progress"])
+    assert result.exit_code == 0, result.output
+    publish = publish_state(cluster.services, _latest_publish_id(cluster, "cli-progress"))
+    assert f"publish {publish.id}" in result.output  # the progress bar's label
+    # (Off a terminal click shows the bar's label only; on one it redraws "label [###] n/total".)
+    assert f"{publish.total} rendered, 0 unchanged, 0 failed (of {publish.total})" in result.output
