@@ -140,8 +140,8 @@ class ImageRenderer:
         x, y, w, h = spec["box"]
         if logo is None:
             # No logo: the partner's name stands in its place, so the box is never empty.
-            fallback = {**spec, "text": "{{ partner.name }}", "size": h * 0.5, "min_size": max(10, h * 0.2),
-                        "weight": 700, "color": spec.get("color", "text"), "valign": "middle", "max_lines": 2}  # fmt: skip
+            fallback = {**spec, "text": "{{ partner.name }}", "size": h * 0.5, "min_size": max(9, h * 0.15),
+                        "weight": 700, "color": spec.get("color", "text"), "valign": "middle", "max_lines": None}  # fmt: skip
             self._draw_text(canvas, fallback, kit=kit, context=context, where=where, warnings=warnings)
             return
         _place(canvas, _draw_logo(logo, w, h), spec["box"], spec.get("align", "center"), spec.get("valign", "middle"))
