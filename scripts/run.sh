@@ -43,4 +43,6 @@ fi
 
 port="${PORT:-5000}"
 say "Serving http://127.0.0.1:$port (Ctrl-C to stop)"
+echo "Sign in with a demo login above: the console's dashboard is at /, every partner's"
+echo "rendered assets (thumbnails, downloads) at http://127.0.0.1:$port/assets, the portal at /portal/."
 exec "${flask[@]}" run --host 127.0.0.1 --port "$port"
