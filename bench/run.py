@@ -7,7 +7,8 @@
    render (fonts, background and logos loaded again) and PNG at Pillow's default level.
 2. End to end: real Redis, PostgreSQL and S3 (SeaweedFS) on loopback, 2 `flask --app wsgi worker`
    processes; publish the flyer and social campaigns to N partners, then publish again with
-   nothing changed.
+   nothing changed. The workers run with --simple (jobs in the warm worker process): a forking
+   worker loses the laid-out masters with each job's child and lays them out again per batch.
 3. Memory: one renderer in its own process renders 2,000 assets for distinct partners; its
    peak RSS and RSS growth per render after warm-up.
 
@@ -146,20 +147,25 @@ def bench_per_asset(samples: int) -> dict[str, Any]:
     for index in range(samples + warm):
         partner = partner_input(index)
         runs = [
-            ("pdf_ours", lambda: renderer.render_one(kit, flyer, partner, campaign, "flyer")),
+            ("pdf_ours", lambda partner=partner: renderer.render_one(kit, flyer, partner, campaign, "flyer")),
             (
                 "pdf_full_reused",
-                lambda: renderer.pdf.render(
+                lambda partner=partner: renderer.pdf.render(
                     kit, flyer, pdf_output, partner, campaign, renderer.partner_logo(partner)
                 ),
             ),
-            ("pdf_naive", lambda: naive_pdf(partner)),
+            ("pdf_naive", lambda partner=partner: naive_pdf(partner)),
         ]
         for output_id in image_ids:
             runs.append(
-                ("image_ours", lambda o=output_id: renderer.render_one(kit, social, partner, campaign, o))
+                (
+                    "image_ours",
+                    lambda o=output_id, partner=partner: renderer.render_one(
+                        kit, social, partner, campaign, o
+                    ),
+                )
             )
-            runs.append(("image_naive", lambda o=output_id: naive_image(partner, o)))
+            runs.append(("image_naive", lambda o=output_id, partner=partner: naive_image(partner, o)))
         if index % 2:
             runs.reverse()
         for name, run in runs:
@@ -259,6 +265,7 @@ def bench_end_to_end(partners: int, workdir: Path) -> dict[str, Any]:
                         "--app",
                         "wsgi",
                         "worker",
+                        "--simple",
                         "--name",
                         f"bench-{number}",
                     ],
@@ -309,29 +316,31 @@ def bench_end_to_end(partners: int, workdir: Path) -> dict[str, Any]:
 
 
 def _publish_and_wait(env: dict[str, str], campaign: str) -> dict[str, int]:
-    code = (
-        "import sys, time, json\n"
-        "from app.services import build_services\n"
-        "from app.publishing import start_publish, get_publish\n"
-        "s = build_services()\n"
-        "pid = start_publish(s, sys.argv[1], trigger='bench')\n"
-        "while True:\n"
-        "    p = get_publish(s, pid)\n"
-        "    if p.status.value in ('completed', 'failed'): break\n"
-        "    time.sleep(0.1)\n"
-        "print(json.dumps({'total': p.total, 'rendered': p.rendered, 'unchanged': p.unchanged, 'failed': p.failed}))\n"
-    )
-    done = subprocess.run(
-        [sys.executable, "-c", code, campaign],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=3600,
-    )
-    if done.returncode != 0:
-        raise RuntimeError(f"publish {campaign} failed:\n{done.stderr}")
-    counts: dict[str, int] = json.loads(done.stdout.strip().splitlines()[-1])
+    """Publish a campaign from this process (as the CLI does) and wait until it is complete."""
+    from app.publishing import get_publish, start_publish
+    from app.services import build_services
+
+    saved = dict(os.environ)
+    os.environ.update(env)
+    try:
+        services = build_services()
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+    publish_id = start_publish(services, campaign, trigger="bench")
+    while True:
+        publish = get_publish(services, publish_id)
+        assert publish is not None
+        if publish.status.value in ("completed", "failed"):
+            break
+        time.sleep(0.05)
+    services.db.engine.dispose()
+    counts = {
+        "total": publish.total,
+        "rendered": publish.rendered,
+        "unchanged": publish.unchanged,
+        "failed": publish.failed,
+    }
     if counts["failed"]:
         raise RuntimeError(f"publish {campaign}: {counts['failed']} assets failed")
     return counts
@@ -377,7 +386,9 @@ def memory_child(renders: int) -> dict[str, Any]:
     # Growth from a least-squares line over the samples: less sensitive to one allocator step.
     xs, ys = [s[0] for s in samples] + [renders], [s[1] for s in samples] + [end_rss]
     mean_x, mean_y = statistics.fmean(xs), statistics.fmean(ys)
-    slope = sum((x - mean_x) * (y - mean_y) for x, y in zip(xs, ys)) / sum((x - mean_x) ** 2 for x in xs)
+    slope = sum((x - mean_x) * (y - mean_y) for x, y in zip(xs, ys, strict=True)) / sum(
+        (x - mean_x) ** 2 for x in xs
+    )
     return {
         "renders": renders,
         "warm_up_renders": warm_up,
