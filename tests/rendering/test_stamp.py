@@ -229,3 +229,16 @@ def test_zone_element_must_match_the_declared_zone(tmp_path: Path, renderer, kit
     assert renderer.render_one(kit, template, partner, campaign, output.name).data == _full_render(
         renderer, kit, template, output, partner, campaign
     )
+
+
+def test_sample_datasheet_zone_on_page_two_matches_the_full_render(
+    renderer, sample_kit, sample_partner, campaign
+) -> None:
+    datasheet = load_template(PROJECT_ROOT / "campaign_templates" / "datasheet")
+    output = _pdf_output(datasheet)
+    partner = replace(sample_partner, type="system_integrator", address="1 Odos Example, Athens")
+    full = _full_render(renderer, sample_kit, datasheet, output, partner, campaign)
+    stamped = _stamped_render(renderer, sample_kit, datasheet, output, partner, campaign)
+    assert stamped != full
+    assert output.cobrand_zone is not None
+    assert_same_outside_zone_and_antialiasing_inside(full, stamped, output.cobrand_zone)
