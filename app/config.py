@@ -45,6 +45,14 @@ def load_config() -> dict:
         "BRAND_KITS_DIR": _env("BRAND_KITS_DIR", str(PROJECT_ROOT / "brand_kits")),
         "TEMPLATES_DIR": _env("TEMPLATES_DIR", str(PROJECT_ROOT / "campaign_templates")),
         "WEBHOOK_SECRETS": _env("WEBHOOK_SECRETS", ""),
+        # API and webhooks (docs/api.md): per-token requests per window; outbound delivery retries
+        # wait BASE, 2×BASE, 4×BASE … seconds (at most an hour) until WINDOW seconds after the event.
+        "API_RATE_LIMIT": int(_env("API_RATE_LIMIT", "600")),
+        "API_RATE_WINDOW": int(_env("API_RATE_WINDOW", "60")),
+        "WEBHOOK_TOLERANCE_SECONDS": int(_env("WEBHOOK_TOLERANCE_SECONDS", "300")),
+        "WEBHOOK_RETRY_BASE_SECONDS": float(_env("WEBHOOK_RETRY_BASE_SECONDS", "30")),
+        "WEBHOOK_RETRY_WINDOW_SECONDS": float(_env("WEBHOOK_RETRY_WINDOW_SECONDS", str(24 * 3600))),
+        "WEBHOOK_TIMEOUT_SECONDS": float(_env("WEBHOOK_TIMEOUT_SECONDS", "10")),
         "MAX_LOGO_BYTES": int(_env("MAX_LOGO_BYTES", str(5 * 1024 * 1024))),
         "MAX_LOGO_PIXELS": int(_env("MAX_LOGO_PIXELS", str(25_000_000))),
         "MAX_CONTENT_LENGTH": int(_env("MAX_CONTENT_LENGTH", str(16 * 1024 * 1024))),
