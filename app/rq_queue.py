@@ -95,10 +95,14 @@ def on_job_failure(
     """RQ failure callback: call the job's own on_failure handler once no retry is left."""
     if job.retries_left:
         return  # RQ will run the job again; this was not the last try
+    call_failure_handler(job, failure_message(exc_type, exc_value, job))
+
+
+def call_failure_handler(job: Job, message: str) -> None:
+    """Call the job's own on_failure handler, if it has one, with its args and message."""
     handler = job.meta.get(ON_FAILURE_META)
-    if not handler:
-        return
-    resolve(handler)(tuple(job.args), failure_message(exc_type, exc_value, job))
+    if handler:
+        resolve(handler)(tuple(job.args), message)
 
 
 def failure_message(exc_type: type[BaseException] | None, exc_value: BaseException | None, job: Job) -> str:

@@ -12,6 +12,7 @@ each job's child drops whatever pool it inherited (without closing the parent's 
 from __future__ import annotations
 
 import logging
+import os
 import time
 from typing import Any
 
@@ -19,6 +20,7 @@ from rq import Queue, SimpleWorker, Worker
 from rq.job import Job
 
 from app.rendering.model import CampaignInput, PartnerInput
+from app.rq_queue import TRIES_META, call_failure_handler
 from app.services import Services, set_process_services
 
 logger = logging.getLogger(__name__)
@@ -97,6 +99,18 @@ class _BoundedHeartbeat:
 
 class CobrandWorker(_ForkSafety, _BoundedHeartbeat, Worker):
     """The forking worker: each job runs in a child of the warm parent."""
+
+    def handle_work_horse_killed(self, job: Job, retpid: int, ret_val: int, rusage: Any) -> None:
+        # A child killed outright (OOM killer, SIGKILL) never reaches RQ's failure callback, which
+        # runs inside the child; on the last try, record the failure from here instead.
+        super().handle_work_horse_killed(job, retpid, ret_val, rusage)
+        if job.retries_left:
+            return
+        signum = os.WTERMSIG(ret_val) if ret_val and os.WIFSIGNALED(ret_val) else None
+        detail = f"killed by signal {signum}" if signum else f"exited with status {ret_val}"
+        tries = int(job.meta.get(TRIES_META, 1))
+        plural = "try" if tries == 1 else "tries"
+        call_failure_handler(job, f"the work horse running this job was {detail} (after {tries} {plural})")
 
 
 class CobrandSimpleWorker(SimpleWorker):

@@ -89,3 +89,24 @@ def test_failure_handler_runs_once_after_the_last_try(redis_url: str, redis_conn
     assert len(calls) == 1
     assert calls[0][0] == (1, [2, 3])
     assert calls[0][1] == "OSError: storage unreachable (after 3 tries)"
+
+
+def die_hard(*args: Any) -> None:
+    import os
+    import signal
+
+    os.kill(os.getpid(), signal.SIGKILL)
+
+
+def test_work_horse_killed_on_the_last_try_still_calls_the_failure_handler(
+    make_app: Callable[..., Flask], redis_url: str, redis_conn: Any
+) -> None:
+    from workers.worker import build_worker
+
+    calls.clear()
+    services: Services = make_app(REDIS_URL=redis_url).extensions["cobrand"]
+    options = JobOptions(job_id="dies", retries=0, on_failure="tests.workers.test_queue.record_failure")
+    services.queue.enqueue("tests.workers.test_queue.die_hard", 7, options=options)
+    worker = build_worker(services)  # the forking worker: the job's child is SIGKILLed
+    worker.work(burst=True)
+    assert calls == [((7,), "the work horse running this job was killed by signal 9 (after 1 try)")]
