@@ -128,6 +128,7 @@ def bench_per_asset(samples: int) -> dict[str, Any]:
             image_module._logo_file,
             image_module._draw_logo,
             textfit.load_font,
+            textfit.fit_text,
         ):
             cache_clear = getattr(cached, "cache_clear", None)
             if cache_clear:
