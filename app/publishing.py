@@ -38,9 +38,9 @@ from app.services import Services
 OUTCOMES = ("rendered", "unchanged", "failed")
 
 
-def partner_input(services: Services, partner: Partner) -> PartnerInput:
-    """The renderer's view of a partner, with its logo bytes read from storage."""
-    logo = services.storage.open(partner.logo_key) if partner.logo_key else None
+def partner_input(services: Services, partner: Partner, *, with_logo: bool = True) -> PartnerInput:
+    """The renderer's view of a partner; with_logo=False skips reading the logo (enough for fingerprints)."""
+    logo = services.storage.open(partner.logo_key) if (with_logo and partner.logo_key) else None
     return PartnerInput(
         slug=partner.slug,
         name=partner.name,
@@ -55,6 +55,7 @@ def partner_input(services: Services, partner: Partner) -> PartnerInput:
         address=partner.address,
         logo=logo,
         custom={str(k): str(v) for k, v in (partner.custom_fields or {}).items()},
+        logo_sha256=partner.logo_sha256 if partner.logo_key else None,
     )
 
 
@@ -170,18 +171,72 @@ def plan_publish(
             campaign_id=campaign.id,
             trigger=trigger,
             total=len(partners) * len(outputs),
-            status=PublishStatus.RUNNING if partners else PublishStatus.COMPLETED,
+            status=PublishStatus.RUNNING,
             started_at=utcnow(),
-            finished_at=None if partners else utcnow(),
         )
         session.add(publish)
         campaign.status = CampaignStatus.PUBLISHED
         session.flush()
         publish_id = publish.id
-        partner_list = [p.id for p in partners]
+        stale = _count_unchanged(services, session, publish_id, campaign, template, partners, outputs)
+    refresh_progress(services, publish_id)
     size = max(1, int(services.config.get("PUBLISH_BATCH_SIZE", 10)))
-    batches = [partner_list[i : i + size] for i in range(0, len(partner_list), size)]
+    batches = [stale[i : i + size] for i in range(0, len(stale), size)]
     return PublishPlan(publish_id, batches, sorted(output_ids) if output_ids is not None else None)
+
+
+def _count_unchanged(
+    services: Services,
+    session: Session,
+    publish_id: int,
+    campaign: Campaign,
+    template: CampaignTemplate,
+    partners: list[Partner],
+    outputs: list[str],
+) -> list[int]:
+    """Count every asset whose fingerprint did not change as unchanged now; return the partners left to render.
+
+    Fingerprints need no rendering and no file reads (logos are known by their hash), so a
+    re-publish with nothing changed finishes here, without a single job.
+    """
+    kit = services.content.brand_kit(campaign.brand_kit_slug)
+    existing = {
+        (asset.partner_id, asset.output): asset
+        for asset in session.scalars(select(Asset).where(Asset.campaign_id == campaign.id))
+    }
+    values = dict(
+        session.execute(
+            select(PartnerFieldValues.partner_id, PartnerFieldValues.values).where(
+                PartnerFieldValues.campaign_id == campaign.id
+            )
+        ).all()
+    )
+    unchanged: list[int] = []
+    stale: list[int] = []
+    for partner in partners:
+        partner_data = partner_input(services, partner, with_logo=False)
+        campaign_data = campaign_input(campaign, values.get(partner.id))
+        needs_render = False
+        for output_id in outputs:
+            asset = existing.get((partner.id, output_id))
+            if (
+                asset is not None
+                and asset.status == AssetStatus.RENDERED
+                and asset.storage_key
+                and asset.fingerprint == fingerprint(kit, template, output_id, partner_data, campaign_data)
+            ):
+                unchanged.append(asset.id)
+            else:
+                needs_render = True
+        if needs_render:
+            stale.append(partner.id)
+    for start in range(0, len(unchanged), 500):
+        session.execute(
+            update(Asset)
+            .where(Asset.id.in_(unchanged[start : start + 500]))
+            .values(publish_id=publish_id, outcome="unchanged")
+        )
+    return stale
 
 
 def enqueue_plan(services: Services, plan: PublishPlan) -> None:
@@ -252,8 +307,11 @@ def render_batch(services: Services, publish_id: int, partner_ids: list[int], ou
                     PartnerFieldValues.campaign_id == campaign_id, PartnerFieldValues.partner_id == partner_id
                 )
             )
+            partner_data: PartnerInput | None = None
             for output_id in outputs:
-                process_asset(services, session, publish_id, kit, template, campaign, partner, output_id, values or {})
+                partner_data = process_asset(
+                    services, session, publish_id, kit, template, campaign, partner, output_id, values or {}, partner_data
+                )
                 session.commit()
     refresh_progress(services, publish_id)
 
@@ -279,14 +337,18 @@ def process_asset(
     partner: Partner,
     output_id: str,
     field_values: dict[str, str],
-) -> str:
-    """Bring one asset up to date; returns its outcome. Input errors mark it failed, I/O errors raise."""
+    partner_data: PartnerInput | None = None,
+) -> PartnerInput | None:
+    """Bring one asset up to date. Input errors mark it failed, I/O errors raise.
+
+    Returns the partner's data with its logo loaded, for the partner's next output.
+    """
     asset = _asset_row(session, campaign.id, partner.id, output_id)
     if asset.publish_id == publish_id and asset.outcome in OUTCOMES:
-        return asset.outcome  # done by an earlier try of this batch
+        return partner_data  # counted already: unchanged at planning, or done by an earlier try
     asset.attempts += 1
     try:
-        partner_data = partner_input(services, partner)
+        partner_data = partner_data or partner_input(services, partner)
         campaign_data = campaign_input(campaign, field_values)
         fp = fingerprint(kit, template, output_id, partner_data, campaign_data)
         if (
@@ -336,7 +398,7 @@ def process_asset(
     if outcome != "unchanged":
         session.flush()
         events.emit(services, f"asset.{'ready' if outcome == 'rendered' else 'failed'}", asset_payload(asset, partner, campaign))
-    return outcome
+    return partner_data
 
 
 def asset_payload(asset: Asset, partner: Partner, campaign: Campaign) -> dict[str, object]:
@@ -389,14 +451,21 @@ def refresh_progress(services: Services, publish_id: int) -> Publish | None:
         )
         values = {outcome: counts.get(outcome, 0) for outcome in OUTCOMES}
         session.execute(update(Publish).where(Publish.id == publish_id).values(**values))
+        # Several workers may finish at once: only the one whose update flips the status reports it.
+        flipped = session.execute(
+            update(Publish)
+            .where(
+                Publish.id == publish_id,
+                Publish.status != PublishStatus.COMPLETED,
+                Publish.rendered + Publish.unchanged + Publish.failed >= Publish.total,
+            )
+            .values(status=PublishStatus.COMPLETED, finished_at=utcnow())
+        )
         publish = session.get(Publish, publish_id)
         if publish is None:
             return None
         session.refresh(publish)
-        if publish.done >= publish.total and publish.status != PublishStatus.COMPLETED:
-            publish.status = PublishStatus.COMPLETED
-            publish.finished_at = utcnow()
-            session.flush()
+        if flipped.rowcount == 1:  # type: ignore[attr-defined]
             events.emit(services, "publish.completed", publish_payload(publish))
         return publish
 

@@ -18,13 +18,14 @@ def fingerprint(
     """SHA-256 of the kit and template versions, the output, the partner and the campaign."""
     partner_data = asdict(partner)
     logo = partner_data.pop("logo")
+    logo_sha256 = partner_data.pop("logo_sha256")
     payload = {
         "renderer": RENDERER_VERSION,
         "brand_kit": kit.version,
         "template": template.version,
         "output": output_id,
         "partner": partner_data,
-        "logo": hashlib.sha256(logo).hexdigest() if logo else None,
+        "logo": hashlib.sha256(logo).hexdigest() if logo else logo_sha256,
         "campaign": asdict(campaign),
     }
     return hashlib.sha256(json.dumps(payload, sort_keys=True, ensure_ascii=False).encode()).hexdigest()

@@ -179,6 +179,8 @@ class PartnerInput:
     address: str = ""
     logo: bytes | None = None
     custom: dict[str, str] = field(default_factory=dict)
+    logo_sha256: str | None = None
+    """SHA-256 of the logo file, so a fingerprint can be taken without loading the bytes."""
 
 
 @dataclass(frozen=True)
