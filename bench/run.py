@@ -95,6 +95,7 @@ def bench_per_asset(samples: int) -> dict[str, Any]:
     from app.rendering import image as image_module
     from app.rendering import textfit
     from app.rendering.brand_kit import load_brand_kit
+    from app.rendering.image import ImageRenderer
     from app.rendering.pdf import _font_face_css, _page_css
     from app.rendering.renderer import Renderer
     from app.rendering.template import load_template
@@ -105,6 +106,9 @@ def bench_per_asset(samples: int) -> dict[str, Any]:
     campaign = CampaignInput(slug="spring-launch", landing_url="https://northwind.example.com/secure-edge")
     pdf_output = flyer.outputs[0]
     renderer = Renderer()
+    # The naive image pipeline: no masters, Pillow's own PNG encoder (at its default level, below).
+    naive_renderer = Renderer()
+    naive_renderer.image = ImageRenderer(master_cache_size=0, fast_png=False)
 
     def naive_pdf(partner: PartnerInput) -> bytes:
         logo = renderer.partner_logo(partner)
@@ -136,7 +140,7 @@ def bench_per_asset(samples: int) -> dict[str, Any]:
         saved = image_module.ENCODE_OPTIONS["png"]
         image_module.ENCODE_OPTIONS["png"] = {"format": "PNG"}  # Pillow's default level (6)
         try:
-            return renderer.render_one(kit, social, partner, campaign, output_id).data
+            return naive_renderer.render_one(kit, social, partner, campaign, output_id).data
         finally:
             image_module.ENCODE_OPTIONS["png"] = saved
 

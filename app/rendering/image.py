@@ -3,22 +3,46 @@
 One ImageRenderer lives as long as its worker and keeps decoded backgrounds and
 rasterised brand logos in bounded caches; encoding settings are chosen for speed
 (PNG level 1 is ~3× faster than the default for a few % more bytes).
+
+Masters: the leading layers of a size that do not depend on the partner (background,
+rects, brand logo, copy text, ...) are drawn once per kit/template/campaign and kept in a
+bounded cache; per partner a copy of that canvas gets the remaining layers, in order (a
+static layer after a partner layer is drawn per partner too, so layer order is kept).
+PNG is written by `_PngRows`: Up-filtered rows deflated at level 1; the rows above every
+per-partner layer are filtered and deflated once per master (a copy of the zlib state
+continues them), after checking the partner layers left those rows untouched. The bytes
+are a function of the pixels and of the layout's split row only, so a render with a cold
+cache and one with a warm cache are byte-identical.
 """
 
 from __future__ import annotations
 
 import io
+import json
+import struct
+import threading
+import zlib
+from collections import OrderedDict
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from PIL import Image, ImageDraw, ImageOps, ImageStat
+from jinja2 import TemplateSyntaxError, meta
+from PIL import Image, ImageChops, ImageDraw, ImageOps, ImageStat
 
 from app.errors import TemplateInvalid
 from app.rendering.cobrand import base_context, brand_logo_variant, hex_to_rgb, partner_context, qr_image
-from app.rendering.jinja import evaluate, render_text
+from app.rendering.jinja import _TEXT_ENV, evaluate, render_text
 from app.rendering.logos import PreparedLogo, fit_size, rasterize_svg, sniff_kind
-from app.rendering.model import BrandKit, CampaignInput, CampaignTemplate, ImageOutput, ImageSize, PartnerInput
+from app.rendering.model import (
+    BrandKit,
+    CampaignInput,
+    CampaignTemplate,
+    ImageOutput,
+    ImageSize,
+    PartnerInput,
+)
 from app.rendering.textfit import fit_text, load_font
 
 Box = tuple[int, int, int, int]
@@ -62,7 +86,127 @@ def _draw_logo(logo: PreparedLogo, width: int, height: int) -> Image.Image:
         return image.convert("RGBA").resize(size, Image.Resampling.LANCZOS)
 
 
-def _place(canvas: Image.Image, item: Image.Image, box: Box, align: str = "center", valign: str = "middle") -> None:
+STATIC_NAMES = frozenset({"brand", "campaign", "template", "copy"})
+"""Context names that do not depend on the partner (see cobrand.base_context): anything else
+(partner, tracked_url, fields, disclaimer, unknown names) makes a layer partner-dependent."""
+STATIC_LAYER_TYPES = frozenset({"background", "rect", "brand_logo", "text", "cta"})
+SPLIT_MARGIN = 16
+"""Rows above the topmost partner-dependent box also encoded per partner (glyph overshoot)."""
+
+
+@lru_cache(maxsize=512)
+def _source_is_static(source: str, expression: bool) -> bool:
+    """True when a Jinja text (or `when` expression) references only partner-independent names."""
+    try:
+        parsed = _TEXT_ENV.parse("{{ (" + source + ") }}" if expression else source)
+    except TemplateSyntaxError:
+        return False  # rendered per partner: the error surfaces there, as it always did
+    return meta.find_undeclared_variables(parsed) <= STATIC_NAMES
+
+
+def layer_is_static(layer: Any) -> bool:
+    """Whether a layer draws the same pixels for every partner (conservative)."""
+    spec = layer.spec
+    if layer.type not in STATIC_LAYER_TYPES:
+        return False  # partner_logo, qr (the tracked URL carries the partner), anything new
+    if "when" in spec and not (isinstance(spec["when"], str) and _source_is_static(spec["when"], True)):
+        return False
+    if layer.type in ("text", "cta") and not (
+        isinstance(spec.get("text"), str) and _source_is_static(spec["text"], False)
+    ):
+        return False
+    return True
+
+
+def static_prefix(size: ImageSize) -> int:
+    """How many leading layers of a size are partner-independent (the master's layers)."""
+    for index, layer in enumerate(size.layers):
+        if not layer_is_static(layer):
+            return index
+    return len(size.layers)
+
+
+def split_row(size: ImageSize, prefix: int) -> int:
+    """The first row any per-partner layer (prefix onwards) may touch, with a margin."""
+    top = size.height
+    for layer in size.layers[prefix:]:
+        box = layer.spec.get("box")
+        if layer.type == "background" or not box:
+            return 0
+        top = min(top, int(box[1]))
+    return max(0, min(size.height, top - SPLIT_MARGIN))
+
+
+def _up_filtered(image: Image.Image, top: int, bottom: int) -> bytes:
+    """Rows [top, bottom) of image as PNG scanlines, each with filter type 2 (Up)."""
+    width = image.width
+    rows = bottom - top
+    if rows <= 0:
+        return b""
+    current = image.crop((0, top, width, bottom))
+    if top > 0:
+        previous = image.crop((0, top - 1, width, bottom - 1))
+    else:  # the row above the first one is all zeros
+        previous = Image.new(image.mode, (width, rows))
+        if rows > 1:
+            previous.paste(image.crop((0, 0, width, rows - 1)), (0, 1))
+    data = ImageChops.subtract_modulo(current, previous).tobytes()
+    stride = len(data) // rows
+    lines = Image.new("L", (stride + 1, rows), 2)  # column 0: the filter byte
+    lines.paste(Image.frombytes("L", (stride, rows), data), (1, 0))
+    return lines.tobytes()
+
+
+def _chunk(tag: bytes, data: bytes) -> bytes:
+    return struct.pack(">I", len(data)) + tag + data + struct.pack(">I", zlib.crc32(tag + data))
+
+
+class _PngRows:
+    """Deflate state after the rows above a split: continue it per partner with the rest."""
+
+    def __init__(self, image: Image.Image, split: int) -> None:
+        self.split = split
+        self.mode = image.mode
+        self.rows = image.crop((0, 0, image.width, split)).tobytes() if split else b""
+        self._zlib = zlib.compressobj(1, zlib.DEFLATED, 15, 8, zlib.Z_DEFAULT_STRATEGY)
+        self.head = self._zlib.compress(_up_filtered(image, 0, split))
+
+    def matches(self, image: Image.Image) -> bool:
+        if image.mode != self.mode:
+            return False
+        return not self.split or image.crop((0, 0, image.width, self.split)).tobytes() == self.rows
+
+    def encode(self, image: Image.Image) -> bytes:
+        """The PNG of image, whose rows above the split must be this state's rows."""
+        compressor = self._zlib.copy()
+        idat = (
+            self.head
+            + compressor.compress(_up_filtered(image, self.split, image.height))
+            + compressor.flush()
+        )
+        color_type = {"RGB": 2, "RGBA": 6}[image.mode]
+        header = struct.pack(">IIBBBBB", image.width, image.height, 8, color_type, 0, 0, 0)
+        return b"\x89PNG\r\n\x1a\n" + _chunk(b"IHDR", header) + _chunk(b"IDAT", idat) + _chunk(b"IEND", b"")
+
+
+def _opaque(image: Image.Image) -> bool:
+    return image.mode != "RGBA" or image.getchannel("A").getextrema() == (255, 255)
+
+
+@dataclass
+class _Master:
+    canvas: Image.Image
+    """RGBA, the partner-independent leading layers drawn"""
+    prefix: int
+    split: int
+    warnings: list[str]
+    png: dict[str, _PngRows] = field(default_factory=dict)
+    """PNG row states by mode (RGB or RGBA), built on first use"""
+
+
+def _place(
+    canvas: Image.Image, item: Image.Image, box: Box, align: str = "center", valign: str = "middle"
+) -> None:
     x, y, w, h = box
     left = {"left": x, "right": x + w - item.width}.get(align, x + (w - item.width) // 2)
     top = {"top": y, "bottom": y + h - item.height}.get(valign, y + (h - item.height) // 2)
@@ -71,6 +215,14 @@ def _place(canvas: Image.Image, item: Image.Image, box: Box, align: str = "cente
 
 class ImageRenderer:
     """Render image outputs; keep one per worker process."""
+
+    def __init__(self, *, master_cache_size: int = 8, fast_png: bool = True) -> None:
+        self.master_cache_size = master_cache_size
+        """Masters kept (each holds a canvas and, for PNG, its top rows: ~8 MB at 1080×1080); 0 disables them."""
+        self.fast_png = fast_png
+        """Write PNG with _PngRows; False: Pillow's encoder with ENCODE_OPTIONS["png"]."""
+        self._masters: OrderedDict[tuple[Any, ...], _Master] = OrderedDict()
+        self._lock = threading.Lock()
 
     def color(self, kit: BrandKit, value: str) -> tuple[int, int, int]:
         return hex_to_rgb(kit.color(value))
@@ -89,27 +241,132 @@ class ImageRenderer:
         context = base_context(kit, template, partner, campaign)
         # Image layers cannot embed the logo by URL; a marker lets `when = "partner.logo"` test for it.
         context["partner"] = partner_context(partner, "partner-logo" if logo else None)
-        warnings: list[str] = []
-        canvas = Image.new("RGBA", (size.width, size.height), self.color(kit, "background") + (255,))
-        for index, layer in enumerate(size.layers):
+        master = self._master(kit, template, output, size, context) if self.master_cache_size else None
+        if master is None:
+            canvas = self._blank(kit, size)
+            warnings: list[str] = []
+            start = 0
+        else:
+            canvas = master.canvas.copy()
+            warnings = list(master.warnings)
+            start = master.prefix
+        self._draw_layers(
+            canvas, kit, template, output, size, context, logo, warnings, start, len(size.layers)
+        )
+        return self._encode(canvas, output, size, master), warnings
+
+    def clear_masters(self) -> None:
+        with self._lock:
+            self._masters.clear()
+
+    def _blank(self, kit: BrandKit, size: ImageSize) -> Image.Image:
+        return Image.new("RGBA", (size.width, size.height), self.color(kit, "background") + (255,))
+
+    def _draw_layers(self, canvas: Image.Image, kit: BrandKit, template: CampaignTemplate, output: ImageOutput, size: ImageSize,
+                     context: dict[str, Any], logo: PreparedLogo | None, warnings: list[str], start: int, stop: int) -> None:  # fmt: skip
+        for index in range(start, stop):
+            layer = size.layers[index]
             where = f"{template.slug}/{output.name} {size.label} layers[{index}] ({layer.type})"
             if "when" in layer.spec and not evaluate(layer.spec["when"], context, where=where):
                 continue
             draw = getattr(self, f"_draw_{layer.type}")
-            draw(canvas, layer.spec, kit=kit, template=template, context=context, logo=logo, where=where, warnings=warnings)
-        out = io.BytesIO()
-        image = canvas if output.format in ("png", "webp") else canvas.convert("RGB")
-        if image.mode == "RGBA" and image.getchannel("A").getextrema() == (255, 255):
-            image = image.convert("RGB")  # fully opaque: a quarter less data to filter and deflate
-        image.save(out, **ENCODE_OPTIONS[output.format])
-        return out.getvalue(), warnings
+            draw(
+                canvas,
+                layer.spec,
+                kit=kit,
+                template=template,
+                context=context,
+                logo=logo,
+                where=where,
+                warnings=warnings,
+            )
 
-    def _draw_background(self, canvas: Image.Image, spec: dict[str, Any], *, kit: BrandKit, template: CampaignTemplate, **_: Any) -> None:
+    def _master(
+        self,
+        kit: BrandKit,
+        template: CampaignTemplate,
+        output: ImageOutput,
+        size: ImageSize,
+        context: dict[str, Any],
+    ) -> _Master | None:
+        """The canvas with the size's partner-independent leading layers drawn (bounded LRU)."""
+        prefix = static_prefix(size)
+        static = json.dumps(
+            {name: context[name] for name in sorted(STATIC_NAMES)}, sort_keys=True, default=str
+        )
+        key = (
+            kit.root,
+            kit.version,
+            template.root,
+            template.version,
+            output.name,
+            output.format,
+            size.label,
+            static,
+        )
+        with self._lock:
+            master = self._masters.get(key)
+            if master is not None:
+                self._masters.move_to_end(key)
+                return master
+        canvas = self._blank(kit, size)
+        warnings: list[str] = []
+        # Only partner-independent names are read by these layers (layer_is_static checked their sources).
+        self._draw_layers(canvas, kit, template, output, size, context, None, warnings, 0, prefix)
+        master = _Master(canvas, prefix, split_row(size, prefix), warnings)
+        with self._lock:
+            self._masters[key] = master
+            self._masters.move_to_end(key)
+            while len(self._masters) > self.master_cache_size:
+                self._masters.popitem(last=False)
+        return master
+
+    def _encode(
+        self, canvas: Image.Image, output: ImageOutput, size: ImageSize, master: _Master | None
+    ) -> bytes:
+        image = canvas if output.format in ("png", "webp") else canvas.convert("RGB")
+        if image.mode == "RGBA" and _opaque(image):
+            image = image.convert("RGB")  # fully opaque: a quarter less data to filter and deflate
+        if output.format == "png" and self.fast_png:
+            split = master.split if master is not None else split_row(size, static_prefix(size))
+            rows = master.png.get(image.mode) if master is not None else None
+            if rows is None or not rows.matches(image):
+                # Cold cache, or a partner layer reached above the split: the same split, from this image.
+                fresh = _PngRows(image, split)
+                if master is not None and rows is None and self._is_master_rows(master, image, split):
+                    master.png[image.mode] = fresh
+                rows = fresh
+            return rows.encode(image)
+        out = io.BytesIO()
+        image.save(out, **ENCODE_OPTIONS[output.format])
+        return out.getvalue()
+
+    @staticmethod
+    def _is_master_rows(master: _Master, image: Image.Image, split: int) -> bool:
+        """Whether image's rows above the split are the master's (so they may be cached with it)."""
+        top = master.canvas.crop((0, 0, master.canvas.width, split))
+        if image.mode == "RGB":
+            if not _opaque(top):
+                return False
+            top = top.convert("RGB")
+        return top.tobytes() == image.crop((0, 0, image.width, split)).tobytes()
+
+    def _draw_background(
+        self,
+        canvas: Image.Image,
+        spec: dict[str, Any],
+        *,
+        kit: BrandKit,
+        template: CampaignTemplate,
+        **_: Any,
+    ) -> None:
         if "image" in spec:
             path = (template.root / spec["image"]).resolve()
             canvas.paste(_background(path, template.version, canvas.width, canvas.height).convert("RGBA"))
         else:
-            canvas.paste(self.color(kit, spec.get("color", "background")) + (255,), (0, 0, canvas.width, canvas.height))
+            canvas.paste(
+                self.color(kit, spec.get("color", "background")) + (255,), (0, 0, canvas.width, canvas.height)
+            )
 
     def _draw_rect(self, canvas: Image.Image, spec: dict[str, Any], *, kit: BrandKit, **_: Any) -> None:
         x, y, w, h = spec["box"]
@@ -121,7 +378,9 @@ class ImageRenderer:
             return
         layer = Image.new("RGBA", (right - left, bottom - top), (0, 0, 0, 0))
         ImageDraw.Draw(layer).rounded_rectangle(
-            (x - left, y - top, x - left + w - 1, y - top + h - 1), radius=int(spec.get("radius", 0)), fill=self.color(kit, spec.get("color", "background")) + (alpha,)
+            (x - left, y - top, x - left + w - 1, y - top + h - 1),
+            radius=int(spec.get("radius", 0)),
+            fill=self.color(kit, spec.get("color", "background")) + (alpha,),
         )
         canvas.alpha_composite(layer, (left, top))
 
@@ -136,7 +395,18 @@ class ImageRenderer:
         item = _logo_file(kit.logos[variant], kit.version, w, h)
         _place(canvas, item, spec["box"], spec.get("align", "left"), spec.get("valign", "middle"))
 
-    def _draw_partner_logo(self, canvas: Image.Image, spec: dict[str, Any], *, kit: BrandKit, context: dict[str, Any], logo: PreparedLogo | None, where: str, warnings: list[str], **_: Any) -> None:
+    def _draw_partner_logo(
+        self,
+        canvas: Image.Image,
+        spec: dict[str, Any],
+        *,
+        kit: BrandKit,
+        context: dict[str, Any],
+        logo: PreparedLogo | None,
+        where: str,
+        warnings: list[str],
+        **_: Any,
+    ) -> None:
         x, y, w, h = spec["box"]
         if logo is None:
             # No logo: the partner's name stands in its place, so the box is never empty.
@@ -144,9 +414,25 @@ class ImageRenderer:
                         "weight": 700, "color": spec.get("color", "text"), "valign": "middle", "max_lines": None}  # fmt: skip
             self._draw_text(canvas, fallback, kit=kit, context=context, where=where, warnings=warnings)
             return
-        _place(canvas, _draw_logo(logo, w, h), spec["box"], spec.get("align", "center"), spec.get("valign", "middle"))
+        _place(
+            canvas,
+            _draw_logo(logo, w, h),
+            spec["box"],
+            spec.get("align", "center"),
+            spec.get("valign", "middle"),
+        )
 
-    def _draw_text(self, canvas: Image.Image, spec: dict[str, Any], *, kit: BrandKit, context: dict[str, Any], where: str, warnings: list[str], **_: Any) -> None:
+    def _draw_text(
+        self,
+        canvas: Image.Image,
+        spec: dict[str, Any],
+        *,
+        kit: BrandKit,
+        context: dict[str, Any],
+        where: str,
+        warnings: list[str],
+        **_: Any,
+    ) -> None:
         text = render_text(spec["text"], context, where=where)
         x, y, w, h = spec["box"]
         weight = int(spec.get("weight", 400))
@@ -180,18 +466,45 @@ class ImageRenderer:
             baseline = top + index * line_box + (line_box - (ascent + descent)) / 2 + ascent
             draw.text((left, baseline), line, font=font, fill=color, anchor="ls")
 
-    def _draw_qr(self, canvas: Image.Image, spec: dict[str, Any], *, kit: BrandKit, context: dict[str, Any], **_: Any) -> None:
+    def _draw_qr(
+        self, canvas: Image.Image, spec: dict[str, Any], *, kit: BrandKit, context: dict[str, Any], **_: Any
+    ) -> None:
         url = context["tracked_url"]
         if not url:
             return
         x, y, w, h = spec["box"]
         side = min(w, h)
-        code = qr_image(url, side, color=kit.color(spec.get("color", "text")), background=kit.color(spec.get("background", "#FFFFFF")))
+        code = qr_image(
+            url,
+            side,
+            color=kit.color(spec.get("color", "text")),
+            background=kit.color(spec.get("background", "#FFFFFF")),
+        )
         _place(canvas, code.convert("RGBA"), spec["box"])
 
-    def _draw_cta(self, canvas: Image.Image, spec: dict[str, Any], *, kit: BrandKit, context: dict[str, Any], where: str, warnings: list[str], **_: Any) -> None:
+    def _draw_cta(
+        self,
+        canvas: Image.Image,
+        spec: dict[str, Any],
+        *,
+        kit: BrandKit,
+        context: dict[str, Any],
+        where: str,
+        warnings: list[str],
+        **_: Any,
+    ) -> None:
         x, y, w, h = spec["box"]
-        self._draw_rect(canvas, {"box": spec["box"], "color": spec.get("fill", "accent"), "radius": spec.get("radius", h // 2)}, kit=kit)
+        self._draw_rect(
+            canvas,
+            {"box": spec["box"], "color": spec.get("fill", "accent"), "radius": spec.get("radius", h // 2)},
+            kit=kit,
+        )
         padding = max(8, h // 3)
-        label = {**spec, "box": [x + padding, y, w - 2 * padding, h], "align": "center", "valign": "middle", "max_lines": 1}
+        label = {
+            **spec,
+            "box": [x + padding, y, w - 2 * padding, h],
+            "align": "center",
+            "valign": "middle",
+            "max_lines": 1,
+        }
         self._draw_text(canvas, label, kit=kit, context=context, where=where, warnings=warnings)

@@ -1,0 +1,138 @@
+"""Image masters and row-cached PNG: a warm cache gives the same bytes as a cold one, the same
+pixels as drawing every layer in order with Pillow's own encoder, and the cache stays bounded."""
+
+from __future__ import annotations
+
+import dataclasses
+import io
+from pathlib import Path
+
+import pytest
+from PIL import Image
+
+from app.rendering.brand_kit import load_brand_kit
+from app.rendering.image import ImageRenderer, layer_is_static, split_row, static_prefix
+from app.rendering.model import CampaignInput, Layer, PartnerInput
+from app.rendering.renderer import Renderer
+from app.rendering.template import load_template
+
+ROOT = Path(__file__).resolve().parents[2]
+LOGOS = sorted((ROOT / "sample_data" / "logos").iterdir())
+CAMPAIGN = CampaignInput(slug="spring-launch", landing_url="https://northwind.example.com/secure-edge")
+
+
+def sample_partner(index: int, *, logo: bool = True) -> PartnerInput:
+    names = (
+        "Acme Networks GmbH",
+        "Blue Fjord Systems",
+        "Kestrel IT Solutions Pty Ltd",
+        "Tamarind",
+        "Ørsted Ålesund Dataløsninger AS",
+    )
+    return PartnerInput(
+        slug=f"partner-{index}",
+        name=names[index % len(names)],
+        type=("reseller", "distributor", "system_integrator", "referral")[index % 4],
+        tier=("gold", "platinum")[index % 2],
+        region=("NA", "EMEA", "APAC")[index % 3],
+        website=f"https://partner-{index}.example.com",
+        logo=LOGOS[index % len(LOGOS)].read_bytes() if logo else None,
+    )
+
+
+PARTNERS = [sample_partner(i) for i in range(5)] + [sample_partner(i, logo=False) for i in (5, 6)]
+
+
+def pixels(data: bytes) -> tuple[str, tuple[int, int], bytes]:
+    with Image.open(io.BytesIO(data)) as image:
+        image.load()
+        return image.mode, image.size, image.tobytes()
+
+
+@pytest.fixture(scope="module")
+def kit():  # type: ignore[no-untyped-def]
+    return load_brand_kit(ROOT / "brand_kits" / "northwind")
+
+
+@pytest.mark.parametrize(
+    ("slug", "output_id"),
+    [
+        ("social-launch", "social-1080x1080"),
+        ("social-launch", "social-1200x627"),
+        ("email-header", "email-header-600x200"),
+    ],
+)
+def test_cached_path_is_byte_identical_to_cold_and_pixel_identical_to_plain(
+    kit, slug: str, output_id: str
+) -> None:  # type: ignore[no-untyped-def]
+    template = load_template(ROOT / "campaign_templates" / slug)
+    warm = Renderer()
+    plain = Renderer()  # every layer drawn in order on a fresh canvas, Pillow's encoder
+    plain.image = ImageRenderer(master_cache_size=0, fast_png=False)
+    for partner in PARTNERS:
+        cached = warm.render_one(kit, template, partner, CAMPAIGN, output_id)
+        cold = Renderer().render_one(kit, template, partner, CAMPAIGN, output_id)
+        assert cached.data == cold.data, f"{output_id} for {partner.slug}: warm and cold caches differ"
+        assert cached.warnings == cold.warnings
+        reference = plain.render_one(kit, template, partner, CAMPAIGN, output_id)
+        assert cached.warnings == reference.warnings
+        if cached.content_type == "image/png":
+            assert pixels(cached.data) == pixels(reference.data), (
+                f"{output_id} for {partner.slug}: pixels differ"
+            )
+        else:  # JPEG: the same canvas through the same encoder
+            assert cached.data == reference.data
+    assert len(warm.image._masters) == 1
+
+
+def test_partner_layers_reaching_above_the_split_fall_back_to_the_same_bytes(kit) -> None:  # type: ignore[no-untyped-def]
+    template = load_template(ROOT / "campaign_templates" / "social-launch")
+    renderer = Renderer()
+    ok = renderer.render_one(kit, template, PARTNERS[0], CAMPAIGN, "social-1080x1080")
+    # A partner layer drawing above the split: the master's cached rows must not be used.
+    size = template.outputs[0].sizes[0]
+    master = next(iter(renderer.image._masters.values()))
+    assert master.png, "the first render caches the master's PNG rows"
+    canvas = master.canvas.copy()
+    canvas.paste((255, 0, 0, 255), (10, 10, 20, 20))
+    data = renderer.image._encode(canvas, template.outputs[0], size, master)
+    reference = io.BytesIO()
+    canvas.convert("RGB").save(reference, format="PNG")
+    assert pixels(data) == pixels(reference.getvalue())
+    assert ok.data == Renderer().render_one(kit, template, PARTNERS[0], CAMPAIGN, "social-1080x1080").data
+
+
+def test_master_cache_is_bounded(kit) -> None:  # type: ignore[no-untyped-def]
+    template = load_template(ROOT / "campaign_templates" / "social-launch")
+    renderer = Renderer()
+    renderer.image.master_cache_size = 3
+    for number in range(6):  # campaign copy differs: a master each
+        campaign = dataclasses.replace(CAMPAIGN, slug=f"c{number}", title=f"Campaign {number}")
+        renderer.render_one(kit, template, PARTNERS[0], campaign, "social-1080x1080")
+        assert len(renderer.image._masters) <= 3
+    assert len(renderer.image._masters) == 3
+
+
+def test_partner_dependence_is_conservative() -> None:
+    assert layer_is_static(Layer("text", {"text": "{{ copy.headline | upper }}"}))
+    assert layer_is_static(Layer("rect", {"box": [0, 0, 1, 1], "when": "campaign.title"}))
+    assert not layer_is_static(Layer("text", {"text": "{{ partner.name }}"}))
+    assert not layer_is_static(Layer("text", {"text": "{{ tracked_url_display }}"}))
+    assert not layer_is_static(Layer("text", {"text": "{{ fields.offer }}"}))
+    assert not layer_is_static(Layer("text", {"text": "{{ disclaimer }}"}))
+    assert not layer_is_static(Layer("text", {"text": "{{ unknown_name }}"}))
+    assert not layer_is_static(Layer("text", {"text": "{{ broken"}))
+    assert not layer_is_static(Layer("rect", {"box": [0, 0, 1, 1], "when": "partner.logo"}))
+    assert not layer_is_static(Layer("cta", {"text": "Call {{ partner.phone }}"}))
+    assert not layer_is_static(Layer("partner_logo", {"box": [0, 0, 1, 1]}))
+    assert not layer_is_static(Layer("qr", {"box": [0, 0, 1, 1]}))
+
+
+def test_static_layers_after_a_partner_layer_stay_per_partner() -> None:
+    template = load_template(ROOT / "campaign_templates" / "social-launch")
+    square = template.outputs[0].sizes[0]
+    prefix = static_prefix(square)
+    assert square.layers[prefix].type == "partner_logo"
+    # The "scan" caption after the QR code is static but drawn per partner, after it.
+    assert any(layer_is_static(layer) for layer in square.layers[prefix:])
+    assert split_row(square, prefix) <= min(layer.spec["box"][1] for layer in square.layers[prefix:])
