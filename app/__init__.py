@@ -11,10 +11,10 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from flask import Flask
 
     from app.api import init_app as init_api
-    from app.cli import register_cli
-    from app.services import build_services
     from app.auth.views import bp as auth_bp
+    from app.cli import register_cli
     from app.portal import bp as portal_bp
+    from app.services import build_services
     from app.web import bp as web_bp
     from app.web.security import init_security
 

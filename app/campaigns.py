@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import select
@@ -39,7 +39,9 @@ def _landing_url(value: str) -> str:
     return value
 
 
-def save_campaign(services: Services, data: dict[str, Any], *, campaign_id: int | None = None) -> tuple[Campaign, bool]:
+def save_campaign(
+    services: Services, data: dict[str, Any], *, campaign_id: int | None = None
+) -> tuple[Campaign, bool]:
     """Create a campaign, or update one (by id, else by slug); returns (campaign, created)."""
     with services.db.session() as session:
         campaign = session.get(Campaign, campaign_id) if campaign_id else None
@@ -69,7 +71,7 @@ def save_campaign(services: Services, data: dict[str, Any], *, campaign_id: int 
             campaign.landing_url = _landing_url(str(data["landing_url"] or ""))
         if "overrides" in data:
             if not isinstance(data["overrides"], dict):
-                raise InvalidInput("overrides: must be an object like {\"copy\": {\"headline\": \"...\"}}")
+                raise InvalidInput('overrides: must be an object like {"copy": {"headline": "..."}}')
             campaign.overrides = data["overrides"]
         for key in ("starts_at", "ends_at"):
             if key in data:
@@ -90,9 +92,7 @@ def _datetime(value: Any, key: str) -> datetime | None:
     except ValueError:
         raise InvalidInput(f"{key}: {value!r} is not an ISO 8601 date-time") from None
     if parsed.tzinfo is None:
-        from datetime import timezone
-
-        parsed = parsed.replace(tzinfo=timezone.utc)
+        parsed = parsed.replace(tzinfo=UTC)
     return parsed
 
 

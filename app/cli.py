@@ -74,7 +74,9 @@ def register_cli(app: Flask) -> None:
         for line in report.errors:
             click.echo(line, err=True)
         if report.errors:
-            click.echo(f"{len(report.errors)} problem(s) in {len(report.checked)} kit(s) and template(s)", err=True)
+            click.echo(
+                f"{len(report.errors)} problem(s) in {len(report.checked)} kit(s) and template(s)", err=True
+            )
             sys.exit(1)
         click.echo(f"ok: {', '.join(report.checked)}")
 
@@ -97,10 +99,14 @@ def register_cli(app: Flask) -> None:
     @app.cli.command("render")
     @click.argument("template")
     @click.option("--partner", "partner_slug", required=True, help="Partner slug.")
-    @click.option("--out", "out_dir", required=True, type=click.Path(path_type=Path), help="Folder for the files.")
+    @click.option(
+        "--out", "out_dir", required=True, type=click.Path(path_type=Path), help="Folder for the files."
+    )
     @click.option("--brand-kit", default=None, help="Brand kit slug (default: the first kit).")
     @click.option("--landing-url", default="", help="Landing URL for the tracked link.")
-    def render(template: str, partner_slug: str, out_dir: Path, brand_kit: str | None, landing_url: str) -> None:
+    def render(
+        template: str, partner_slug: str, out_dir: Path, brand_kit: str | None, landing_url: str
+    ) -> None:
         """Render one partner's assets of a template to files and print their paths."""
         from app.partners import get_partner
         from app.publishing import partner_input
@@ -113,7 +119,9 @@ def register_cli(app: Flask) -> None:
             tpl = services.content.template(template)
             with services.db.session() as session:
                 partner = partner_input(services, get_partner(session, partner_slug))
-            files = services.renderer.render(kit, tpl, partner, CampaignInput(slug=template, landing_url=landing_url))
+            files = services.renderer.render(
+                kit, tpl, partner, CampaignInput(slug=template, landing_url=landing_url)
+            )
         except CobrandError as exc:
             _fail(str(exc))
         out_dir.mkdir(parents=True, exist_ok=True)
@@ -161,7 +169,9 @@ def register_cli(app: Flask) -> None:
             click.echo(f"{'SLUG':24} {'TEMPLATE':18} {'BRAND KIT':12} {'STATUS':10} ELIGIBLE")
             for c in rows:
                 count = eligible_count(services, session, c)
-                click.echo(f"{c.slug:24} {c.template_slug:18} {c.brand_kit_slug:12} {c.status.value:10} {count}")
+                click.echo(
+                    f"{c.slug:24} {c.template_slug:18} {c.brand_kit_slug:12} {c.status.value:10} {count}"
+                )
 
     @app.cli.command("publish")
     @click.argument("campaign")
@@ -199,7 +209,9 @@ def register_cli(app: Flask) -> None:
             _fail("REDIS_URL is not set: without it jobs run in-process and there is nothing to work on")
         logging.basicConfig(level=log_level.upper(), format="%(asctime)s %(name)s %(levelname)s %(message)s")
         names = list(queues) or None
-        run_worker(services, simple=simple, burst=burst, name=name, queue_names=names, logging_level=log_level)
+        run_worker(
+            services, simple=simple, burst=burst, name=name, queue_names=names, logging_level=log_level
+        )
 
     @app.cli.command("retry-failed")
     @click.argument("publish_id", type=int)

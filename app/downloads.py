@@ -9,4 +9,8 @@ from app.models import Asset, Download
 
 def record_download(session: Session, asset: Asset, channel: str) -> None:
     """Count one download of an asset (channel: portal | api | console)."""
-    session.add(Download(asset_id=asset.id, campaign_id=asset.campaign_id, partner_id=asset.partner_id, channel=channel))
+    session.add(
+        Download(
+            asset_id=asset.id, campaign_id=asset.campaign_id, partner_id=asset.partner_id, channel=channel
+        )
+    )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import enum
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import (
@@ -24,7 +24,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 def utcnow() -> datetime:
     """Now, as an aware UTC datetime."""
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 # Stable constraint names keep Alembic migrations identical on SQLite and PostgreSQL.
@@ -201,7 +201,9 @@ class Asset(Base):
     status: Mapped[AssetStatus] = mapped_column(_enum(AssetStatus), default=AssetStatus.PENDING)
     error: Mapped[str | None] = mapped_column(Text)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
-    publish_id: Mapped[int | None] = mapped_column(ForeignKey("publishes.id", ondelete="SET NULL"), index=True)
+    publish_id: Mapped[int | None] = mapped_column(
+        ForeignKey("publishes.id", ondelete="SET NULL"), index=True
+    )
     """The last publish that processed this asset."""
     outcome: Mapped[str | None] = mapped_column(String(16))
     """What that publish did with it: rendered | unchanged | failed. Progress is counted from this."""
@@ -286,7 +288,9 @@ class Delivery(Base):
     __tablename__ = "deliveries"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    subscription_id: Mapped[int] = mapped_column(ForeignKey("subscriptions.id", ondelete="CASCADE"), index=True)
+    subscription_id: Mapped[int] = mapped_column(
+        ForeignKey("subscriptions.id", ondelete="CASCADE"), index=True
+    )
     event_id: Mapped[str] = mapped_column(String(64))
     event_type: Mapped[str] = mapped_column(String(64))
     payload: Mapped[dict[str, Any]] = mapped_column(default=dict)

@@ -24,7 +24,15 @@ CSV_COLUMNS = (
     "email", "phone", "address", "logo", "active",
 )  # fmt: skip
 REQUIRED_COLUMNS = ("slug", "name", "type", "tier", "region")
-TEXT_LIMITS = {"name": 200, "country": 2, "locale": 16, "website": 500, "email": 254, "phone": 64, "address": 500}
+TEXT_LIMITS = {
+    "name": 200,
+    "country": 2,
+    "locale": 16,
+    "website": 500,
+    "email": 254,
+    "phone": 64,
+    "address": 500,
+}
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
@@ -40,7 +48,9 @@ def clean_partner_fields(data: dict[str, Any], *, partial: bool = False) -> dict
     """Validate partner fields from any source (CSV, API, form, webhook); returns model values."""
     clean: dict[str, Any] = {}
     if not partial:
-        missing = [k for k in ("slug", "name", "type", "tier", "region") if not str(data.get(k) or "").strip()]
+        missing = [
+            k for k in ("slug", "name", "type", "tier", "region") if not str(data.get(k) or "").strip()
+        ]
         if missing:
             raise InvalidInput(f"missing required field(s): {', '.join(missing)}")
     if "slug" in data:
@@ -65,7 +75,9 @@ def clean_partner_fields(data: dict[str, Any], *, partial: bool = False) -> dict
         clean["country"] = clean["country"].upper()
         if not re.match(r"^[A-Z]{2}$", clean["country"]):
             raise InvalidInput(f"country: {clean['country']!r} is not a two-letter ISO code")
-    if clean.get("website") and not re.match(r"^(https?://)?[\w.-]+\.[a-z]{2,}(/\S*)?$", clean["website"], re.I):
+    if clean.get("website") and not re.match(
+        r"^(https?://)?[\w.-]+\.[a-z]{2,}(/\S*)?$", clean["website"], re.I
+    ):
         raise InvalidInput(f"website: {clean['website']!r} is not a web address")
     if "active" in data and data["active"] is not None:
         value = data["active"]
@@ -120,7 +132,9 @@ def delete_partner(services: Services, session: Session, partner: Partner) -> No
     from app.publishing import withdraw_asset  # imported here: publishing is the heavier module
 
     partner.deleted_at = utcnow()
-    for asset in session.scalars(select(Asset).where(Asset.partner_id == partner.id, Asset.status != AssetStatus.WITHDRAWN)):
+    for asset in session.scalars(
+        select(Asset).where(Asset.partner_id == partner.id, Asset.status != AssetStatus.WITHDRAWN)
+    ):
         withdraw_asset(services, asset)
     session.flush()
 
@@ -178,7 +192,9 @@ def import_partners_csv(services: Services, path: Path) -> ImportReport:
         if not any(row.values()):
             continue
         data: dict[str, Any] = {k: v for k, v in row.items() if k in CSV_COLUMNS and k != "logo"}
-        data["custom_fields"] = {k.removeprefix("custom."): v for k, v in row.items() if k.startswith("custom.") and v}
+        data["custom_fields"] = {
+            k.removeprefix("custom."): v for k, v in row.items() if k.startswith("custom.") and v
+        }
         try:
             logo_bytes = _read_logo(base, row.get("logo", ""))
             with services.db.session() as session:

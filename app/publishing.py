@@ -97,7 +97,9 @@ def is_eligible(campaign: Campaign, template: CampaignTemplate, partner: Partner
 
 
 def eligible_partners(session: Session, campaign: Campaign, template: CampaignTemplate) -> list[Partner]:
-    partners = session.scalars(select(Partner).where(Partner.active, Partner.deleted_at.is_(None)).order_by(Partner.slug))
+    partners = session.scalars(
+        select(Partner).where(Partner.active, Partner.deleted_at.is_(None)).order_by(Partner.slug)
+    )
     return [p for p in partners if is_eligible(campaign, template, p)]
 
 
@@ -137,7 +139,9 @@ def start_publish(
 
     partner_ids / output_ids narrow the publish (a webhook for one partner, one output).
     """
-    plan = plan_publish(services, campaign_slug, trigger=trigger, partner_ids=partner_ids, output_ids=output_ids)
+    plan = plan_publish(
+        services, campaign_slug, trigger=trigger, partner_ids=partner_ids, output_ids=output_ids
+    )
     enqueue_plan(services, plan)
     return plan.publish_id
 
@@ -245,7 +249,9 @@ def enqueue_plan(services: Services, plan: PublishPlan) -> None:
         enqueue_batch(services, plan.publish_id, batch, plan.output_ids)
 
 
-def enqueue_batch(services: Services, publish_id: int, partner_ids: list[int], output_ids: list[str] | None) -> None:
+def enqueue_batch(
+    services: Services, publish_id: int, partner_ids: list[int], output_ids: list[str] | None
+) -> None:
     """Queue one batch under a deterministic id (the same batch twice in flight runs once)."""
     digest = hashlib.sha256(repr((partner_ids, output_ids)).encode()).hexdigest()[:12]
     services.queue.enqueue(
@@ -263,7 +269,9 @@ def enqueue_batch(services: Services, publish_id: int, partner_ids: list[int], o
     )
 
 
-def withdraw_ineligible(services: Services, session: Session, campaign: Campaign, eligible_ids: set[int]) -> int:
+def withdraw_ineligible(
+    services: Services, session: Session, campaign: Campaign, eligible_ids: set[int]
+) -> int:
     """Withdraw (and delete the files of) assets of partners no longer in the audience."""
     assets = session.scalars(
         select(Asset).where(Asset.campaign_id == campaign.id, Asset.status != AssetStatus.WITHDRAWN)
@@ -285,7 +293,9 @@ def withdraw_asset(services: Services, asset: Asset) -> None:
     asset.fingerprint = None
 
 
-def render_batch(services: Services, publish_id: int, partner_ids: list[int], output_ids: list[str] | None = None) -> None:
+def render_batch(
+    services: Services, publish_id: int, partner_ids: list[int], output_ids: list[str] | None = None
+) -> None:
     """Render (or skip as unchanged) every asset of these partners for one publish."""
     with services.db.session() as session:
         publish = session.get(Publish, publish_id)
@@ -310,7 +320,16 @@ def render_batch(services: Services, publish_id: int, partner_ids: list[int], ou
             partner_data: PartnerInput | None = None
             for output_id in outputs:
                 partner_data = process_asset(
-                    services, session, publish_id, kit, template, campaign, partner, output_id, values or {}, partner_data
+                    services,
+                    session,
+                    publish_id,
+                    kit,
+                    template,
+                    campaign,
+                    partner,
+                    output_id,
+                    values or {},
+                    partner_data,
                 )
                 session.commit()
     refresh_progress(services, publish_id)
@@ -318,10 +337,14 @@ def render_batch(services: Services, publish_id: int, partner_ids: list[int], ou
 
 def _asset_row(session: Session, campaign_id: int, partner_id: int, output_id: str) -> Asset:
     asset = session.scalar(
-        select(Asset).where(Asset.campaign_id == campaign_id, Asset.partner_id == partner_id, Asset.output == output_id)
+        select(Asset).where(
+            Asset.campaign_id == campaign_id, Asset.partner_id == partner_id, Asset.output == output_id
+        )
     )
     if asset is None:
-        asset = Asset(campaign_id=campaign_id, partner_id=partner_id, output=output_id, status=AssetStatus.PENDING)
+        asset = Asset(
+            campaign_id=campaign_id, partner_id=partner_id, output=output_id, status=AssetStatus.PENDING
+        )
         session.add(asset)
         session.flush()
     return asset
@@ -370,9 +393,13 @@ def process_asset(
                 "brand-kit-version": kit.version[:16],
                 "fingerprint": fp,
             }
-            services.storage.put(key, rendered.data, content_type=rendered.content_type, filename=filename, metadata=metadata)
+            services.storage.put(
+                key, rendered.data, content_type=rendered.content_type, filename=filename, metadata=metadata
+            )
             thumb_key = f"thumbnails/{campaign.slug}/{partner.slug}/{output_id}-{fp[:16]}.jpg"
-            services.storage.put(thumb_key, thumbnail(rendered.data, rendered.content_type), content_type="image/jpeg")
+            services.storage.put(
+                thumb_key, thumbnail(rendered.data, rendered.content_type), content_type="image/jpeg"
+            )
             # Point the record at the new object only now that it is stored; then drop the old one.
             old_keys = {asset.storage_key, asset.thumbnail_key} - {key, thumb_key, None}
             asset.storage_key, asset.thumbnail_key = key, thumb_key
@@ -397,7 +424,11 @@ def process_asset(
     asset.outcome = outcome
     if outcome != "unchanged":
         session.flush()
-        events.emit(services, f"asset.{'ready' if outcome == 'rendered' else 'failed'}", asset_payload(asset, partner, campaign))
+        events.emit(
+            services,
+            f"asset.{'ready' if outcome == 'rendered' else 'failed'}",
+            asset_payload(asset, partner, campaign),
+        )
     return partner_data
 
 
@@ -446,7 +477,9 @@ def refresh_progress(services: Services, publish_id: int) -> Publish | None:
     with services.db.session() as session:
         counts = dict(
             session.execute(
-                select(Asset.outcome, func.count()).where(Asset.publish_id == publish_id).group_by(Asset.outcome)
+                select(Asset.outcome, func.count())
+                .where(Asset.publish_id == publish_id)
+                .group_by(Asset.outcome)
             ).all()
         )
         values = {outcome: counts.get(outcome, 0) for outcome in OUTCOMES}
@@ -495,7 +528,9 @@ def retry_failed(services: Services, publish_id: int) -> int:
         publish = session.get(Publish, publish_id)
         if publish is None:
             raise InvalidInput(f"publish {publish_id} not found")
-        failed = session.scalars(select(Asset).where(Asset.publish_id == publish_id, Asset.outcome == "failed")).all()
+        failed = session.scalars(
+            select(Asset).where(Asset.publish_id == publish_id, Asset.outcome == "failed")
+        ).all()
         by_partner: dict[int, list[str]] = {}
         for asset in failed:
             by_partner.setdefault(asset.partner_id, []).append(asset.output)

@@ -205,7 +205,9 @@ def make_kit(root: Path, *, brand_toml: str = BRAND_TOML) -> Path:
         shutil.copy(FONT_DIR / name, root / "fonts" / name)
     (root / "logos" / "primary.svg").write_text(LOGO_SVG.format(color="#0B3D91"))
     (root / "logos" / "on-dark.svg").write_text(LOGO_SVG.format(color="#FFFFFF"))
-    (root / "logos" / "mark.svg").write_text(LOGO_SVG.format(color="#0B3D91").replace('width="400"', 'width="100"'))
+    (root / "logos" / "mark.svg").write_text(
+        LOGO_SVG.format(color="#0B3D91").replace('width="400"', 'width="100"')
+    )
     (root / "brand.toml").write_text(brand_toml)
     return root
 
@@ -225,7 +227,9 @@ def make_template(root: Path, **files: str) -> Path:
     return root
 
 
-def png_logo(width: int, height: int, *, color: str = "#C0392B", padding: int = 0, background=(0, 0, 0, 0)) -> bytes:
+def png_logo(
+    width: int, height: int, *, color: str = "#C0392B", padding: int = 0, background=(0, 0, 0, 0)
+) -> bytes:
     """A PNG logo: a coloured block with optional transparent/white padding around it."""
     image = Image.new("RGBA", (width + 2 * padding, height + 2 * padding), background)
     ImageDraw.Draw(image).rectangle((padding, padding, padding + width - 1, padding + height - 1), fill=color)

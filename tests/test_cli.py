@@ -61,11 +61,17 @@ def test_lint_names_the_file_and_field(content, breakage: str, expected: str) ->
     elif breakage == "unknown_field":
         (template / "template.toml").write_text(TEMPLATE_TOML.replace('"qr"]', '"qr", "fax"]'))
     elif breakage == "jinja_syntax":
-        (template / "flyer.html").write_text(FLYER_HTML.replace("{{ copy.headline }}</h1>", "{{ copy.headline </h1>"))
+        (template / "flyer.html").write_text(
+            FLYER_HTML.replace("{{ copy.headline }}</h1>", "{{ copy.headline </h1>")
+        )
     elif breakage == "undefined_name":
-        (template / "flyer.html").write_text(FLYER_HTML.replace("{{ partner.phone }}", "{{ partner.fax_number }}"))
+        (template / "flyer.html").write_text(
+            FLYER_HTML.replace("{{ partner.phone }}", "{{ partner.fax_number }}")
+        )
     elif breakage == "text_overflow":
-        (template / "template.toml").write_text(TEMPLATE_TOML.replace("width_mm = 80\nheight_mm = 14", "width_mm = 30\nheight_mm = 5"))
+        (template / "template.toml").write_text(
+            TEMPLATE_TOML.replace("width_mm = 80\nheight_mm = 14", "width_mm = 30\nheight_mm = 5")
+        )
     elif breakage == "bad_layer":
         social = template / "social.toml"
         social.write_text(social.read_text().replace("box = [30, 30, 240, 60]", "box = [30, 30, 900, 60]"))
@@ -101,7 +107,15 @@ def test_import_keeps_good_rows_and_reports_bad_ones_by_line(runner, services, t
     result = runner.invoke(args=["import-partners", str(csv)])
     assert result.exit_code == 1
     lines = [line for line in result.output.splitlines() if "partners.csv: line" in line]
-    assert [line.split(": ")[1] for line in lines] == ["line 3", "line 5", "line 6", "line 7", "line 8", "line 9", "line 10"]
+    assert [line.split(": ")[1] for line in lines] == [
+        "line 3",
+        "line 5",
+        "line 6",
+        "line 7",
+        "line 8",
+        "line 9",
+        "line 10",
+    ]
     assert "'wholesaler' is not one of reseller" in result.output
     assert "decompression bomb" in result.output
     assert "not a PNG, JPEG, WebP or SVG" in result.output
@@ -121,11 +135,15 @@ def test_import_again_updates_instead_of_duplicating(runner, services, tmp_path:
     result = runner.invoke(args=["import-partners", str(csv)])
     assert "0 created, 1 updated" in result.output
     with services.db.session() as session:
-        assert [(p.name, p.tier.value) for p in session.scalars(select(Partner))] == [("Acme Renamed", "platinum")]
+        assert [(p.name, p.tier.value) for p in session.scalars(select(Partner))] == [
+            ("Acme Renamed", "platinum")
+        ]
 
 
 def test_render_writes_files_and_prints_paths(runner, sample_partners, tmp_path: Path) -> None:
-    result = runner.invoke(args=["render", "spring-flyer", "--partner", "slin", "--out", str(tmp_path / "out")])
+    result = runner.invoke(
+        args=["render", "spring-flyer", "--partner", "slin", "--out", str(tmp_path / "out")]
+    )
     assert result.exit_code == 0, result.output
     paths = [Path(line) for line in result.output.split() if line.endswith(".pdf")]
     assert paths and all(p.is_file() for p in paths)
@@ -153,25 +171,37 @@ def test_campaigns_lists_eligible_partner_counts(runner, sample_partners) -> Non
     assert line.split()[-1] == "2"  # harbourline (reseller) and sakura-digital (system integrator)
 
 
-def test_a_template_pointing_at_etc_passwd_fails_only_its_assets(runner, sample_partners, tmp_path: Path) -> None:
+def test_a_template_pointing_at_etc_passwd_fails_only_its_assets(
+    runner, sample_partners, tmp_path: Path
+) -> None:
     templates = tmp_path / "templates"
     shutil.copytree(PROJECT_ROOT / "campaign_templates", templates)
     flyer = templates / "spring-flyer" / "flyer.html"
-    flyer.write_text(flyer.read_text().replace("<body", '<body><img src="file:///etc/passwd" alt=""><span', 1).replace("<span", "", 1))
+    flyer.write_text(
+        flyer.read_text()
+        .replace("<body", '<body><img src="file:///etc/passwd" alt=""><span', 1)
+        .replace("<span", "", 1)
+    )
     services = sample_partners
     services.content.templates_dir = templates
     runner.invoke(args=["create-campaign", "evil", "--template", "spring-flyer", "--brand-kit", "northwind"])
     result = runner.invoke(args=["publish", "evil"])
     assert result.exit_code == 2
     assert "0 rendered, 0 unchanged, 12 failed" in result.output
-    assert "refers to file:///etc/passwd: only files inside the brand kit and the template may be used" in result.output
+    assert (
+        "refers to file:///etc/passwd: only files inside the brand kit and the template may be used"
+        in result.output
+    )
 
 
 def test_oversized_logo_is_one_line_and_the_partner_is_not_half_created(make_app, tmp_path: Path) -> None:
     app = make_app(MAX_LOGO_BYTES=2000)
     (tmp_path / "in").mkdir()
     (tmp_path / "in" / "big.png").write_bytes(png_logo(400, 400, color="#123456") + b"\x00" * 5000)
-    csv = write_csv(tmp_path / "in", "big,Big Logo Ltd,reseller,gold,NA,US,,,,big.png\nfine,Fine,reseller,gold,NA,US,,,,\n")
+    csv = write_csv(
+        tmp_path / "in",
+        "big,Big Logo Ltd,reseller,gold,NA,US,,,,big.png\nfine,Fine,reseller,gold,NA,US,,,,\n",
+    )
     result = app.test_cli_runner().invoke(args=["import-partners", str(csv)])
     errors = [line for line in result.output.splitlines() if "line 2" in line]
     assert len(errors) == 1 and "over the 2,000-byte limit for logos" in errors[0]

@@ -6,7 +6,6 @@ import pytest
 from sqlalchemy import select
 
 from app.models import Asset, AssetStatus
-from app.publishing import start_publish
 
 
 @pytest.fixture
@@ -14,7 +13,9 @@ def production_app(make_app, postgres_db, s3_endpoint, s3_credentials, s3_bucket
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", s3_credentials["aws_access_key_id"])
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", s3_credentials["aws_secret_access_key"])
     monkeypatch.setenv("AWS_DEFAULT_REGION", s3_credentials["region_name"])
-    return make_app(DATABASE_URL=postgres_db, STORAGE_URL=f"s3://{s3_bucket}/cobrand", S3_ENDPOINT_URL=s3_endpoint)
+    return make_app(
+        DATABASE_URL=postgres_db, STORAGE_URL=f"s3://{s3_bucket}/cobrand", S3_ENDPOINT_URL=s3_endpoint
+    )
 
 
 def test_publish_on_postgres_and_s3_then_nothing_changes(production_app, s3_client, s3_bucket) -> None:

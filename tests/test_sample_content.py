@@ -52,7 +52,9 @@ def test_every_eligible_partner_has_every_output_and_each_file_is_right(publishe
             eligible = [p for p in session.scalars(select(Partner)) if is_eligible(campaign, template, p)]
             assert eligible
             assets = session.scalars(select(Asset).where(Asset.campaign_id == campaign.id)).all()
-            assert {(a.partner_id, a.output) for a in assets} == {(p.id, o) for p in eligible for o in template.output_ids()}
+            assert {(a.partner_id, a.output) for a in assets} == {
+                (p.id, o) for p in eligible for o in template.output_ids()
+            }
             for asset in assets:
                 assert asset.status == AssetStatus.RENDERED, asset.error
                 data = services.storage.open(asset.storage_key)
@@ -73,7 +75,9 @@ def test_every_eligible_partner_has_every_output_and_each_file_is_right(publishe
                     rgb = image.convert("RGB")
                     for x, y, w, h in partner_logo_boxes(template, asset.output):
                         colours = rgb.crop((x, y, x + w, y + h)).getcolors(w * h)
-                        assert colours is not None and len(colours) > 4, f"empty partner-logo box: {partner.slug} {asset.output}"
+                        assert colours is not None and len(colours) > 4, (
+                            f"empty partner-logo box: {partner.slug} {asset.output}"
+                        )
                 checked += 1
     assert checked >= 40
 

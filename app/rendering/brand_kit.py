@@ -63,7 +63,9 @@ def check_brand_kit(root: Path) -> tuple[BrandKit | None, list[str]]:
             problems.add(f"{where}.file", f"{font.get('file')!r} is not a TrueType/OpenType font")
         license_path = inside(root, str(font.get("license", "")))
         if license_path is None or not license_path.is_file():
-            problems.add(f"{where}.license", f"{font.get('license')!r}: every font needs its licence file in the kit")
+            problems.add(
+                f"{where}.license", f"{font.get('license')!r}: every font needs its licence file in the kit"
+            )
         if font_path and license_path and font_path.is_file() and license_path.is_file():
             fonts.append(FontFile(str(family), int(weight), str(style), font_path, license_path))
     if not data.get("fonts"):
@@ -91,7 +93,9 @@ def check_brand_kit(root: Path) -> tuple[BrandKit | None, list[str]]:
     regions = disclaimer.get("regions") or {}
     for region in regions:
         if region not in REGIONS:
-            problems.add(f"disclaimer.regions.{region}", f"unknown region; expected one of {', '.join(REGIONS)}")
+            problems.add(
+                f"disclaimer.regions.{region}", f"unknown region; expected one of {', '.join(REGIONS)}"
+            )
 
     if problems:
         return None, problems.lines

@@ -108,7 +108,9 @@ def resolve_copy(template: CampaignTemplate, campaign: CampaignInput) -> Copy:
     for key, spec in template.editable_fields.items():
         value = campaign.field_values.get(key, spec.default)
         if len(value) > spec.max_length:
-            raise TemplateInvalid(f"field {key!r}: {len(value)} characters, over the limit of {spec.max_length}")
+            raise TemplateInvalid(
+                f"field {key!r}: {len(value)} characters, over the limit of {spec.max_length}"
+            )
         fields[key] = value
     return Copy(copy, fields)
 

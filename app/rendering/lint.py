@@ -72,7 +72,9 @@ def _syntax_errors(template_root: Path) -> list[str]:
     return errors
 
 
-def lint_content(kit_dirs: list[Path], template_dirs: list[Path], renderer: Renderer | None = None) -> LintReport:
+def lint_content(
+    kit_dirs: list[Path], template_dirs: list[Path], renderer: Renderer | None = None
+) -> LintReport:
     """Check every kit and template; render each valid template with each valid kit for worst cases."""
     report = LintReport()
     kits: list[BrandKit] = []
@@ -102,10 +104,16 @@ def lint_content(kit_dirs: list[Path], template_dirs: list[Path], renderer: Rend
                     try:
                         rendered = renderer.render_one(kit, template, partner, campaign, output_id)
                     except CobrandError as exc:
-                        report.errors.extend(f"{template.root / 'template.toml'}: outputs.{output_id}: {line}" if not line.startswith("/") else line for line in str(exc).splitlines())
+                        report.errors.extend(
+                            f"{template.root / 'template.toml'}: outputs.{output_id}: {line}"
+                            if not line.startswith("/")
+                            else line
+                            for line in str(exc).splitlines()
+                        )
                         continue
                     report.errors.extend(
-                        f"{warning} (worst case: {partner.slug}, brand kit {kit.slug})" for warning in rendered.warnings
+                        f"{warning} (worst case: {partner.slug}, brand kit {kit.slug})"
+                        for warning in rendered.warnings
                     )
     # The same problem found for several kits or partners is reported once.
     report.errors = list(dict.fromkeys(report.errors))

@@ -107,7 +107,9 @@ def _parse_svg(data: bytes, source: str) -> ElementTree.Element:
     try:
         root = SafeElementTree.fromstring(data, forbid_dtd=True, forbid_entities=True, forbid_external=True)
     except DefusedXmlException as exc:
-        raise UploadRejected(f"{source}: SVG with a DTD or entities is not accepted ({type(exc).__name__})") from exc
+        raise UploadRejected(
+            f"{source}: SVG with a DTD or entities is not accepted ({type(exc).__name__})"
+        ) from exc
     except ElementTree.ParseError as exc:
         raise UploadRejected(f"{source}: not well-formed SVG ({exc})") from exc
     if _local(root.tag) != "svg":

@@ -18,11 +18,10 @@ from urllib.parse import unquote, urlsplit
 
 from jinja2 import TemplateError, TemplateSyntaxError
 from markupsafe import Markup, escape
+from PIL import ImageFile
 from weasyprint import CSS, HTML
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import FatalURLFetchingError, URLFetcher, URLFetcherResponse
-
-from PIL import ImageFile
 
 from app.errors import RenderFailed, TemplateInvalid
 from app.rendering.cobrand import base_context, data_uri, partner_context, qr_svg
@@ -185,7 +184,9 @@ class PdfRenderer:
                 wrap_first=box.wrap_first,
             )
             if fitted.truncated:
-                warnings.append(f"{output.html}: text_boxes.{box_name}: text overflows, cut to {' / '.join(fitted.lines)!r}")
+                warnings.append(
+                    f"{output.html}: text_boxes.{box_name}: text overflows, cut to {' / '.join(fitted.lines)!r}"
+                )
             lines = Markup("<br>").join(escape(line) for line in fitted.lines)
             style = (
                 f"display:block;white-space:nowrap;font-family:'{box.font}';font-weight:{box.weight};"
@@ -201,11 +202,15 @@ class PdfRenderer:
         try:
             return env.get_template(output.html.relative_to(template.root).as_posix()).render(context)
         except TemplateSyntaxError as exc:
-            raise TemplateInvalid(f"{exc.filename or output.html}:{exc.lineno}: Jinja syntax error: {exc.message}") from exc
+            raise TemplateInvalid(
+                f"{exc.filename or output.html}:{exc.lineno}: Jinja syntax error: {exc.message}"
+            ) from exc
         except TemplateError as exc:
             raise TemplateInvalid(f"{output.html}: {type(exc).__name__}: {exc}") from exc
 
-    def write(self, html: str, kit: BrandKit, template: CampaignTemplate, output: PdfOutput) -> tuple[bytes, int]:
+    def write(
+        self, html: str, kit: BrandKit, template: CampaignTemplate, output: PdfOutput
+    ) -> tuple[bytes, int]:
         """Lay out HTML and write the PDF; returns the bytes and the page count."""
         fetcher = self.fetcher(kit, template)
         try:
@@ -230,7 +235,9 @@ class PdfRenderer:
     ) -> tuple[bytes, list[str]]:
         """Render one PDF output for one partner; returns the bytes and fit warnings."""
         warnings: list[str] = []
-        html = self.render_html(output, template, self.context(kit, template, output, partner, campaign, logo, warnings))
+        html = self.render_html(
+            output, template, self.context(kit, template, output, partner, campaign, logo, warnings)
+        )
         data, pages = self.write(html, kit, template, output)
         if pages != output.pages:
             raise RenderFailed(

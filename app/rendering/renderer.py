@@ -8,7 +8,14 @@ from pathlib import Path
 from app.errors import CobrandError, RenderFailed
 from app.rendering.image import CONTENT_TYPES, EXTENSIONS, ImageRenderer
 from app.rendering.logos import PreparedLogo, prepare_logo
-from app.rendering.model import BrandKit, CampaignInput, CampaignTemplate, ImageOutput, PartnerInput, RenderedFile
+from app.rendering.model import (
+    BrandKit,
+    CampaignInput,
+    CampaignTemplate,
+    ImageOutput,
+    PartnerInput,
+    RenderedFile,
+)
 from app.rendering.pdf import PdfRenderer
 from app.rendering.stamp import ZoneStamper
 
@@ -46,9 +53,17 @@ class Renderer:
                 for size in output.sizes:
                     output_id = f"{output.name}-{size.label}"
                     if output_id in wanted:
-                        data, warnings = self.image.render(kit, template, output, size, partner, campaign, logo)
+                        data, warnings = self.image.render(
+                            kit, template, output, size, partner, campaign, logo
+                        )
                         files.append(
-                            RenderedFile(output_id, data, CONTENT_TYPES[output.format], EXTENSIONS[output.format], tuple(warnings))
+                            RenderedFile(
+                                output_id,
+                                data,
+                                CONTENT_TYPES[output.format],
+                                EXTENSIONS[output.format],
+                                tuple(warnings),
+                            )
                         )
             elif output.name in wanted:
                 data, warnings = self.stamper.render(kit, template, output, partner, campaign, logo)
@@ -56,7 +71,12 @@ class Renderer:
         return files
 
     def render_one(
-        self, kit: BrandKit, template: CampaignTemplate, partner: PartnerInput, campaign: CampaignInput, output_id: str
+        self,
+        kit: BrandKit,
+        template: CampaignTemplate,
+        partner: PartnerInput,
+        campaign: CampaignInput,
+        output_id: str,
     ) -> RenderedFile:
         """Render a single output; every failure becomes a CobrandError with a one-line message."""
         try:
@@ -64,4 +84,6 @@ class Renderer:
         except CobrandError:
             raise
         except Exception as exc:  # WeasyPrint/Pillow internals: name the asset and the cause
-            raise RenderFailed(f"{template.slug}/{output_id} for {partner.slug}: {type(exc).__name__}: {exc}") from exc
+            raise RenderFailed(
+                f"{template.slug}/{output_id} for {partner.slug}: {type(exc).__name__}: {exc}"
+            ) from exc

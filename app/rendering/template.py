@@ -142,30 +142,58 @@ def _image_output(root: Path, spec: dict[str, Any], where: str, problems: Proble
     for s_index, size in enumerate(data.get("sizes") or []):
         s_where = f"sizes[{s_index}]"
         width, height = size.get("width"), size.get("height")
-        if not isinstance(width, int) or not isinstance(height, int) or not (16 <= width <= 8000 and 16 <= height <= 8000):
-            problems.add(s_where, f"width and height must be whole pixels from 16 to 8000, not {width!r}×{height!r}", file=layout_path)
+        if (
+            not isinstance(width, int)
+            or not isinstance(height, int)
+            or not (16 <= width <= 8000 and 16 <= height <= 8000)
+        ):
+            problems.add(
+                s_where,
+                f"width and height must be whole pixels from 16 to 8000, not {width!r}×{height!r}",
+                file=layout_path,
+            )
             continue
         layers: list[Layer] = []
         for l_index, layer in enumerate(size.get("layers") or []):
             l_where = f"{s_where}.layers[{l_index}]"
             kind = layer.get("type")
             if kind not in LAYER_TYPES:
-                problems.add(f"{l_where}.type", f"{kind!r} is not one of {', '.join(sorted(LAYER_TYPES))}", file=layout_path)
+                problems.add(
+                    f"{l_where}.type",
+                    f"{kind!r} is not one of {', '.join(sorted(LAYER_TYPES))}",
+                    file=layout_path,
+                )
                 continue
             if kind in BOX_LAYERS:
                 box = layer.get("box")
-                if not (isinstance(box, list) and len(box) == 4 and all(isinstance(v, int) for v in box)) or box[2] <= 0 or box[3] <= 0:
-                    problems.add(f"{l_where}.box", f"{box!r} is not [x, y, width, height] in whole pixels", file=layout_path)
+                if (
+                    not (isinstance(box, list) and len(box) == 4 and all(isinstance(v, int) for v in box))
+                    or box[2] <= 0
+                    or box[3] <= 0
+                ):
+                    problems.add(
+                        f"{l_where}.box",
+                        f"{box!r} is not [x, y, width, height] in whole pixels",
+                        file=layout_path,
+                    )
                     continue
                 if box[0] < 0 or box[1] < 0 or box[0] + box[2] > width or box[1] + box[3] > height:
-                    problems.add(f"{l_where}.box", f"{box!r} extends past the {width}×{height} canvas", file=layout_path)
+                    problems.add(
+                        f"{l_where}.box",
+                        f"{box!r} extends past the {width}×{height} canvas",
+                        file=layout_path,
+                    )
             for key in ("color", "fill", "background"):
                 if key in layer:
                     _check_color(layer[key], f"{l_where}.{key}", problems, layout_path)
             if kind == "background" and "image" in layer:
                 image = inside(root, str(layer["image"]))
                 if image is None or not image.is_file():
-                    problems.add(f"{l_where}.image", f"{layer['image']!r} is not a file inside the template", file=layout_path)
+                    problems.add(
+                        f"{l_where}.image",
+                        f"{layer['image']!r} is not a file inside the template",
+                        file=layout_path,
+                    )
             if kind in ("text", "cta"):
                 if not isinstance(layer.get("text"), str):
                     problems.add(f"{l_where}.text", "required, a string", file=layout_path)
@@ -208,16 +236,23 @@ def check_template(root: Path) -> tuple[CampaignTemplate | None, list[str]]:
     partner_fields = tuple(fields.get("partner") or ())
     for name in partner_fields:
         if name not in PARTNER_FIELDS:
-            problems.add("fields.partner", f"unknown field {name!r}; known fields: {', '.join(PARTNER_FIELDS)}")
+            problems.add(
+                "fields.partner", f"unknown field {name!r}; known fields: {', '.join(PARTNER_FIELDS)}"
+            )
     editable: dict[str, EditableField] = {}
     for key, spec in (fields.get("editable") or {}).items():
         max_length = spec.get("max_length")
         if not isinstance(max_length, int) or max_length < 1:
-            problems.add(f"fields.editable.{key}.max_length", f"{max_length!r} is not a positive whole number")
+            problems.add(
+                f"fields.editable.{key}.max_length", f"{max_length!r} is not a positive whole number"
+            )
             continue
         default = str(spec.get("default", ""))
         if len(default) > max_length:
-            problems.add(f"fields.editable.{key}.default", f"is {len(default)} characters, over max_length {max_length}")
+            problems.add(
+                f"fields.editable.{key}.default",
+                f"is {len(default)} characters, over max_length {max_length}",
+            )
         editable[key] = EditableField(str(spec.get("label", key)), max_length, default)
 
     outputs: list[Output] = []

@@ -65,7 +65,9 @@ def _wrap(words: list[str], width: float, measure: Callable[[str], float]) -> li
 
 def _sizes(max_size: float, min_size: float) -> list[float]:
     steps = max(0, math.floor((max_size - min_size) * 2))
-    return [max_size - i / 2 for i in range(steps + 1)] + ([min_size] if (max_size - min_size) * 2 % 1 else [])
+    return [max_size - i / 2 for i in range(steps + 1)] + (
+        [min_size] if (max_size - min_size) * 2 % 1 else []
+    )
 
 
 @lru_cache(maxsize=1024)

@@ -5,12 +5,20 @@ from __future__ import annotations
 from app.rendering.cobrand import brand_logo_variant, qr_svg, tracked_url
 from app.rendering.model import CampaignInput, PartnerInput
 
-PARTNER = PartnerInput(slug="acme", name="Acme", type="system_integrator", tier="gold", region="NA", website="acme.example.com")
+PARTNER = PartnerInput(
+    slug="acme", name="Acme", type="system_integrator", tier="gold", region="NA", website="acme.example.com"
+)
 
 
 def test_tracked_url_tags_the_landing_url() -> None:
-    url = tracked_url(PARTNER, CampaignInput(slug="spring", landing_url="https://vendor.example.com/spring?ref=x&utm_source=old"))
-    assert url == "https://vendor.example.com/spring?ref=x&utm_source=acme&utm_medium=system_integrator&utm_campaign=spring"
+    url = tracked_url(
+        PARTNER,
+        CampaignInput(slug="spring", landing_url="https://vendor.example.com/spring?ref=x&utm_source=old"),
+    )
+    assert (
+        url
+        == "https://vendor.example.com/spring?ref=x&utm_source=acme&utm_medium=system_integrator&utm_campaign=spring"
+    )
 
 
 def test_tracked_url_falls_back_to_the_partner_website() -> None:

@@ -23,7 +23,10 @@ def test_flyer_opens_with_size_fonts_name_and_tracked_url(renderer, kit, templat
     assert facts.trim_mm == [(210.0, 297.0)]
     assert facts.fonts and facts.unembedded_fonts == []
     assert "Acme Networks GmbH" in facts.text
-    assert "vendor.example.com/spring?utm_source=acme&utm_medium=reseller&utm_campaign=spring" in facts.compact_text
+    assert (
+        "vendor.example.com/spring?utm_source=acme&utm_medium=reseller&utm_campaign=spring"
+        in facts.compact_text
+    )
 
 
 def test_same_inputs_give_byte_identical_pdfs_even_across_renderers(kit, template, partner, campaign) -> None:
@@ -36,8 +39,14 @@ def test_same_inputs_give_byte_identical_pdfs_even_across_renderers(kit, templat
 
 def test_disclaimer_follows_partner_region(renderer, kit, template, partner, campaign) -> None:
     emea = pdf_facts(renderer.render_one(kit, template, partner, campaign, "flyer").data).text
-    na = pdf_facts(renderer.render_one(kit, template, dataclasses.replace(partner, region="NA"), campaign, "flyer").data).text
-    apac = pdf_facts(renderer.render_one(kit, template, dataclasses.replace(partner, region="APAC"), campaign, "flyer").data).text
+    na = pdf_facts(
+        renderer.render_one(kit, template, dataclasses.replace(partner, region="NA"), campaign, "flyer").data
+    ).text
+    apac = pdf_facts(
+        renderer.render_one(
+            kit, template, dataclasses.replace(partner, region="APAC"), campaign, "flyer"
+        ).data
+    ).text
     assert "Acme Europe B.V." in emea and "Acme Inc." in na and "Default disclaimer." in apac
 
 
@@ -55,8 +64,10 @@ def test_long_name_shrinks_and_wraps_inside_its_box(renderer, kit, template, par
     assert name.replace(" ", "") in pdf_facts(rendered.data).compact_text
 
 
-def test_bleed_and_crop_marks_enlarge_the_media_box_not_the_trim_box(tmp_path: Path, kit, partner, campaign) -> None:
-    toml = TEMPLATE_TOML.replace('pages = 1\n', 'pages = 1\nbleed_mm = 3\ncrop_marks = true\n', 1)
+def test_bleed_and_crop_marks_enlarge_the_media_box_not_the_trim_box(
+    tmp_path: Path, kit, partner, campaign
+) -> None:
+    toml = TEMPLATE_TOML.replace("pages = 1\n", "pages = 1\nbleed_mm = 3\ncrop_marks = true\n", 1)
     template = load_template(make_template(tmp_path / "bleed", **{"template.toml": toml}))
     data = Renderer().render_one(kit, template, partner, campaign, "flyer").data
     from io import BytesIO
@@ -77,8 +88,12 @@ def test_bleed_and_crop_marks_enlarge_the_media_box_not_the_trim_box(tmp_path: P
         ('<img src="../../../../etc/hostname">', "only files inside the brand kit and the template"),
     ],
 )
-def test_template_cannot_reach_outside_its_folders(tmp_path: Path, kit, partner, campaign, snippet, expected) -> None:
-    template = load_template(make_template(tmp_path / "evil", **{"flyer.html": FLYER_HTML.replace("<body>", "<body>" + snippet)}))
+def test_template_cannot_reach_outside_its_folders(
+    tmp_path: Path, kit, partner, campaign, snippet, expected
+) -> None:
+    template = load_template(
+        make_template(tmp_path / "evil", **{"flyer.html": FLYER_HTML.replace("<body>", "<body>" + snippet)})
+    )
     with pytest.raises(TemplateInvalid) as error:
         Renderer().render_one(kit, template, partner, campaign, "flyer")
     message = str(error.value)
@@ -86,7 +101,9 @@ def test_template_cannot_reach_outside_its_folders(tmp_path: Path, kit, partner,
 
 
 def test_css_import_over_the_network_is_refused(tmp_path: Path, kit, partner, campaign) -> None:
-    template = load_template(make_template(tmp_path / "evilcss", **{"flyer.css": "@import url('http://127.0.0.1:9/x.css');\n"}))
+    template = load_template(
+        make_template(tmp_path / "evilcss", **{"flyer.css": "@import url('http://127.0.0.1:9/x.css');\n"})
+    )
     with pytest.raises(TemplateInvalid, match="network access is not allowed"):
         Renderer().render_one(kit, template, partner, campaign, "flyer")
 
@@ -105,6 +122,10 @@ def test_overflowing_pages_fail_with_a_clear_error(tmp_path: Path, kit, partner,
         Renderer().render_one(kit, template, partner, campaign, "flyer")
 
 
-def test_partner_without_logo_still_renders(renderer, kit: BrandKit, template: CampaignTemplate, partner: PartnerInput, campaign: CampaignInput) -> None:
-    facts = pdf_facts(renderer.render_one(kit, template, dataclasses.replace(partner, logo=None), campaign, "flyer").data)
+def test_partner_without_logo_still_renders(
+    renderer, kit: BrandKit, template: CampaignTemplate, partner: PartnerInput, campaign: CampaignInput
+) -> None:
+    facts = pdf_facts(
+        renderer.render_one(kit, template, dataclasses.replace(partner, logo=None), campaign, "flyer").data
+    )
     assert "Acme Networks GmbH" in facts.text

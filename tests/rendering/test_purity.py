@@ -9,7 +9,18 @@ from pathlib import Path
 
 import app.rendering
 
-FORBIDDEN = {"flask", "redis", "rq", "boto3", "botocore", "sqlalchemy", "werkzeug", "app.storage", "app.db", "app.services"}
+FORBIDDEN = {
+    "flask",
+    "redis",
+    "rq",
+    "boto3",
+    "botocore",
+    "sqlalchemy",
+    "werkzeug",
+    "app.storage",
+    "app.db",
+    "app.services",
+}
 CORE = Path(app.rendering.__file__).parent
 
 
@@ -22,7 +33,9 @@ def test_core_sources_import_no_io_framework() -> None:
                 names = [alias.name for alias in node.names]
             elif isinstance(node, ast.ImportFrom) and node.module:
                 names = [node.module]
-            offenders += [f"{path.name}: {n}" for n in names if any(n == f or n.startswith(f + ".") for f in FORBIDDEN)]
+            offenders += [
+                f"{path.name}: {n}" for n in names if any(n == f or n.startswith(f + ".") for f in FORBIDDEN)
+            ]
     assert offenders == []
 
 
@@ -32,5 +45,7 @@ def test_importing_and_rendering_loads_no_io_framework() -> None:
         "bad = sorted(m for m in sys.modules if m.split('.')[0] in {'flask','redis','rq','boto3','sqlalchemy'})\n"
         "print(','.join(bad))"
     )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=CORE.parent.parent)
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=CORE.parent.parent
+    )
     assert out.stdout.strip() == ""

@@ -13,7 +13,10 @@ BOLD = FONT_DIR / "Inter-Bold.otf"
 
 def fits(result, width: float, height: float, line_height: float) -> bool:
     font = load_font(BOLD, result.size)
-    return all(font.getlength(line) <= width for line in result.lines) and len(result.lines) * result.size * line_height <= height + 1e-6
+    return (
+        all(font.getlength(line) <= width for line in result.lines)
+        and len(result.lines) * result.size * line_height <= height + 1e-6
+    )
 
 
 def test_short_text_keeps_its_size() -> None:
@@ -22,7 +25,9 @@ def test_short_text_keeps_its_size() -> None:
 
 
 def test_shrinks_before_wrapping() -> None:
-    result = fit_text("Northwind Reseller Network", font_path=BOLD, width=200, height=60, max_size=20, min_size=10)
+    result = fit_text(
+        "Northwind Reseller Network", font_path=BOLD, width=200, height=60, max_size=20, min_size=10
+    )
     assert len(result.lines) == 1 and 10 <= result.size < 20
 
 
@@ -42,12 +47,16 @@ def test_ends_with_an_ellipsis_at_a_word_boundary() -> None:
 
 @settings(max_examples=60, deadline=None)
 @given(
-    text=st.text(alphabet=st.sampled_from("abcdefghijklmnopqrstuvwxyzÄÖÜßΣЖ &-.,WWWM "), min_size=1, max_size=160),
+    text=st.text(
+        alphabet=st.sampled_from("abcdefghijklmnopqrstuvwxyzÄÖÜßΣЖ &-.,WWWM "), min_size=1, max_size=160
+    ),
     width=st.integers(40, 600),
     height=st.integers(12, 200),
 )
 def test_never_overflows(text: str, width: int, height: int) -> None:
-    result = fit_text(text, font_path=BOLD, width=width, height=height, max_size=24, min_size=9, line_height=1.2)
+    result = fit_text(
+        text, font_path=BOLD, width=width, height=height, max_size=24, min_size=9, line_height=1.2
+    )
     font = load_font(BOLD, result.size)
     assert all(font.getlength(line) <= width for line in result.lines)
     # At least one line is always shown, even in a box shorter than a line at the minimum size.
