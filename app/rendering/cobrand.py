@@ -40,11 +40,22 @@ def display_url(url: str) -> str:
     return url.split("://", 1)[-1]
 
 
-def qr_svg(url: str, *, color: str = "#000000", background: str | None = "#FFFFFF") -> bytes:
-    """A vector QR code (SVG) of url, with its quiet zone."""
+QR_BORDER = 2
+"""Quiet zone around a QR code, in modules."""
+
+
+def qr_code(url: str) -> segno.QRCode:
+    """The QR code of url (error correction M), as every renderer draws it."""
+    return segno.make(url, error="m", micro=False)
+
+
+def qr_svg(
+    url: str, *, color: str = "#000000", background: str | None = "#FFFFFF", code: segno.QRCode | None = None
+) -> bytes:
+    """A vector QR code (SVG) of url, with its quiet zone (code: url's qr_code, if already made)."""
     out = io.BytesIO()
-    segno.make(url, error="m", micro=False).save(
-        out, kind="svg", border=2, dark=color, light=background, xmldecl=False, svgns=True, nl=False
+    (code or qr_code(url)).save(
+        out, kind="svg", border=QR_BORDER, dark=color, light=background, xmldecl=False, svgns=True, nl=False
     )
     return out.getvalue()
 

@@ -24,7 +24,15 @@ from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import FatalURLFetchingError, URLFetcher, URLFetcherResponse
 
 from app.errors import RenderFailed, TemplateInvalid
-from app.rendering.cobrand import base_context, data_uri, partner_context, qr_svg
+from app.rendering.cobrand import (
+    QR_BORDER,
+    base_context,
+    data_uri,
+    hex_to_rgb,
+    partner_context,
+    qr_code,
+    qr_svg,
+)
 from app.rendering.jinja import html_environment
 from app.rendering.logos import PreparedLogo
 from app.rendering.model import BrandKit, CampaignInput, CampaignTemplate, PartnerInput, PdfOutput
@@ -41,6 +49,8 @@ MIME_TYPES = {
 }  # fmt: skip
 CACHE_SIZE = 16
 """Kit and template stylesheets kept parsed per renderer (LRU)."""
+QR_CACHE_SIZE = 8
+"""QR codes kept drawable per renderer (LRU): the ones of the renders in progress."""
 
 
 class ForbiddenResource(FatalURLFetchingError):  # type: ignore[misc]  # WeasyPrint is untyped
@@ -116,6 +126,52 @@ def logo_style(logo: PreparedLogo) -> str:
     return f"max-width: {logo.width * 2}px; max-height: {logo.height * 2}px;"
 
 
+class QrImage:
+    """A QR code drawn by us into WeasyPrint's page stream, in place of its SVG.
+
+    The template gets the QR code as an SVG data URI (``qr_svg``), which any WeasyPrint draws;
+    ours is handed this object for that URI through its image cache, so WeasyPrint lays the
+    image out as it would the SVG (same intrinsic size, same box) and calls ``draw``, which
+    writes what the SVG describes (the light square, one stroked 1-module line per dark run,
+    scaled from the modules to the box) without WeasyPrint parsing the SVG's long path. It is
+    vector, the same size, position and colours.
+    """
+
+    def __init__(self, code: Any, color: str, background: str) -> None:
+        modules = code.symbol_size(scale=1, border=QR_BORDER)[0]
+        self.modules = modules
+        self.color = tuple(round(c / 255, 6) for c in hex_to_rgb(color))
+        self.background = tuple(round(c / 255, 6) for c in hex_to_rgb(background))
+        lines = []
+        for y, row in enumerate(code.matrix):
+            x, width = 0, len(row)
+            while x < width:
+                if row[x]:
+                    start = x
+                    while x < width and row[x]:
+                        x += 1
+                    yc = y + QR_BORDER + 0.5
+                    lines.append(b"%d %g m %d %g l" % (start + QR_BORDER, yc, x + QR_BORDER, yc))
+                else:
+                    x += 1
+        self.path = b"\n".join(lines)
+
+    def get_intrinsic_size(self, resolution: float, font_size: float) -> tuple[float, float, float]:
+        return self.modules, self.modules, 1
+
+    def draw(self, stream: Any, concrete_width: float, concrete_height: float, style: Any) -> None:
+        stream.push_state()
+        stream.transform(concrete_width / self.modules, 0, 0, concrete_height / self.modules, 0, 0)
+        stream.set_color_rgb(*self.background)
+        stream.rectangle(0, 0, self.modules, self.modules)
+        stream.fill()
+        stream.set_color_rgb(*self.color, stroke=True)
+        stream.set_line_width(1)
+        stream.stream.append(self.path)
+        stream.stroke()
+        stream.pop_state()
+
+
 class PdfRenderer:
     """Render PDF outputs; keep one per worker process."""
 
@@ -123,11 +179,16 @@ class PdfRenderer:
         self.font_config = FontConfiguration()
         self.extra_roots = extra_roots
         self._stylesheets = _BoundedCache(CACHE_SIZE)
+        self._qr_images = _BoundedCache(QR_CACHE_SIZE)
         # WeasyPrint logs every refused or broken resource; we raise instead, so keep its log quiet.
         logging.getLogger("weasyprint").setLevel(logging.ERROR)
 
     def fetcher(self, kit: BrandKit, template: CampaignTemplate) -> ConfinedFetcher:
         return ConfinedFetcher((template.root, kit.root, *self.extra_roots))
+
+    def image_cache(self) -> dict[str, Any]:
+        """A fresh WeasyPrint image cache for one render, holding the QR codes we draw ourselves."""
+        return dict(self._qr_images)
 
     def stylesheets(self, kit: BrandKit, template: CampaignTemplate, output: PdfOutput) -> list[CSS]:
         """Kit fonts, page setup and the template's CSS, parsed once per version."""
@@ -166,7 +227,10 @@ class PdfRenderer:
         )
         context["partner"] = partner_context(partner, data_uri(logo.data, logo.media_type) if logo else None)
         context["partner"]["logo_style"] = logo_style(logo) if logo else ""
-        context["qr"] = data_uri(qr_svg(context["tracked_url"], color=kit.colors["text"]), "image/svg+xml")
+        code = qr_code(context["tracked_url"])
+        color, background = kit.colors["text"], "#FFFFFF"
+        context["qr"] = data_uri(qr_svg("", color=color, background=background, code=code), "image/svg+xml")
+        self._qr_images.get_or_make(context["qr"], lambda: QrImage(code, color, background))
 
         def fit(text: str, box_name: str) -> Markup:
             box = output.text_boxes.get(box_name)
@@ -215,7 +279,9 @@ class PdfRenderer:
         fetcher = self.fetcher(kit, template)
         try:
             document = HTML(string=html, base_url=template.root.as_uri() + "/", url_fetcher=fetcher).render(
-                font_config=self.font_config, stylesheets=self.stylesheets(kit, template, output)
+                font_config=self.font_config,
+                stylesheets=self.stylesheets(kit, template, output),
+                cache=self.image_cache(),
             )
             out = io.BytesIO()
             # A fixed identifier keeps PDFs byte-identical for identical inputs.

@@ -533,6 +533,7 @@ class ZoneStamper:
             return html.render(
                 font_config=self.pdf.font_config,
                 stylesheets=[*self.pdf.stylesheets(kit, template, output), extra],
+                cache=self.pdf.image_cache(),
             )
         except ForbiddenResource as exc:
             raise TemplateInvalid(f"{output.html}: refers to {exc.url}: {exc.reason}") from exc
