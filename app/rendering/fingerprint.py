@@ -8,7 +8,7 @@ from dataclasses import asdict
 
 from app.rendering.model import BrandKit, CampaignInput, CampaignTemplate, PartnerInput
 
-RENDERER_VERSION = "3"
+RENDERER_VERSION = "4"
 """Bump when a change to the renderers changes their output for the same inputs."""
 
 
