@@ -129,3 +129,27 @@ def test_partner_without_logo_still_renders(
         renderer.render_one(kit, template, dataclasses.replace(partner, logo=None), campaign, "flyer").data
     )
     assert "Acme Networks GmbH" in facts.text
+
+
+@pytest.mark.parametrize("box", ["width:22mm;height:22mm", "width:31mm;height:17mm"])
+def test_our_qr_drawing_matches_weasyprints_drawing_of_the_qr_svg(box: str) -> None:
+    """The QR code we draw ourselves rasterises exactly as WeasyPrint draws segno's SVG."""
+    import pypdfium2 as pdfium
+    from PIL import ImageChops
+    from weasyprint import HTML
+
+    from app.rendering.cobrand import data_uri, qr_code, qr_svg
+    from app.rendering.pdf import QrImage
+
+    url = "https://vendor.example.com/spring?utm_source=acme&utm_medium=reseller&utm_campaign=spring"
+    code = qr_code(url)
+    uri = data_uri(qr_svg(url, color="#1B2A3A", code=code), "image/svg+xml")
+    html = HTML(string=f'<body style="margin:7mm"><img style="display:block;{box}" src="{uri}"></body>')
+    theirs = html.write_pdf()
+    ours = html.write_pdf(cache={uri: QrImage(code, "#1B2A3A", "#FFFFFF")})
+    assert ours != theirs  # ours really drew it
+
+    def raster(data: bytes):  # noqa: ANN202
+        return pdfium.PdfDocument(data)[0].render(scale=300 / 72).to_pil().convert("RGB")
+
+    assert ImageChops.difference(raster(theirs), raster(ours)).getbbox() is None
