@@ -53,6 +53,8 @@ def load_config() -> dict:
         "WEBHOOK_RETRY_BASE_SECONDS": float(_env("WEBHOOK_RETRY_BASE_SECONDS", "30")),
         "WEBHOOK_RETRY_WINDOW_SECONDS": float(_env("WEBHOOK_RETRY_WINDOW_SECONDS", str(24 * 3600))),
         "WEBHOOK_TIMEOUT_SECONDS": float(_env("WEBHOOK_TIMEOUT_SECONDS", "10")),
+        # SSRF guard: outbound webhooks to loopback/private/link-local/... addresses only when true.
+        "WEBHOOK_ALLOW_PRIVATE_TARGETS": _env("WEBHOOK_ALLOW_PRIVATE_TARGETS", "false") == "true",
         "MAX_LOGO_BYTES": int(_env("MAX_LOGO_BYTES", str(5 * 1024 * 1024))),
         "MAX_LOGO_PIXELS": int(_env("MAX_LOGO_PIXELS", str(25_000_000))),
         "MAX_CONTENT_LENGTH": int(_env("MAX_CONTENT_LENGTH", str(16 * 1024 * 1024))),

@@ -18,6 +18,11 @@ def fan_out_event(event_id: str, event_type: str, data: dict[str, Any], occurred
     outbound.fan_out_event(get_services(), event_id, event_type, data, occurred_at)
 
 
+def requeue_pending(include_future: bool = False) -> None:
+    """Queue the next attempt of every pending delivery that is due (after a restart lost its job)."""
+    outbound.requeue_pending(get_services(), include_future=include_future)
+
+
 def deliver(delivery_id: int, attempt: int) -> None:
     """POST one delivery (attempt number `attempt`); a failure schedules the next attempt."""
     outbound.deliver(get_services(), delivery_id, attempt)

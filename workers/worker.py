@@ -97,7 +97,23 @@ class _BoundedHeartbeat:
         return self.job_monitoring_interval + self.heartbeat_grace
 
 
-class CobrandWorker(_ForkSafety, _BoundedHeartbeat, Worker):
+class _SweepsDeliveries:
+    """Mixin: at start and every maintenance_interval seconds, queue again the webhook deliveries
+    that are pending and due, so none is lost when a restart (or a lost Redis) dropped its job."""
+
+    services: Services
+
+    def run_maintenance_tasks(self) -> None:
+        super().run_maintenance_tasks()  # type: ignore[misc]
+        from app.webhooks.outbound import requeue_pending
+
+        try:
+            requeue_pending(self.services)
+        except Exception:  # the database may be briefly away; the next maintenance run tries again
+            logger.exception("webhook delivery sweep failed")
+
+
+class CobrandWorker(_SweepsDeliveries, _ForkSafety, _BoundedHeartbeat, Worker):
     """The forking worker: each job runs in a child of the warm parent."""
 
     def handle_work_horse_killed(self, job: Job, retpid: int, ret_val: int, rusage: Any) -> None:
@@ -113,7 +129,7 @@ class CobrandWorker(_ForkSafety, _BoundedHeartbeat, Worker):
         call_failure_handler(job, f"the work horse running this job was {detail} (after {tries} {plural})")
 
 
-class CobrandSimpleWorker(SimpleWorker):
+class CobrandSimpleWorker(_SweepsDeliveries, SimpleWorker):
     """Runs jobs in the worker process itself (faster per job; a crash ends the worker, and its
     job counts as abandoned only after the job timeout + 60 s, RQ's rule for this worker)."""
 

@@ -3,20 +3,69 @@ the OpenAPI document. Inbound webhooks live in app/webhooks/inbound.py (their ow
 
 from __future__ import annotations
 
-from flask import Blueprint, Flask
+from typing import Any
+
+from flask import Blueprint, Flask, request
+from werkzeug.exceptions import HTTPException
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
 
 def init_app(app: Flask) -> None:
     """Register the API and webhook blueprints, their CLI commands, and exempt them from CSRF."""
-    from app.api.cli import register_token_commands
+    from app.api.cli import register_token_commands, register_webhook_commands
     from app.webhooks.inbound import bp as webhooks_bp
 
     app.register_blueprint(bp)
     app.register_blueprint(webhooks_bp)
     register_token_commands(app)
+    register_webhook_commands(app)
     exempt_from_csrf(app, bp, webhooks_bp)
+    answer_api_routing_errors_as_json(app)
+    sweep_deliveries_when_inline_queue_starts(app)
+
+
+def answer_api_routing_errors_as_json(app: Flask) -> None:
+    """An unknown method on an /api/ URL answers JSON 405 (with Allow), not the HTML page.
+
+    (Unknown /api/ URLs already answer JSON 404 through the site's 404 handler.)
+    """
+    from app.api.errors import error_response
+
+    def method_not_allowed(exc: HTTPException) -> Any:
+        if not request.path.startswith("/api/"):
+            return exc
+        allowed = sorted(getattr(exc, "valid_methods", None) or [])
+        response = error_response(
+            405, "method_not_allowed", f"{request.method} is not allowed here; use {', '.join(allowed)}"
+        )
+        if allowed:
+            response.headers["Allow"] = ", ".join(allowed)
+        return response
+
+    app.register_error_handler(405, method_not_allowed)
+
+
+def sweep_deliveries_when_inline_queue_starts(app: Flask) -> None:
+    """In-process mode: the first request queues a sweep of pending webhook deliveries (their
+    retries lived in the last process's memory); RQ workers sweep on their own (workers/worker.py)."""
+    from app.queue import JobOptions
+
+    started: list[bool] = []
+
+    def sweep_once() -> None:
+        if started:
+            return
+        started.append(True)
+        services = app.extensions["cobrand"]
+        if getattr(services.queue, "is_inline", False):
+            from app.webhooks.outbound import SWEEP_JOB
+
+            services.queue.enqueue(
+                SWEEP_JOB, True, options=JobOptions(job_id="webhook-sweep-start", timeout=300, retries=0)
+            )
+
+    app.before_request(sweep_once)
 
 
 def exempt_from_csrf(app: Flask, *blueprints: Blueprint) -> None:

@@ -1,4 +1,5 @@
-"""`flask --app wsgi create-token [--partner SLUG] [--name NAME]` and `revoke-token PREFIX_OR_ID`."""
+"""`flask --app wsgi create-token [--partner SLUG] [--name NAME]`, `revoke-token PREFIX_OR_ID` and
+`deliver-pending` (queue the webhook deliveries that are due; for cron)."""
 
 from __future__ import annotations
 
@@ -46,3 +47,16 @@ def register_token_commands(app: Flask) -> None:
             click.echo(f"error: {exc}", err=True)
             sys.exit(1)
         click.echo(f"revoked token {token_id} ({prefix}…)")
+
+
+def register_webhook_commands(app: Flask) -> None:
+    @app.cli.command("deliver-pending")
+    def deliver_pending_command() -> None:
+        """Queue the next attempt of every pending webhook delivery that is due (safe to run any time)."""
+        from app.webhooks.outbound import requeue_pending
+
+        services = current_app.extensions["cobrand"]
+        count = requeue_pending(services)
+        if getattr(services.queue, "is_inline", False):
+            services.queue.wait_idle()  # in-process: deliver now, before this command exits
+        click.echo(f"queued {count} pending deliveries")

@@ -13,7 +13,7 @@ from app.api.registry import ADMIN, registry
 from app.api.schemas import DELIVERY, SUBSCRIPTION, SUBSCRIPTION_CREATE, page_of
 from app.api.serializers import delivery_json, subscription_json
 from app.models import Delivery, DeliveryAttempt, Subscription
-from app.webhooks.outbound import create_subscription
+from app.webhooks.outbound import allow_private_targets, create_subscription
 
 
 @registry.route(bp, "GET", "/subscriptions", summary="List webhook subscriptions", access=ADMIN,
@@ -29,7 +29,9 @@ def list_subscriptions(query: dict[str, Any]) -> dict[str, Any]:
                 access=ADMIN, body=SUBSCRIPTION_CREATE, response=SUBSCRIPTION, status=201)  # fmt: skip
 def subscribe(body: dict[str, Any]) -> tuple[dict[str, Any], int]:
     with services().db.session() as session:
-        subscription, secret = create_subscription(session, body["url"], body.get("events"))
+        subscription, secret = create_subscription(
+            session, body["url"], body.get("events"), allow_private=allow_private_targets(services().config)
+        )
         return subscription_json(subscription, secret=secret), 201
 
 

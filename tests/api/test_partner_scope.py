@@ -26,7 +26,7 @@ OWNED_PARAMS = {"partner", "asset_id"}
 
 @pytest.fixture
 def world(make_app: Callable[..., Flask]) -> dict[str, Any]:
-    app = make_app()
+    app = make_app(WEBHOOK_ALLOW_PRIVATE_TARGETS=True)  # the subscription below is to 127.0.0.1
     services: Services = app.extensions["cobrand"]
     assert import_partners_csv(services, SAMPLE_CSV).errors == []
     save_campaign(services, {"slug": "spring", "template": "spring-flyer", "brand_kit": "northwind"})

@@ -31,7 +31,8 @@ def documented_verifier() -> Callable[..., Any]:
 def setup(
     make_app: Callable[..., Flask], url: str, events: list[str]
 ) -> tuple[Flask, Services, dict[str, Any]]:
-    app = make_app(WEBHOOK_RETRY_BASE_SECONDS=0)
+    # The receivers are on 127.0.0.1: private targets must be allowed (tests/webhooks/test_ssrf.py).
+    app = make_app(WEBHOOK_RETRY_BASE_SECONDS=0, WEBHOOK_ALLOW_PRIVATE_TARGETS=True)
     services: Services = app.extensions["cobrand"]
     assert import_partners_csv(services, SAMPLE_CSV).errors == []
     save_campaign(services, {"slug": "spring", "template": "spring-flyer", "brand_kit": "northwind"})
@@ -92,7 +93,9 @@ def test_a_receiver_that_never_answers_is_given_up_after_the_retry_window(
     make_app: Callable[..., Flask],
 ) -> None:
     with http_receiver(lambda n, headers, body: 503) as receiver:
-        app = make_app(WEBHOOK_RETRY_BASE_SECONDS=0, WEBHOOK_RETRY_WINDOW_SECONDS=0)
+        app = make_app(
+            WEBHOOK_RETRY_BASE_SECONDS=0, WEBHOOK_RETRY_WINDOW_SECONDS=0, WEBHOOK_ALLOW_PRIVATE_TARGETS=True
+        )
         services: Services = app.extensions["cobrand"]
         headers = bearer(make_token(services))
         sub = (
