@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import secrets
+import tempfile
 from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -21,10 +23,28 @@ def _int_list(value: str | None) -> tuple[int, ...]:
     return tuple(int(v) for v in (value or "").replace(" ", "").split(",") if v)
 
 
+def _local_secret_key() -> str:
+    """A random key kept in VAR_DIR for the embedded defaults: never a well-known default key."""
+    path = VAR_DIR / "secret_key"
+    if not path.exists():
+        VAR_DIR.mkdir(parents=True, exist_ok=True)
+        # Written 0600 to a private temp file, then linked into place: readers never see it half-written.
+        fd, temp = tempfile.mkstemp(dir=VAR_DIR, prefix=".secret_key.")
+        with os.fdopen(fd, "w") as file:
+            file.write(secrets.token_hex(32))
+        try:
+            os.link(temp, path)
+        except FileExistsError:
+            pass  # another process made it first: use theirs
+        finally:
+            os.unlink(temp)
+    return path.read_text().strip()
+
+
 def load_config() -> dict:
     """Read configuration from the environment, falling back to the embedded defaults."""
     return {
-        "SECRET_KEY": _env("SECRET_KEY", "dev-only-change-me"),
+        "SECRET_KEY": _env("SECRET_KEY") or _local_secret_key(),
         "DATABASE_URL": _env("DATABASE_URL", f"sqlite:///{VAR_DIR / 'cobrand.db'}"),
         "STORAGE_URL": _env("STORAGE_URL", f"file://{VAR_DIR / 'storage'}"),
         "S3_ENDPOINT_URL": _env("S3_ENDPOINT_URL"),
