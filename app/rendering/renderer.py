@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -18,6 +19,11 @@ from app.rendering.model import (
 )
 from app.rendering.pdf import PdfRenderer
 from app.rendering.stamp import ZoneStamper
+
+RENDER_LOCK = threading.RLock()
+"""One render at a time per process: Pango and fontconfig under WeasyPrint are not thread-safe
+(two threads laying out at once abort the process), and the web server renders previews in its
+request threads while in-process jobs render on theirs."""
 
 
 class Renderer:
@@ -42,6 +48,17 @@ class Renderer:
         output_ids: Iterable[str] | None = None,
     ) -> list[RenderedFile]:
         """Render the requested outputs (all by default) of template for one partner."""
+        with RENDER_LOCK:
+            return self._render(kit, template, partner, campaign, output_ids)
+
+    def _render(
+        self,
+        kit: BrandKit,
+        template: CampaignTemplate,
+        partner: PartnerInput,
+        campaign: CampaignInput,
+        output_ids: Iterable[str] | None,
+    ) -> list[RenderedFile]:
         wanted = set(output_ids) if output_ids is not None else set(template.output_ids())
         unknown = wanted - set(template.output_ids())
         if unknown:

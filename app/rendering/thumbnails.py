@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import io
+import threading
 
 from PIL import Image
 
 THUMBNAIL_WIDTH = 360
 """Thumbnail width in pixels (height follows the aspect ratio)."""
+PDFIUM_LOCK = threading.Lock()
+"""PDFium is not thread-safe: one call into it at a time per process."""
 
 
 def thumbnail(data: bytes, content_type: str, *, width: int = THUMBNAIL_WIDTH) -> bytes:
@@ -15,14 +18,15 @@ def thumbnail(data: bytes, content_type: str, *, width: int = THUMBNAIL_WIDTH) -
     if content_type == "application/pdf":
         import pypdfium2 as pdfium  # imported here: only PDF thumbnails need it
 
-        pdf = pdfium.PdfDocument(data)
-        try:
-            page = pdf[0]
-            scale = width / page.get_width()
-            image = page.render(scale=scale).to_pil()
-            page.close()
-        finally:
-            pdf.close()
+        with PDFIUM_LOCK:
+            pdf = pdfium.PdfDocument(data)
+            try:
+                page = pdf[0]
+                scale = width / page.get_width()
+                image = page.render(scale=scale).to_pil()
+                page.close()
+            finally:
+                pdf.close()
     else:
         with Image.open(io.BytesIO(data)) as source:
             source.load()
