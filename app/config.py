@@ -69,6 +69,10 @@ def load_config() -> dict:
         # wait BASE, 2×BASE, 4×BASE … seconds (at most an hour) until WINDOW seconds after the event.
         "API_RATE_LIMIT": int(_env("API_RATE_LIMIT", "600")),
         "API_RATE_WINDOW": int(_env("API_RATE_WINDOW", "60")),
+        # Sign-in attempts per email address, and per client address, in each window (seconds).
+        "LOGIN_RATE_LIMIT": int(_env("LOGIN_RATE_LIMIT", "10")),
+        "LOGIN_RATE_LIMIT_PER_ADDRESS": int(_env("LOGIN_RATE_LIMIT_PER_ADDRESS", "50")),
+        "LOGIN_RATE_WINDOW": int(_env("LOGIN_RATE_WINDOW", "300")),
         "WEBHOOK_TOLERANCE_SECONDS": int(_env("WEBHOOK_TOLERANCE_SECONDS", "300")),
         "WEBHOOK_RETRY_BASE_SECONDS": float(_env("WEBHOOK_RETRY_BASE_SECONDS", "30")),
         "WEBHOOK_RETRY_WINDOW_SECONDS": float(_env("WEBHOOK_RETRY_WINDOW_SECONDS", str(24 * 3600))),

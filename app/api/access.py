@@ -8,10 +8,10 @@ from dataclasses import dataclass
 from flask import Response, current_app, g, request
 
 from app.api.errors import ApiError
-from app.api.ratelimit import RateLimiter, build_rate_limiter
 from app.api.registry import ADMIN, PUBLIC, SIGNATURE, Route
 from app.auth.tokens import authenticate
 from app.models import UserRole
+from app.ratelimit import RateLimiter, build_rate_limiter
 from app.services import Services
 
 

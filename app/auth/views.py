@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+import time
 from urllib.parse import urlsplit
 
 import click
@@ -12,6 +13,7 @@ from flask_login import current_user, login_user, logout_user
 from app.auth import users
 from app.errors import InvalidInput
 from app.models import Partner, UserRole
+from app.ratelimit import RateLimiter, build_rate_limiter
 from app.services import Services
 from app.web.forms import FormErrors
 from app.web.security import LoginUser, home_url
@@ -37,6 +39,33 @@ def _safe_next(target: str | None) -> str | None:
     return target
 
 
+def _login_limiters() -> tuple[RateLimiter, RateLimiter]:
+    """Per email address and per client address: slows password guessing on one account or many."""
+    limiters = current_app.extensions.get("cobrand_login_limiters")
+    if limiters is None:
+        config = _services().config
+        limiters = current_app.extensions["cobrand_login_limiters"] = (
+            build_rate_limiter(config, limit_key="LOGIN_RATE_LIMIT", window_key="LOGIN_RATE_WINDOW"),
+            build_rate_limiter(
+                config, limit_key="LOGIN_RATE_LIMIT_PER_ADDRESS", window_key="LOGIN_RATE_WINDOW"
+            ),
+        )
+    return limiters  # type: ignore[no-any-return]
+
+
+def _too_many_attempts(email: str) -> int | None:
+    """Count this attempt; the seconds to wait when over a limit, else None."""
+    per_email, per_address = _login_limiters()
+    results = [
+        per_email.hit(f"login:{email.strip().lower()}"),
+        per_address.hit(f"login-ip:{request.remote_addr}"),
+    ]
+    exceeded = [r for r in results if r.exceeded]
+    if not exceeded:
+        return None
+    return max(1, max(r.reset for r in exceeded) - int(time.time()))
+
+
 @bp.route("/login", methods=["GET", "POST"])
 def login() -> object:
     if current_user.is_authenticated:
@@ -49,6 +78,17 @@ def login() -> object:
             errors["email"] = "Enter your email address."
         if not password:
             errors["password"] = "Enter your password."
+        wait = None if errors else _too_many_attempts(email)
+        if wait is not None:
+            minutes = (wait + 59) // 60
+            errors["_form"] = (
+                f"Too many sign-in attempts. Wait {minutes} minute{'s' if minutes > 1 else ''} and try again."
+            )
+            return (
+                render_template("auth/login.html", errors=errors, email=email),
+                429,
+                {"Retry-After": str(wait)},
+            )
         if not errors:
             with _services().db.session() as session:
                 user = users.authenticate(session, email, password)

@@ -40,6 +40,23 @@ def test_wrong_password_keeps_email_and_says_why(client: Any, users: Any) -> Non
     assert "do not match" in html and f'value="{ADMIN[0]}"' in html
 
 
+def test_repeated_sign_in_attempts_are_throttled_per_account(make_app: Any) -> None:
+    from app.auth.users import create_user
+    from app.models import UserRole
+
+    app = make_app(LOGIN_RATE_LIMIT=3)
+    with app.extensions["cobrand"].db.session() as session:
+        create_user(session, ADMIN[0], UserRole.ADMIN, password=ADMIN[1])
+    client = app.test_client()
+    for _ in range(3):
+        assert post(client, "/login", {"email": ADMIN[0], "password": "guess"}).status_code == 401
+    # Over the limit even the right password is not checked: guessing gains nothing.
+    blocked = post(client, "/login", {"email": ADMIN[0].upper(), "password": ADMIN[1]})
+    assert blocked.status_code == 429 and int(blocked.headers["Retry-After"]) > 0
+    assert "Too many sign-in attempts" in blocked.get_data(as_text=True)
+    assert client.get("/").status_code == 302  # still signed out
+
+
 def test_empty_login_fields_get_messages_next_to_them(client: Any, users: Any) -> None:
     response = post(client, "/login", {"email": "", "password": ""})
     html = response.get_data(as_text=True)

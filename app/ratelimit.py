@@ -1,4 +1,4 @@
-"""A fixed-window rate limit per API token: in Redis when REDIS_URL is set, else in this process."""
+"""Fixed-window rate limits (API tokens, sign-in attempts): in Redis when REDIS_URL is set, else in this process."""
 
 from __future__ import annotations
 
@@ -74,10 +74,12 @@ class RedisRateLimiter:
         return RateLimit(self.limit, self.limit - count, start + self.window)
 
 
-def build_rate_limiter(config: dict[str, Any]) -> RateLimiter:
-    """The limiter the config asks for (Redis when REDIS_URL is set)."""
-    limit = int(config.get("API_RATE_LIMIT") or DEFAULT_LIMIT)
-    window = int(config.get("API_RATE_WINDOW") or DEFAULT_WINDOW)
+def build_rate_limiter(
+    config: dict[str, Any], *, limit_key: str = "API_RATE_LIMIT", window_key: str = "API_RATE_WINDOW"
+) -> RateLimiter:
+    """The limiter the config asks for (Redis when REDIS_URL is set); limits read from the named keys."""
+    limit = int(config.get(limit_key) or DEFAULT_LIMIT)
+    window = int(config.get(window_key) or DEFAULT_WINDOW)
     if config.get("REDIS_URL"):
         return RedisRateLimiter(config["REDIS_URL"], limit, window)
     return MemoryRateLimiter(limit, window)
