@@ -41,7 +41,7 @@ class Database:
         try:
             yield session
             session.commit()
-        except BaseException:
+        except BaseException:  # ok: rolled back and re-raised
             session.rollback()
             raise
         finally:

@@ -64,7 +64,7 @@ def warm_up(services: Services) -> dict[str, float]:
             template = content.template(slug)
             for kit in kits:
                 renderer.render(kit, template, WARM_UP_PARTNER, CampaignInput(slug="warm-up", landing_url=""))
-        except Exception:
+        except Exception:  # ok: warm-up only (not a job); logged, and jobs using it fail loudly
             logger.exception("warm-up: template %s does not render", slug)
         timings[slug] = time.perf_counter() - step
     return timings

@@ -193,7 +193,7 @@ def _write_atomically(path: Path, data: bytes) -> None:
             os.fsync(f.fileno())
         os.chmod(tmp, 0o644)  # mkstemp makes 0600 files; stored objects are ordinary files.
         os.replace(tmp, path)
-    except BaseException:
+    except BaseException:  # ok: the temp file is removed and the error re-raised
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
         raise
