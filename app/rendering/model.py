@@ -128,7 +128,68 @@ class ImageOutput:
     kind: Literal["image"] = "image"
 
 
-Output = PdfOutput | ImageOutput
+ZONE_KINDS = ("logo", "name", "contact", "text", "qr", "link")
+"""What a zone of a design holds (docs/formats.md, "Design template")."""
+CONTACT_FIELDS = ("phone", "email", "website", "address")
+ALIGNMENTS = ("left", "center", "right")
+VERTICAL_ALIGNMENTS = ("top", "middle", "bottom")
+MASTER_FORMATS = ("pdf", "png", "jpeg", "webp")
+
+
+@dataclass(frozen=True)
+class DesignZone:
+    """A rectangle of a design's page filled per partner; mm from the page's top-left corner."""
+
+    page: int
+    x_mm: float
+    y_mm: float
+    width_mm: float
+    height_mm: float
+    kind: str
+    text: str = ""
+    """kind "text": a fixed string with placeholders ({{ partner.name }}, {{ fields.offer }})."""
+    fields: tuple[str, ...] = ("phone", "email", "website")
+    """kind "contact": which partner contacts, one per line, in this order."""
+    font: str = ""
+    weight: int = 400
+    max_size_pt: float = 14
+    min_size_pt: float = 7
+    line_height: float = 1.2
+    align: str = "left"
+    valign: str = "middle"
+    color: str = "text"
+    background: str | None = None
+    """A fill drawn first, knocking out the artwork under the zone."""
+
+    @property
+    def is_text(self) -> bool:
+        return self.kind in ("name", "contact", "text", "link")
+
+
+@dataclass(frozen=True)
+class DesignPage:
+    """A page of a design's master, in mm (the trim box of a PDF page; an image at its dpi)."""
+
+    width_mm: float
+    height_mm: float
+    width_px: int = 0
+    """Images only: the master's pixel size."""
+    height_px: int = 0
+
+
+@dataclass(frozen=True)
+class DesignOutput:
+    """A finished design (PDF or image) used as it is: only its zones are drawn per partner."""
+
+    name: str
+    master: Path
+    format: Literal["pdf", "png", "jpeg", "webp"]
+    pages: tuple[DesignPage, ...]
+    zones: tuple[DesignZone, ...]
+    kind: Literal["design"] = "design"
+
+
+Output = PdfOutput | ImageOutput | DesignOutput
 
 
 @dataclass(frozen=True)
@@ -155,7 +216,7 @@ class CampaignTemplate:
         """Every asset a partner gets: "flyer", "social-1080x1080", …"""
         ids: list[str] = []
         for output in self.outputs:
-            if isinstance(output, PdfOutput):
+            if isinstance(output, PdfOutput | DesignOutput):
                 ids.append(output.name)
             else:
                 ids.extend(f"{output.name}-{size.label}" for size in output.sizes)

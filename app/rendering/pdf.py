@@ -186,6 +186,10 @@ class PdfRenderer:
     def fetcher(self, kit: BrandKit, template: CampaignTemplate) -> ConfinedFetcher:
         return ConfinedFetcher((template.root, kit.root, *self.extra_roots))
 
+    def register_qr(self, uri: str, make: Callable[[], QrImage]) -> None:
+        """Have the next renders draw the QR code of this data URI themselves (see QrImage)."""
+        self._qr_images.get_or_make(uri, make)
+
     def image_cache(self) -> dict[str, Any]:
         """A fresh WeasyPrint image cache for one render, holding the QR codes we draw ourselves."""
         return dict(self._qr_images)

@@ -7,12 +7,14 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from app.errors import CobrandError, RenderFailed
+from app.rendering.design import DesignRenderer
 from app.rendering.image import CONTENT_TYPES, EXTENSIONS, ImageRenderer
 from app.rendering.logos import PreparedLogo, prepare_logo
 from app.rendering.model import (
     BrandKit,
     CampaignInput,
     CampaignTemplate,
+    DesignOutput,
     ImageOutput,
     PartnerInput,
     RenderedFile,
@@ -34,6 +36,8 @@ class Renderer:
         self.stamper = ZoneStamper(self.pdf)
         """Outputs with a declared co-brand zone: lay out once per campaign, stamp per partner."""
         self.image = ImageRenderer()
+        self.design = DesignRenderer(self.pdf)
+        """Designs from other tools: only their zones are drawn, stamped onto the untouched master."""
 
     def partner_logo(self, partner: PartnerInput) -> PreparedLogo | None:
         """The partner's logo, validated and trimmed (UploadRejected if it is not acceptable)."""
@@ -82,6 +86,13 @@ class Renderer:
                                 tuple(warnings),
                             )
                         )
+            elif isinstance(output, DesignOutput):
+                if output.name in wanted:
+                    data, warnings = self.design.render(kit, template, output, partner, campaign, logo)
+                    fmt = output.format
+                    content_type = "application/pdf" if fmt == "pdf" else CONTENT_TYPES[fmt]
+                    extension = "pdf" if fmt == "pdf" else EXTENSIONS[fmt]
+                    files.append(RenderedFile(output.name, data, content_type, extension, tuple(warnings)))
             elif output.name in wanted:
                 data, warnings = self.stamper.render(kit, template, output, partner, campaign, logo)
                 files.append(RenderedFile(output.name, data, "application/pdf", "pdf", tuple(warnings)))

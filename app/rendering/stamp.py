@@ -393,7 +393,7 @@ def stamp(master: MasterPdf, overlay: bytes, overlay_page: int) -> bytes:
     return out.getvalue()
 
 
-def _write_xref(out: BytesIO, offsets: dict[int, int], size: int, master: MasterPdf) -> None:
+def _write_xref(out: BytesIO, offsets: dict[int, int], size: int, master: MasterPdf | ForeignMaster) -> None:
     """A cross-reference stream for the new objects, chained to the master's with /Prev."""
     xref_number = size
     xref_offset = out.tell()
@@ -610,3 +610,186 @@ class ZoneStamper:
         out = BytesIO()
         master_document.write_pdf(out, pdf_identifier=b"cobrand")
         return Master(MasterPdf.parse(out.getvalue(), zone_spec), zone, fields_outside, defaults)
+
+
+# --- Foreign masters: a design from another tool, stamped on any of its pages -------------------
+
+Rect = tuple[float, float, float, float]
+"""(left, bottom, right, top) in PDF user space."""
+
+
+@dataclass(frozen=True)
+class MasterPage:
+    number: int
+    """Object number of the page."""
+    page: DictionaryObject
+    """The page dictionary with inherited attributes (/Resources, /MediaBox …) resolved."""
+    resources: DictionaryObject
+
+
+@dataclass(frozen=True)
+class ForeignMaster:
+    """A PDF made by another tool, parsed once: what an incremental update of its pages needs."""
+
+    data: bytes
+    size: int
+    startxref: int
+    trailer: DictionaryObject
+    classic_xref: bool
+    """The last cross-reference section is a table (not a stream): the update writes a table too."""
+    pages: tuple[MasterPage, ...]
+
+    @classmethod
+    def parse(cls, data: bytes) -> ForeignMaster:
+        reader = PdfReader(BytesIO(data))
+        at = data.rfind(b"startxref", max(0, len(data) - 2048))
+        match = re.match(rb"startxref\s+(\d+)", data[at:]) if at >= 0 else None
+        if match is None:
+            raise ValueError("master PDF has no startxref")
+        startxref = int(match.group(1))
+        pages = []
+        for page in reader.pages:
+            assert page.indirect_reference is not None
+            resources = page.get("/Resources")
+            resources = resources.get_object() if resources is not None else DictionaryObject()
+            pages.append(
+                MasterPage(
+                    page.indirect_reference.idnum,
+                    DictionaryObject({NameObject(k): v for k, v in page.items()}),
+                    DictionaryObject({NameObject(k): v for k, v in resources.items()}),
+                )
+            )
+        trailer = DictionaryObject(
+            {NameObject(k): v for k, v in reader.trailer.items() if k in ("/Root", "/Info", "/ID")}
+        )
+        return cls(
+            data=data,
+            size=int(reader.trailer["/Size"]),  # type: ignore[call-overload]
+            startxref=startxref,
+            trailer=trailer,
+            classic_xref=data[startxref : startxref + 4] == b"xref",
+            pages=tuple(pages),
+        )
+
+
+@dataclass(frozen=True)
+class Placement:
+    """One overlay page drawn on one master page, clipped to its zones, with its links."""
+
+    page_index: int
+    overlay_page: int
+    origin: tuple[float, float]
+    """Where the overlay page's lower-left corner sits in the master page's user space."""
+    clips: tuple[Rect, ...]
+    links: tuple[tuple[Rect, str], ...] = ()
+
+
+def stamp_pages(master: ForeignMaster, overlay: bytes, placements: list[Placement]) -> bytes:
+    """Append overlay pages, each clipped to its zones, onto master pages as one incremental update."""
+    reader = PdfReader(BytesIO(overlay))
+    writer = _Writer(master.size)
+    out = BytesIO()
+    out.write(master.data)
+    if not master.data.endswith(b"\n"):
+        out.write(b"\n")
+    offsets: dict[int, int] = {}
+    pages: dict[int, DictionaryObject] = {}
+    for placement in placements:
+        target = master.pages[placement.page_index]
+        source = reader.pages[placement.overlay_page]
+        resources = source.get("/Resources")
+        resources = resources.get_object() if resources is not None else DictionaryObject()
+        contents = source.get_contents()
+        form = _stream(contents.get_data() if contents is not None else b"")
+        ox, oy = placement.origin
+        form.update(
+            {
+                NameObject("/Type"): NameObject("/XObject"),
+                NameObject("/Subtype"): NameObject("/Form"),
+                NameObject("/BBox"): ArrayObject(FloatObject(round(float(v), 4)) for v in source.mediabox),
+                NameObject("/Matrix"): ArrayObject(
+                    FloatObject(v) for v in (1, 0, 0, 1, round(ox, 4), round(oy, 4))
+                ),
+                NameObject("/Resources"): DictionaryObject(resources),
+            }
+        )
+        form_number = writer.new_object(form)
+        clip = " ".join(
+            f"{x0:.4f} {y0:.4f} {x1 - x0:.4f} {y1 - y0:.4f} re" for x0, y0, x1, y1 in placement.clips
+        )
+        open_number = writer.new_object(_stream(b"q\n"))
+        draw_number = writer.new_object(_stream(f"Q q {clip} W n {XOBJECT_NAME} Do Q\n".encode()))
+
+        page = pages.get(placement.page_index) or DictionaryObject(target.page)
+        old = page.get("/Contents")
+        old_list = list(old) if isinstance(old, ArrayObject) else ([old] if old is not None else [])
+        page[NameObject("/Contents")] = ArrayObject(
+            [IndirectObject(open_number, 0, None), *old_list, IndirectObject(draw_number, 0, None)]
+        )
+        new_resources = DictionaryObject(target.resources)
+        xobjects = new_resources.get("/XObject")
+        xobjects = DictionaryObject(xobjects.get_object()) if xobjects is not None else DictionaryObject()
+        xobjects[NameObject(XOBJECT_NAME)] = IndirectObject(form_number, 0, None)
+        new_resources[NameObject("/XObject")] = xobjects
+        page[NameObject("/Resources")] = new_resources
+        if placement.links:
+            annots = page.get("/Annots")
+            annots_list = list(annots.get_object()) if annots is not None else []
+            for rect, uri in placement.links:
+                annots_list.append(IndirectObject(writer.new_object(_link(rect, uri)), 0, None))
+            page[NameObject("/Annots")] = ArrayObject(annots_list)
+        pages[placement.page_index] = page
+
+    for index, page in pages.items():
+        number = master.pages[index].number
+        offsets[number] = out.tell()
+        writer.write_object(number, page, out, remap=False)
+    while writer.pending:
+        number, value = writer.pending.pop(0)
+        offsets[number] = out.tell()
+        writer.write_object(number, value, out)
+    size = max(writer.next_number, master.size)
+    if master.classic_xref:
+        _write_xref_table(out, offsets, size, master)
+    else:
+        _write_xref(out, offsets, size, master)
+    return out.getvalue()
+
+
+def _link(rect: Rect, uri: str) -> DictionaryObject:
+    from pypdf.generic import TextStringObject
+
+    return DictionaryObject(
+        {
+            NameObject("/Type"): NameObject("/Annot"),
+            NameObject("/Subtype"): NameObject("/Link"),
+            NameObject("/Rect"): ArrayObject(FloatObject(round(v, 4)) for v in rect),
+            NameObject("/Border"): ArrayObject([_number(0), _number(0), _number(0)]),
+            NameObject("/A"): DictionaryObject(
+                {NameObject("/S"): NameObject("/URI"), NameObject("/URI"): TextStringObject(uri)}
+            ),
+        }
+    )
+
+
+def _write_xref_table(out: BytesIO, offsets: dict[int, int], size: int, master: ForeignMaster) -> None:
+    """A classic cross-reference table for the new objects, chained to the master's with /Prev."""
+    xref_offset = out.tell()
+    out.write(b"xref\n")
+    numbers = sorted(offsets)
+    runs: list[list[int]] = []
+    for number in numbers:
+        if runs and runs[-1][-1] + 1 == number:
+            runs[-1].append(number)
+        else:
+            runs.append([number])
+    for run in runs:
+        out.write(b"%d %d\n" % (run[0], len(run)))
+        for number in run:
+            out.write(b"%010d 00000 n\r\n" % offsets[number])
+    trailer = DictionaryObject(master.trailer)
+    trailer[NameObject("/Size")] = _number(size)
+    trailer[NameObject("/Prev")] = _number(master.startxref)
+    out.write(b"trailer\n")
+    _Writer(0).serialise(trailer, out, remap=False)
+    out.write(b"\nstartxref\n%d\n%%%%EOF\n" % xref_offset)

@@ -26,6 +26,7 @@ from app.rendering.model import (
 )
 from app.rendering.problems import HEX_COLOR, Problems, inside
 from app.rendering.versioning import folder_version
+from app.rendering.zones import DEFAULT_OUTPUT, design_fields, design_output
 
 MANIFEST = "template.toml"
 OUTPUT_NAME = re.compile(r"^[a-z0-9][a-z0-9-]*$")
@@ -257,6 +258,16 @@ def check_template(root: Path) -> tuple[CampaignTemplate | None, list[str]]:
 
     outputs: list[Output] = []
     names: set[str] = set()
+    if data.get("kind") == "design":
+        output_name = data.get("output", DEFAULT_OUTPUT)
+        if not isinstance(output_name, str) or not OUTPUT_NAME.match(output_name):
+            problems.add("output", f"{output_name!r} is not a name of lowercase letters, digits and dashes")
+        design = design_output(root, data, problems)
+        if design:
+            outputs.append(design)
+            partner_fields = tuple(dict.fromkeys(partner_fields + design_fields(design)))
+    elif "kind" in data:
+        problems.add("kind", f'{data["kind"]!r} is not "design" (leave it out for HTML/layer templates)')
     for index, spec in enumerate(data.get("outputs") or []):
         where = f"outputs[{index}]"
         name = spec.get("name")
@@ -277,7 +288,7 @@ def check_template(root: Path) -> tuple[CampaignTemplate | None, list[str]]:
             output = None
         if output:
             outputs.append(output)
-    if not data.get("outputs"):
+    if not data.get("outputs") and data.get("kind") != "design":
         problems.add("outputs", "at least one [[outputs]] table is required")
     if problems:
         return None, problems.lines
