@@ -96,3 +96,73 @@ def write(path: Path, data: bytes) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(data)
     return path
+
+
+def _rewritten(base: bytes, change) -> bytes:  # type: ignore[no-untyped-def]
+    from pypdf import PdfReader, PdfWriter
+
+    writer = PdfWriter(clone_from=PdfReader(io.BytesIO(base)))
+    change(writer)
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+def _launch(writer) -> None:  # type: ignore[no-untyped-def]
+    from pypdf.generic import ArrayObject, DictionaryObject, FloatObject, NameObject, TextStringObject
+
+    annotation = DictionaryObject(
+        {
+            NameObject("/Type"): NameObject("/Annot"),
+            NameObject("/Subtype"): NameObject("/Link"),
+            NameObject("/Rect"): ArrayObject([FloatObject(v) for v in (10, 10, 100, 40)]),
+            NameObject("/A"): DictionaryObject(
+                {NameObject("/S"): NameObject("/Launch"), NameObject("/F"): TextStringObject("calc.exe")}
+            ),
+        }
+    )
+    writer.pages[0][NameObject("/Annots")] = ArrayObject([writer._add_object(annotation)])
+
+
+def _javascript(writer) -> None:  # type: ignore[no-untyped-def]
+    from pypdf.generic import DictionaryObject, NameObject, TextStringObject
+
+    writer._root_object[NameObject("/OpenAction")] = DictionaryObject(
+        {NameObject("/S"): NameObject("/JavaScript"), NameObject("/JS"): TextStringObject("app.alert('hi');")}
+    )
+
+
+def raw_pdf(objects: list[bytes]) -> bytes:
+    """A PDF of hand-written objects (1 is the catalog) with a correct cross-reference table."""
+    out = bytearray(b"%PDF-1.4\n")
+    offsets = []
+    for number, body in enumerate(objects, start=1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n%s\nendobj\n" % (number, body)
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f\r\n" % (len(objects) + 1)
+    out += b"".join(b"%010d 00000 n\r\n" % offset for offset in offsets)
+    out += b"trailer\n<< /Root 1 0 R /Size %d >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
+    return bytes(out)
+
+
+def hostile_pdfs() -> dict[str, tuple[bytes, str]]:
+    """PDFs an upload must refuse, each with the words its refusal must contain."""
+    base = design_pdf()
+    deep = b"[" * 50_000 + b"]" * 50_000
+    page = b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] >>"
+    nested = raw_pdf([b"<< /Type /Catalog /Pages 2 0 R >>", b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>", page,
+                      b"<< /Bomb " + deep + b" >>"])  # fmt: skip
+    many = raw_pdf([b"<< /Type /Catalog /Pages 2 0 R >>", b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>", page]
+                   + [b"null"] * 300_000)  # fmt: skip
+    return {
+        "javascript": (_rewritten(base, _javascript), "JavaScript"),
+        "embedded-file": (
+            _rewritten(base, lambda w: w.add_attachment("payload.exe", b"MZ...")),
+            "embedded file",
+        ),
+        "launch": (_rewritten(base, _launch), "launch action"),
+        "encrypted": (_rewritten(base, lambda w: w.encrypt("secret", algorithm="AES-128")), "encrypted"),
+        "deeply-nested": (nested, "nests objects too deeply"),
+        "huge-object-count": (many, "300003 objects, over the limit"),
+    }
