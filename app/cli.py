@@ -45,7 +45,7 @@ def wait_for_publish(services: Services, publish_id: int) -> Publish:
             shown = publish.done
             if publish.status.value in ("completed", "failed"):
                 break
-            if getattr(services.queue, "is_inline", False) and services.queue.wait_idle(timeout=0):  # type: ignore[attr-defined]
+            if services.jobs.wait_idle(timeout=0):
                 publish = get_publish(services, publish_id)  # in-process: every job has run
                 break
             time.sleep(0.2)
@@ -185,7 +185,7 @@ def register_cli(app: Flask) -> None:
             publish_id = start_publish(services, campaign, trigger="cli")
         except CobrandError as exc:
             _fail(str(exc))
-        if no_wait and not getattr(services.queue, "is_inline", False):
+        if no_wait and services.jobs.is_durable:
             click.echo(f"publish {publish_id} queued")
             return
         _report(services, wait_for_publish(services, publish_id))

@@ -1,20 +1,51 @@
-"""Outbound events (asset.ready, asset.failed, publish.completed) for webhook subscribers.
+"""Events (asset.ready, asset.failed, publish.completed), emitted in batches to subscribers.
 
-Publishing calls emit(); delivery to subscribers lives in app/webhooks (outbound).
+Publishing emits the events of a whole batch at once, after its work is committed; whoever wants
+them (outbound webhooks) subscribes at start-up (app.services.build_services). This module
+imports nothing of the app, so publishing does not depend on any subscriber.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
 from typing import Any
-
-from app.services import Services
 
 EVENT_TYPES = ("asset.ready", "asset.failed", "publish.completed")
 
 
-def emit(services: Services, event_type: str, payload: dict[str, Any]) -> None:
-    """Record an event for every subscription that wants it and queue its delivery."""
-    from app.webhooks.outbound import queue_event  # imported here: outbound imports this module
+@dataclass(frozen=True)
+class Event:
+    type: str
+    payload: dict[str, Any]
 
-    assert event_type in EVENT_TYPES, event_type
-    queue_event(services, event_type, payload)
+    def __post_init__(self) -> None:
+        if self.type not in EVENT_TYPES:
+            raise ValueError(f"event type {self.type!r} is not one of {', '.join(EVENT_TYPES)}")
+
+
+Subscriber = Callable[[Sequence[Event]], None]
+"""Told about each batch of events once; it must be quick (queue a job, don't deliver)."""
+
+
+class Events:
+    """The subscribers of one app or worker process."""
+
+    def __init__(self) -> None:
+        self._subscribers: list[Subscriber] = []
+
+    def subscribe(self, subscriber: Subscriber) -> None:
+        self._subscribers.append(subscriber)
+
+    def emit(self, events: Iterable[Event]) -> None:
+        """Tell every subscriber about these events, in one call each (nothing when there are none)."""
+        batch = list(events)
+        if not batch:
+            return
+        for subscriber in self._subscribers:
+            subscriber(batch)
+
+
+def emit(services: Any, event_type: str, payload: dict[str, Any]) -> None:
+    """One event to services' subscribers (the old call form; new code calls services.events.emit)."""
+    services.events.emit([Event(event_type, payload)])

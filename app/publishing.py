@@ -16,8 +16,9 @@ from dataclasses import dataclass
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from app import events
 from app.errors import CampaignNotFound, CobrandError, InvalidInput
+from app.events import Event
+from app.jobs import JobOptions
 from app.models import (
     Asset,
     AssetStatus,
@@ -29,7 +30,6 @@ from app.models import (
     PublishStatus,
     utcnow,
 )
-from app.queue import JobOptions
 from app.rendering.fingerprint import fingerprint
 from app.rendering.model import BrandKit, CampaignInput, CampaignTemplate, PartnerInput
 from app.rendering.thumbnails import thumbnail
@@ -254,7 +254,7 @@ def enqueue_batch(
 ) -> None:
     """Queue one batch under a deterministic id (the same batch twice in flight runs once)."""
     digest = hashlib.sha256(repr((partner_ids, output_ids)).encode()).hexdigest()[:12]
-    services.queue.enqueue(
+    services.jobs.enqueue(
         "workers.jobs.render_batch",
         publish_id,
         partner_ids,
@@ -306,6 +306,7 @@ def render_batch(
         template = services.content.template(campaign.template_slug)
         campaign_id = campaign.id
     outputs = output_ids if output_ids is not None else template.output_ids()
+    batch_events: list[Event] = []
     for partner_id in partner_ids:
         with services.db.session() as session:
             partner = session.get(Partner, partner_id)
@@ -329,9 +330,11 @@ def render_batch(
                     partner,
                     output_id,
                     values or {},
+                    batch_events,
                     partner_data,
                 )
                 session.commit()
+    services.events.emit(batch_events)  # once per batch, after its work is committed
     refresh_progress(services, publish_id)
 
 
@@ -360,9 +363,11 @@ def process_asset(
     partner: Partner,
     output_id: str,
     field_values: dict[str, str],
+    batch_events: list[Event],
     partner_data: PartnerInput | None = None,
 ) -> PartnerInput | None:
-    """Bring one asset up to date. Input errors mark it failed, I/O errors raise.
+    """Bring one asset up to date, adding its event to batch_events. Input errors mark it failed,
+    I/O errors raise.
 
     Returns the partner's data with its logo loaded, for the partner's next output.
     """
@@ -424,11 +429,8 @@ def process_asset(
     asset.outcome = outcome
     if outcome != "unchanged":
         session.flush()
-        events.emit(
-            services,
-            f"asset.{'ready' if outcome == 'rendered' else 'failed'}",
-            asset_payload(asset, partner, campaign),
-        )
+        event_type = "asset.ready" if outcome == "rendered" else "asset.failed"
+        batch_events.append(Event(event_type, asset_payload(asset, partner, campaign)))
     return partner_data
 
 
@@ -498,9 +500,11 @@ def refresh_progress(services: Services, publish_id: int) -> Publish | None:
         if publish is None:
             return None
         session.refresh(publish)
-        if flipped.rowcount == 1:  # type: ignore[attr-defined]
-            events.emit(services, "publish.completed", publish_payload(publish))
-        return publish
+        completed = flipped.rowcount == 1  # type: ignore[attr-defined]
+        payload = publish_payload(publish)
+    if completed:
+        services.events.emit([Event("publish.completed", payload)])
+    return publish
 
 
 def publish_payload(publish: Publish) -> dict[str, object]:

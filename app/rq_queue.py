@@ -1,116 +1,16 @@
-"""RQQueue: jobs on RQ 3 (Redis), for workers on any number of machines.
+"""Old name of app.jobs.rq_runner, kept while call sites move to it; new code imports app.jobs."""
 
-One helper enqueues (JobQueue.enqueue): it names the queue, sets a deterministic job id, the
-timeout, the result and failure TTLs, and RQ's Retry. The job's on_failure handler is called
-once, after its last try, by `on_job_failure` below; RQ itself calls a job's failure callback
-after every failed try (and when it finds a job abandoned by a dead worker), so that function
-passes only the last call on.
-"""
+from app.jobs.rq_runner import (
+    IN_FLIGHT,
+    ON_FAILURE_META,
+    TRIES_META,
+    call_failure_handler,
+    failure_message,
+    on_job_failure,
+)
+from app.jobs.rq_runner import RQRunner as RQQueue
 
-from __future__ import annotations
-
-import logging
-from types import TracebackType
-from typing import Any
-
-from redis import Redis
-from rq import Callback, Queue, Retry
-from rq.exceptions import AbandonedJobError, DuplicateJobError, NoSuchJobError
-from rq.job import Job, JobStatus
-
-from app.queue import JobOptions, resolve
-
-logger = logging.getLogger(__name__)
-
-IN_FLIGHT = frozenset({JobStatus.QUEUED, JobStatus.STARTED, JobStatus.SCHEDULED, JobStatus.DEFERRED})
-"""States in which a job will still run (or is running): enqueueing its id again does nothing."""
-
-ON_FAILURE_META = "cobrand_on_failure"
-"""Job meta key holding the dotted path of the job's own on_failure handler."""
-
-TRIES_META = "cobrand_tries"
-"""Job meta key holding how many times the job may run in all (1 + retries), for error messages."""
-
-
-class RQQueue:
-    """Enqueue jobs on one RQ queue of the Redis at redis_url (explicit connection, RQ 3)."""
-
-    is_inline = False
-
-    def __init__(self, redis_url: str, queue_name: str) -> None:
-        self.redis_url = redis_url
-        self.connection = Redis.from_url(redis_url)
-        self.queue = Queue(queue_name, connection=self.connection)
-
-    def __repr__(self) -> str:
-        return f"RQQueue({self.queue.name!r})"
-
-    def enqueue(self, func: str, *args: Any, options: JobOptions) -> None:
-        """Queue func(*args) under options.job_id unless that job is already queued, scheduled or running."""
-        meta = {**options.meta, TRIES_META: options.retries + 1}
-        if options.on_failure:
-            meta[ON_FAILURE_META] = options.on_failure
-        # A finished or failed job of the same id is replaced (retry-failed re-queues its work);
-        # one still in flight is left alone. unique=True makes the check-and-save atomic in Redis.
-        for _ in range(3):
-            try:
-                self.queue.enqueue_call(
-                    func,
-                    args=args,
-                    job_id=options.job_id,
-                    timeout=options.timeout,
-                    result_ttl=options.result_ttl,
-                    failure_ttl=options.failure_ttl,
-                    retry=Retry(max=options.retries, interval=list(options.retry_intervals) or 0)
-                    if options.retries > 0
-                    else None,
-                    on_failure=Callback(on_job_failure),
-                    meta=meta,
-                    unique=True,
-                )
-                return
-            except DuplicateJobError:
-                try:
-                    existing = Job.fetch(options.job_id, connection=self.connection)
-                except NoSuchJobError:
-                    continue  # it expired between the two calls: enqueue again
-                if existing.get_status(refresh=False) in IN_FLIGHT:
-                    logger.debug("job %s is already in flight; not enqueued again", options.job_id)
-                    return
-                existing.delete()
-        raise RuntimeError(f"could not enqueue job {options.job_id}: its id kept reappearing in Redis")
-
-    def count(self) -> int:
-        """Jobs waiting in the queue (not started, not scheduled)."""
-        return self.queue.count
-
-
-def on_job_failure(
-    job: Job,
-    connection: Redis,
-    exc_type: type[BaseException] | None,
-    exc_value: BaseException | None,
-    traceback: TracebackType | None,
-) -> None:
-    """RQ failure callback: call the job's own on_failure handler once no retry is left."""
-    if job.retries_left:
-        return  # RQ will run the job again; this was not the last try
-    call_failure_handler(job, failure_message(exc_type, exc_value, job))
-
-
-def call_failure_handler(job: Job, message: str) -> None:
-    """Call the job's own on_failure handler, if it has one, with its args and message."""
-    handler = job.meta.get(ON_FAILURE_META)
-    if handler:
-        resolve(handler)(tuple(job.args), message)
-
-
-def failure_message(exc_type: type[BaseException] | None, exc_value: BaseException | None, job: Job) -> str:
-    """A one-line error for the asset records: what went wrong on the last try."""
-    count = int(job.meta.get(TRIES_META, 1))
-    tries = f"after {count} {'try' if count == 1 else 'tries'}"
-    if exc_type is AbandonedJobError or isinstance(exc_value, AbandonedJobError):
-        return f"the worker running this job died (killed or lost) {tries}"
-    name = exc_type.__name__ if exc_type else "Error"
-    detail = str(exc_value).strip() if exc_value else ""
-    return f"{name}: {detail} ({tries})" if detail else f"{name} ({tries})"
+__all__ = [
+    "IN_FLIGHT", "ON_FAILURE_META", "TRIES_META", "RQQueue",
+    "call_failure_handler", "failure_message", "on_job_failure",
+]  # fmt: skip

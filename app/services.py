@@ -1,4 +1,4 @@
-"""The services every entry point needs (database, storage, queue, content, renderer), built once.
+"""The services every entry point needs (database, storage, jobs, events, content, renderer), built once.
 
 Flask builds them in create_app(); RQ workers build them once per process from the
 environment, before forking, so fonts and stylesheets are warm in every job. Nothing is
@@ -8,7 +8,7 @@ built at import time.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,9 +17,11 @@ from typing import Any
 from app.config import load_config
 from app.content import ContentLibrary
 from app.db import Database
-from app.queue import InlineQueue, JobQueue
+from app.events import Events
+from app.jobs import JobRunner, build_runner
 from app.rendering.renderer import Renderer
 from app.storage import Storage, storage_from_url
+from app.webhooks.outbound import queue_events
 
 
 @dataclass
@@ -27,9 +29,15 @@ class Services:
     config: dict[str, Any]
     db: Database
     storage: Storage
-    queue: JobQueue
+    jobs: JobRunner
     content: ContentLibrary
+    events: Events = field(default_factory=Events)
     _renderer: Renderer | None = field(default=None, repr=False)
+
+    @property
+    def queue(self) -> JobRunner:
+        """Old name of jobs, kept while call sites move to it."""
+        return self.jobs
 
     @property
     def renderer(self) -> Renderer:
@@ -47,22 +55,19 @@ def _storage_roots(storage: Storage) -> tuple[Path, ...]:
 def build_services(config: dict[str, Any] | None = None) -> Services:
     """Build every service from a config dict (defaults: the environment)."""
     config = {**load_config(), **(config or {})}
-    queue: JobQueue
-    if config.get("REDIS_URL"):
-        from app.rq_queue import RQQueue
 
-        queue = RQQueue(config["REDIS_URL"], config["RQ_QUEUE"])
-    else:
-        queue = InlineQueue()
+    def job_context() -> AbstractContextManager[Services]:
+        return using_services(services)  # in-process jobs run with these services
+
     services = Services(
         config=config,
         db=Database(config["DATABASE_URL"]),
         storage=storage_from_url(config["STORAGE_URL"], endpoint_url=config.get("S3_ENDPOINT_URL")),
-        queue=queue,
+        jobs=build_runner(config, job_context),
         content=ContentLibrary(Path(config["BRAND_KITS_DIR"]), Path(config["TEMPLATES_DIR"])),
     )
-    if isinstance(queue, InlineQueue):
-        queue.services = services
+    # Subscribers, wired once here: whoever emits events knows none of them.
+    services.events.subscribe(lambda batch: queue_events(services, batch))
     return services
 
 

@@ -13,8 +13,14 @@ def process_webhook_event(event_row_id: int) -> None:
     processing.process_event(get_services(), event_row_id)
 
 
+def fan_out_events(batch: list[list[Any]]) -> None:
+    """Create the deliveries of a batch of outbound events ([event_id, type, data, occurred_at]
+    each) and queue their first attempts."""
+    outbound.fan_out_events(get_services(), batch)
+
+
 def fan_out_event(event_id: str, event_type: str, data: dict[str, Any], occurred_at: str) -> None:
-    """Create the deliveries of one outbound event and queue their first attempts."""
+    """One event's fan-out (jobs queued before fan-outs were batched)."""
     outbound.fan_out_event(get_services(), event_id, event_type, data, occurred_at)
 
 

@@ -19,8 +19,8 @@ from typing import Any
 from rq import Queue, SimpleWorker, Worker
 from rq.job import Job
 
+from app.jobs.rq_runner import TRIES_META, RQRunner, call_failure_handler
 from app.rendering.model import CampaignInput, PartnerInput
-from app.rq_queue import TRIES_META, call_failure_handler
 from app.services import Services, set_process_services
 
 logger = logging.getLogger(__name__)
@@ -142,10 +142,8 @@ def build_worker(
     queue_names: list[str] | None = None,
 ) -> Worker:
     """An RQ worker on the services' queue(s), configured from services.config."""
-    from app.rq_queue import RQQueue
-
-    rq_queue = services.queue
-    if not isinstance(rq_queue, RQQueue):
+    rq_queue = services.jobs
+    if not isinstance(rq_queue, RQRunner):
         raise RuntimeError("REDIS_URL is not set: there is no queue to work on (jobs run in-process)")
     config = services.config
     queues = [Queue(n, connection=rq_queue.connection) for n in (queue_names or [rq_queue.queue.name])]

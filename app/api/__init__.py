@@ -49,7 +49,7 @@ def answer_api_routing_errors_as_json(app: Flask) -> None:
 def sweep_deliveries_when_inline_queue_starts(app: Flask) -> None:
     """In-process mode: the first request queues a sweep of pending webhook deliveries (their
     retries lived in the last process's memory); RQ workers sweep on their own (workers/worker.py)."""
-    from app.queue import JobOptions
+    from app.jobs import JobOptions
 
     started: list[bool] = []
 
@@ -58,10 +58,10 @@ def sweep_deliveries_when_inline_queue_starts(app: Flask) -> None:
             return
         started.append(True)
         services = app.extensions["cobrand"]
-        if getattr(services.queue, "is_inline", False):
+        if not services.jobs.is_durable:  # in-process jobs died with the last process
             from app.webhooks.outbound import SWEEP_JOB
 
-            services.queue.enqueue(
+            services.jobs.enqueue(
                 SWEEP_JOB, True, options=JobOptions(job_id="webhook-sweep-start", timeout=300, retries=0)
             )
 
@@ -86,8 +86,11 @@ def exempt_from_csrf(app: Flask, *blueprints: Blueprint) -> None:
 
 
 from app.api import assets, campaigns, catalog, openapi, partners, subscriptions  # noqa: E402,F401  (views)
-from app.api.access import add_rate_limit_headers  # noqa: E402
+from app.api.access import add_rate_limit_headers, authorize  # noqa: E402
 from app.api.errors import register_error_handlers  # noqa: E402
+from app.api.registry import registry  # noqa: E402
+
+registry.authorize = authorize
 
 register_error_handlers(bp)
 bp.after_request(add_rate_limit_headers)

@@ -57,6 +57,5 @@ def register_webhook_commands(app: Flask) -> None:
 
         services = current_app.extensions["cobrand"]
         count = requeue_pending(services)
-        if getattr(services.queue, "is_inline", False):
-            services.queue.wait_idle()  # in-process: deliver now, before this command exits
+        services.jobs.wait_idle()  # in-process: deliver now, before this command exits
         click.echo(f"queued {count} pending deliveries")

@@ -5,10 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 from flask import abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
 from sqlalchemy import func, select
 
 from app.errors import CobrandError
-from app.models import Asset, Campaign, Partner, Publish, WebhookEvent
+from app.models import Asset, Campaign, Partner, Publish, UserRole, WebhookEvent
 from app.publishing import retry_failed
 from app.web import bp
 from app.web.security import admin_required
@@ -80,6 +81,16 @@ def dashboard() -> str:
 
 
 bp.add_url_rule("/dashboard", "dashboard", admin_required(dashboard))
+
+
+@bp.get("/")
+def home() -> object:
+    """Admins start on the dashboard, partners in their portal, everyone else at sign-in."""
+    if not current_user.is_authenticated:
+        return redirect(url_for("auth.login"))
+    if current_user.role == UserRole.PARTNER:
+        return redirect(url_for("portal.home"))
+    return dashboard()
 
 
 @bp.get("/publishes/<int:publish_id>.json")

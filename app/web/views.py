@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from flask import Response, abort, current_app, redirect, render_template, request, url_for
-from flask_login import current_user
+from flask import Response, abort, current_app, redirect, render_template, request
 from sqlalchemy import select
 
-from app.models import Asset, AssetStatus, Campaign, Partner, UserRole
+from app.models import Asset, AssetStatus, Campaign, Partner
 from app.services import Services
 from app.web import bp
 from app.web.security import admin_required
@@ -45,18 +44,6 @@ def jpeg(data: bytes) -> Response:
     response = Response(data, mimetype="image/jpeg")
     response.headers["Cache-Control"] = "private, max-age=3600"
     return response
-
-
-@bp.get("/")
-def home() -> object:
-    """Admins start on the dashboard, partners in their portal, everyone else at sign-in."""
-    if not current_user.is_authenticated:
-        return redirect(url_for("auth.login"))
-    if current_user.role == UserRole.PARTNER:
-        return redirect(url_for("portal.home"))
-    from app.web.dashboard import dashboard
-
-    return dashboard()
 
 
 @bp.get("/assets")

@@ -13,8 +13,8 @@ from sqlalchemy.exc import IntegrityError
 from app.api.errors import ApiError, register_error_handlers
 from app.api.registry import SIGNATURE, registry
 from app.api.schemas import WEBHOOK_ACCEPTED, WEBHOOK_EVENT
+from app.jobs import JobOptions
 from app.models import WebhookEvent
-from app.queue import JobOptions
 from app.services import Services
 from app.webhooks.signing import SIGNATURE_HEADER, TOLERANCE_SECONDS, SignatureInvalid, parse_secrets, verify
 
@@ -68,7 +68,7 @@ def receive(source: str) -> tuple[dict[str, Any], int]:
     except IntegrityError:
         # The same event arrived twice at once; the unique constraint let one through.
         return {"event_id": event_id, "status": "duplicate"}, 200
-    services().queue.enqueue(
+    services().jobs.enqueue(
         PROCESS_JOB, row_id, options=JobOptions(job_id=f"webhook-event-{row_id}", timeout=300)
     )
     return {"id": row_id, "event_id": event_id, "status": "queued"}, 202

@@ -1,10 +1,10 @@
 """Outbound webhooks: subscriptions, one Delivery per event and subscriber, signed POSTs retried
 with exponential backoff for up to 24 hours, every attempt logged.
 
-Publishing emits events inside its own database transaction, so emitting only queues a job
-(fan_out_event) that writes the deliveries later: on SQLite a second writer would wait for the
-first. Each delivery attempt is its own job; a failed one schedules the next (RQ's enqueue_in,
-or a due-time thread for the in-process queue). An attempt first claims its number in the
+Outbound webhooks subscribe to the app's events at start-up (app.services); each batch of events
+costs one read of the subscriptions and queues one job (fan_out_events) that writes the
+deliveries, so emitting never writes. Each delivery attempt is its own job; a failed one
+schedules the next with a delay (the job runner's, RQ's scheduler or an in-process timer). An attempt first claims its number in the
 database, so a job run twice, by two processes, makes the attempt once. requeue_pending() sweeps
 pending deliveries back onto the queue after a restart lost their jobs (workers run it at start
 and every maintenance interval; the in-process queue on the app's first request).
@@ -18,33 +18,32 @@ Redirects are never followed and proxy environment variables are ignored.
 
 from __future__ import annotations
 
-import heapq
 import http.client
 import ipaddress
 import json
 import logging
 import secrets
 import socket
-import threading
-import time
 import urllib.error
 import urllib.request
 import uuid
-import weakref
+from collections.abc import Sequence
 from datetime import timedelta
 from http.client import HTTPException
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
 from app.errors import InvalidInput
-from app.events import EVENT_TYPES
+from app.events import EVENT_TYPES, Event
+from app.jobs import JobOptions
 from app.models import Delivery, DeliveryAttempt, DeliveryStatus, Subscription, utcnow
-from app.queue import JobOptions
-from app.services import Services
 from app.webhooks.signing import SIGNATURE_HEADER, sign
+
+if TYPE_CHECKING:  # services wires this module in as a subscriber: no import back at run time
+    from app.services import Services
 
 RETRY_BASE_SECONDS = 30.0
 """Wait before the 2nd attempt (WEBHOOK_RETRY_BASE_SECONDS); it doubles after each failure."""
@@ -59,7 +58,7 @@ TIMEOUT_SECONDS = 10.0
 """How long one POST may take (WEBHOOK_TIMEOUT_SECONDS)."""
 
 DELIVER_JOB = "workers.webhook_jobs.deliver"
-FAN_OUT_JOB = "workers.webhook_jobs.fan_out_event"
+FAN_OUT_JOB = "workers.webhook_jobs.fan_out_events"
 SWEEP_JOB = "workers.webhook_jobs.requeue_pending"
 
 logger = logging.getLogger(__name__)
@@ -142,39 +141,52 @@ def wants(subscription: Subscription, event_type: str) -> bool:
     return subscription.active and event_type in (subscription.events or {}).get("types", [])
 
 
-def queue_event(services: Services, event_type: str, payload: dict[str, Any]) -> None:
-    """Queue the fan-out of one event if any active subscription wants it (a read, never a write)."""
+def queue_events(services: Services, events: Sequence[Event]) -> None:
+    """Queue one fan-out job for the events any active subscription wants (a read, never a write)."""
     with services.db.session() as session:
         subscriptions = session.scalars(select(Subscription).where(Subscription.active)).all()
-        if not any(wants(s, event_type) for s in subscriptions):
-            return
-    event_id = f"evt_{uuid.uuid4().hex}"
-    services.queue.enqueue(
-        FAN_OUT_JOB, event_id, event_type, payload, utcnow().isoformat(),
-        options=JobOptions(job_id=f"webhook-fan-out-{event_id}", timeout=60),
-    )  # fmt: skip
+    wanted = [e for e in events if any(wants(s, e.type) for s in subscriptions)]
+    if not wanted:
+        return
+    occurred_at = utcnow().isoformat()
+    batch = [[f"evt_{uuid.uuid4().hex}", e.type, e.payload, occurred_at] for e in wanted]
+    services.jobs.enqueue(
+        FAN_OUT_JOB, batch, options=JobOptions(job_id=f"webhook-fan-out-{batch[0][0]}", timeout=300)
+    )
+
+
+def fan_out_events(services: Services, batch: Sequence[Sequence[Any]]) -> None:
+    """Create one delivery per subscriber of each [event_id, type, data, occurred_at] and queue its first attempt."""
+    with services.db.session() as session:
+        subscriptions = session.scalars(select(Subscription)).all()
+        event_ids = [event_id for event_id, *_ in batch]
+        done = {
+            (event_id, subscription_id)
+            for event_id, subscription_id in session.execute(
+                select(Delivery.event_id, Delivery.subscription_id).where(Delivery.event_id.in_(event_ids))
+            )
+        }
+        created = []
+        for event_id, event_type, data, occurred_at in batch:
+            body = {"id": event_id, "type": event_type, "created_at": occurred_at, "data": data}
+            for subscription in subscriptions:
+                if not wants(subscription, event_type) or (event_id, subscription.id) in done:
+                    continue  # not wanted, or this job ran before (a retry): the delivery exists
+                delivery = Delivery(subscription_id=subscription.id, event_id=event_id, event_type=event_type,
+                                    payload=body, status=DeliveryStatus.PENDING, next_attempt_at=utcnow())  # fmt: skip
+                session.add(delivery)
+                created.append(delivery)
+        session.flush()
+        ids = [d.id for d in created]
+    for delivery_id in ids:
+        schedule_attempt(services, delivery_id, 1, 0)
 
 
 def fan_out_event(
     services: Services, event_id: str, event_type: str, data: dict[str, Any], occurred_at: str
 ) -> None:
-    """Create one delivery per subscriber of the event and queue its first attempt."""
-    body = {"id": event_id, "type": event_type, "created_at": occurred_at, "data": data}
-    with services.db.session() as session:
-        subscriptions = [s for s in session.scalars(select(Subscription)).all() if wants(s, event_type)]
-        done = set(session.scalars(select(Delivery.subscription_id).where(Delivery.event_id == event_id)))
-        created = []
-        for subscription in subscriptions:
-            if subscription.id in done:
-                continue  # this job ran before (a retry): the delivery exists
-            delivery = Delivery(subscription_id=subscription.id, event_id=event_id, event_type=event_type,
-                                payload=body, status=DeliveryStatus.PENDING, next_attempt_at=utcnow())  # fmt: skip
-            session.add(delivery)
-            created.append(delivery)
-        session.flush()
-        ids = [d.id for d in created]
-    for delivery_id in ids:
-        schedule_attempt(services, delivery_id, 1, 0)
+    """One event's fan-out (jobs queued before fan-outs were batched)."""
+    fan_out_events(services, [[event_id, event_type, data, occurred_at]])
 
 
 def deliver(services: Services, delivery_id: int, attempt: int) -> None:
@@ -362,53 +374,4 @@ def requeue_pending(services: Services, *, include_future: bool = False, limit: 
 def schedule_attempt(services: Services, delivery_id: int, attempt: int, delay: float) -> None:
     """Queue attempt number `attempt` of a delivery to run after delay seconds."""
     options = JobOptions(job_id=f"webhook-delivery-{delivery_id}-{attempt}", timeout=120, retries=0)
-    queue: Any = services.queue
-    if delay <= 0:
-        queue.enqueue(DELIVER_JOB, delivery_id, attempt, options=options)
-    elif getattr(queue, "is_inline", False):
-        _due_timer(queue).add(
-            delay, lambda: queue.enqueue(DELIVER_JOB, delivery_id, attempt, options=options)
-        )
-    else:
-        # RQQueue: RQ's scheduler (run by our workers) moves the job to the queue when it is due.
-        queue.queue.enqueue_in(
-            timedelta(seconds=delay), DELIVER_JOB, delivery_id, attempt,
-            job_id=options.job_id, job_timeout=options.timeout, result_ttl=options.result_ttl,
-            failure_ttl=options.failure_ttl,
-        )  # fmt: skip
-
-
-class _DueTimer:
-    """One daemon thread per in-process queue running callbacks when they are due."""
-
-    def __init__(self) -> None:
-        self._heap: list[tuple[float, int, Any]] = []
-        self._counter = 0
-        self._cond = threading.Condition()
-        threading.Thread(target=self._run, name="cobrand-webhook-retries", daemon=True).start()
-
-    def add(self, delay: float, callback: Any) -> None:
-        with self._cond:
-            self._counter += 1
-            heapq.heappush(self._heap, (time.monotonic() + delay, self._counter, callback))
-            self._cond.notify()
-
-    def _run(self) -> None:
-        while True:
-            with self._cond:
-                while not self._heap or self._heap[0][0] > time.monotonic():
-                    self._cond.wait(None if not self._heap else self._heap[0][0] - time.monotonic())
-                _, _, callback = heapq.heappop(self._heap)
-            callback()
-
-
-_timers: weakref.WeakKeyDictionary[Any, _DueTimer] = weakref.WeakKeyDictionary()
-_timers_lock = threading.Lock()
-
-
-def _due_timer(queue: Any) -> _DueTimer:
-    with _timers_lock:
-        timer = _timers.get(queue)
-        if timer is None:
-            timer = _timers[queue] = _DueTimer()
-        return timer
+    services.jobs.enqueue(DELIVER_JOB, delivery_id, attempt, options=options, delay=delay)

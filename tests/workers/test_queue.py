@@ -1,4 +1,4 @@
-"""RQQueue against a real Redis, jobs run in-process by a burst SimpleWorker."""
+"""RQRunner against a real Redis, jobs run in-process by a burst SimpleWorker."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ from flask import Flask
 from rq import SimpleWorker
 
 from app.publishing import enqueue_plan, plan_publish, start_publish
-from app.queue import JobOptions
-from app.rq_queue import RQQueue
+from app.jobs import JobOptions
+from app.jobs.rq_runner import RQRunner
 from app.services import Services, using_services
 
 
@@ -29,7 +29,7 @@ def test_repeated_enqueue_of_a_publish_adds_no_duplicate_work(
 
     app = make_app(REDIS_URL=redis_url, PUBLISH_BATCH_SIZE=4, JOB_RETRIES=1, JOB_RETRY_INTERVALS=(0,))
     services: Services = app.extensions["cobrand"]
-    assert isinstance(services.queue, RQQueue)
+    assert isinstance(services.queue, RQRunner)
     assert import_partners_csv(services, SAMPLE_CSV).errors == []
     _campaign(app.test_cli_runner())
 
@@ -77,7 +77,7 @@ def record_failure(job_args: tuple[Any, ...], error: str) -> None:
 
 def test_failure_handler_runs_once_after_the_last_try(redis_url: str, redis_conn: Any) -> None:
     calls.clear()
-    queue = RQQueue(redis_url, "failing")
+    queue = RQRunner(redis_url, "failing")
     options = JobOptions(
         job_id="always-fails",
         retries=2,

@@ -1,0 +1,107 @@
+"""No import cycles among the app's modules: each package can be read, tested and replaced on its own.
+
+Imports are read from the source (module level and inside functions alike: a deferred import
+hides a cycle, it does not remove it); only `if TYPE_CHECKING:` blocks are left out, since
+they never run. One idiom is allowed: a blueprint package's view modules import its `bp`
+from the package that imports them last (Flask's own pattern for packages of views).
+"""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def module_name(path: Path) -> str:
+    parts = list(path.relative_to(ROOT).with_suffix("").parts)
+    if parts[-1] == "__init__":
+        parts.pop()
+    return ".".join(parts)
+
+
+def imported_modules(path: Path, known: set[str]) -> set[str]:
+    """The app modules a file imports (a name imported from a package counts if it is a module)."""
+    tree = ast.parse(path.read_text(), filename=str(path))
+    type_checking = {
+        id(node)
+        for block in ast.walk(tree)
+        if isinstance(block, ast.If) and "TYPE_CHECKING" in ast.unparse(block.test)
+        for stmt in block.body
+        for node in ast.walk(stmt)
+    }
+    package = module_name(path) if path.name == "__init__.py" else module_name(path).rpartition(".")[0]
+    found: set[str] = set()
+    for node in ast.walk(tree):
+        if id(node) in type_checking:
+            continue
+        if isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                anchor = package.split(".")[: len(package.split(".")) - node.level + 1]
+                base = ".".join([*anchor, base] if base else anchor)
+            for alias in node.names:
+                # "from app import events" imports the module app.events; "from app.jobs import
+                # JobOptions" imports app.jobs.
+                found.add(f"{base}.{alias.name}" if f"{base}.{alias.name}" in known else base)
+    own = module_name(path)
+    return {name for name in found if name in known and not own.startswith(f"{name}.")}
+
+
+def import_graph() -> dict[str, set[str]]:
+    files = [p for folder in ("app", "workers") for p in (ROOT / folder).rglob("*.py")]
+    known = {module_name(p) for p in files}
+    return {module_name(p): imported_modules(p, known) - {module_name(p)} for p in files}
+
+
+def cycles(graph: dict[str, set[str]]) -> list[list[str]]:
+    """Strongly connected groups of more than one module (Tarjan), each sorted."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    on_stack: set[str] = set()
+    groups: list[list[str]] = []
+
+    def visit(node: str) -> None:
+        index[node] = low[node] = len(index)
+        stack.append(node)
+        on_stack.add(node)
+        for target in sorted(graph.get(node, ())):
+            if target not in index:
+                visit(target)
+                low[node] = min(low[node], low[target])
+            elif target in on_stack:
+                low[node] = min(low[node], index[target])
+        if low[node] == index[node]:
+            group = []
+            while True:
+                member = stack.pop()
+                on_stack.discard(member)
+                group.append(member)
+                if member == node:
+                    break
+            if len(group) > 1:
+                groups.append(sorted(group))
+
+    for node in sorted(graph):
+        if node not in index:
+            visit(node)
+    return groups
+
+
+def test_the_graph_sees_imports() -> None:
+    graph = import_graph()
+    assert "app.jobs" in graph["app.services"]
+    assert "app.events" in graph["app.webhooks.outbound"]
+    assert "app.services" not in graph["app.webhooks.outbound"]  # only under TYPE_CHECKING
+
+
+def test_a_planted_cycle_is_found() -> None:
+    assert cycles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [["a", "b", "c"]]
+
+
+def test_no_import_cycles_in_the_app() -> None:
+    assert cycles(import_graph()) == []
