@@ -8,9 +8,9 @@ from typing import Any
 from flask import Flask
 from rq import SimpleWorker
 
-from app.publishing import enqueue_plan, plan_publish, start_publish
 from app.jobs import JobOptions
 from app.jobs.rq_runner import RQRunner
+from app.publishing import enqueue_plan, plan_publish, start_publish
 from app.services import Services, using_services
 
 
