@@ -1,6 +1,6 @@
 # Cobrand's everyday commands. `make` alone lists them.
 .DEFAULT_GOAL := help
-.PHONY: help run test worker lint bench clean
+.PHONY: help run serve doctor test worker lint bench clean
 
 # Folders that may not exist yet in a fresh clone (git keeps no empty folder).
 LINT_PATHS := $(wildcard app workers tests bench)
@@ -10,6 +10,12 @@ help: ## Show this list
 
 run: ## Run the web app on this machine (embedded defaults: SQLite, local storage, inline jobs)
 	scripts/run.sh
+
+serve: ## Run the web app under gunicorn on $(HOST):$(PORT) (default 127.0.0.1:8000; see gunicorn.conf.py)
+	HOST=$(or $(HOST),127.0.0.1) PORT=$(or $(PORT),8000) .venv/bin/gunicorn -c gunicorn.conf.py
+
+doctor: ## Check every dependency and setting, one line each with its fix
+	.venv/bin/flask --app wsgi doctor
 
 test: ## Lint, then run every test against real Redis, PostgreSQL and S3 (args: make test ARGS="-k x")
 	scripts/test.sh $(ARGS)

@@ -13,6 +13,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from app.api import init_app as init_api
     from app.auth.views import bp as auth_bp
     from app.cli import register_cli
+    from app.ops import init_app as init_ops
     from app.portal import bp as portal_bp
     from app.services import build_services
     from app.web import bp as web_bp
@@ -22,6 +23,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     services = build_services(config)
     app.config.update(services.config)
     app.extensions["cobrand"] = services
+    init_ops(app)  # logging, trusted proxies, request ids and lines, /healthz /readyz /metrics, doctor
     init_security(app)  # sessions, CSRF on every form, cookie flags, security headers
     app.register_blueprint(web_bp)
     app.register_blueprint(auth_bp)  # also the create-user and demo-users commands

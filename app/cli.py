@@ -195,23 +195,39 @@ def register_cli(app: Flask) -> None:
     @click.option("--burst", is_flag=True, help="Quit when the queue is empty.")
     @click.option("--name", default=None, help="Worker name (default: a random id).")
     @click.option("--queue", "queues", multiple=True, help="Queue name(s) (default: RQ_QUEUE).")
-    @click.option("--log-level", default="INFO", show_default=True)
+    @click.option("--log-level", default=None, help="Log level (default: LOG_LEVEL, INFO).")
+    @click.option("--health-port", type=int, default=None, help="Serve /healthz and /metrics on this port.")
+    @click.option("--health-host", default="127.0.0.1", show_default=True, help="Address for --health-port.")
     def worker_command(
-        simple: bool, burst: bool, name: str | None, queues: tuple[str, ...], log_level: str
-    ) -> None:
+        simple: bool, burst: bool, name: str | None, queues: tuple[str, ...], log_level: str | None,
+        health_port: int | None, health_host: str,
+    ) -> None:  # fmt: skip
         """Run an RQ worker: warm up once, then render jobs from REDIS_URL's queue."""
-        import logging
+        import atexit
+        import shutil
+        import tempfile
 
+        from app import metrics
+        from app.ops.logs import configure_logging
         from workers.worker import run_worker
 
         services = _services()
         if not services.config.get("REDIS_URL"):
             _fail("REDIS_URL is not set: without it jobs run in-process and there is nothing to work on")
-        logging.basicConfig(level=log_level.upper(), format="%(asctime)s %(name)s %(levelname)s %(message)s")
+        level = (log_level or str(services.config.get("LOG_LEVEL") or "INFO")).upper()
+        configure_logging({**services.config, "LOG_LEVEL": level})
+        if not metrics.is_multiprocess():
+            # Jobs run in forked work horses: their counts reach /metrics only through files.
+            folder = tempfile.mkdtemp(prefix="cobrand-worker-metrics-")
+            atexit.register(shutil.rmtree, folder, True)
+            metrics.ensure_multiprocess_dir(folder)
+        else:
+            metrics.ensure_multiprocess_dir(metrics.multiprocess_dir())
         names = list(queues) or None
         run_worker(
-            services, simple=simple, burst=burst, name=name, queue_names=names, logging_level=log_level
-        )
+            services, simple=simple, burst=burst, name=name, queue_names=names, logging_level=level,
+            health_host=health_host, health_port=health_port,
+        )  # fmt: skip
 
     @app.cli.command("retry-failed")
     @click.argument("publish_id", type=int)

@@ -83,6 +83,16 @@ def load_config() -> dict:
         "MAX_LOGO_PIXELS": int(_env("MAX_LOGO_PIXELS", str(25_000_000))),
         "MAX_CONTENT_LENGTH": int(_env("MAX_CONTENT_LENGTH", str(16 * 1024 * 1024))),
         "SESSION_COOKIE_SECURE": _env("SESSION_COOKIE_SECURE", "false") == "true",
+        # Operations (docs/operations.md): log lines as plain text or JSON; forwarded headers
+        # (X-Forwarded-For/-Proto/-Host) trusted only from these reverse-proxy addresses, PROXY_COUNT
+        # hops deep; /metrics open to METRICS_ALLOW addresses, or to anyone sending METRICS_TOKEN.
+        "LOG_FORMAT": _env("LOG_FORMAT", "text"),
+        "LOG_LEVEL": _env("LOG_LEVEL", "INFO"),
+        "TRUSTED_PROXIES": _env("TRUSTED_PROXIES", ""),
+        "PROXY_COUNT": int(_env("PROXY_COUNT", "1")),
+        "METRICS_TOKEN": _env("METRICS_TOKEN"),
+        "METRICS_ALLOW": _env("METRICS_ALLOW", "127.0.0.0/8,::1"),
+        "DOCTOR_MIN_FREE_MB": int(_env("DOCTOR_MIN_FREE_MB", "1024")),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
     }

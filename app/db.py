@@ -8,6 +8,8 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -33,6 +35,7 @@ class Database:
         if self.engine.dialect.name == "sqlite":
             event.listen(self.engine, "connect", _sqlite_pragmas)
         self.sessionmaker = sessionmaker(self.engine, expire_on_commit=False)
+        self._code_heads: set[str] | None = None
 
     @contextmanager
     def session(self) -> Iterator[Session]:
@@ -47,11 +50,26 @@ class Database:
         finally:
             session.close()
 
-    def upgrade(self) -> None:
-        """Bring the schema to the newest migration."""
+    def _alembic_config(self) -> Config:
         config = Config()
         config.set_main_option("script_location", str(MIGRATIONS_DIR))
         config.set_main_option("sqlalchemy.url", self.url.replace("%", "%%"))
+        return config
+
+    def migration_heads(self) -> tuple[set[str], set[str]]:
+        """(revisions the database is at, revisions the code's migrations end in); equal = up to date.
+
+        Connects to the database, so it raises when the database is unreachable.
+        """
+        if self._code_heads is None:
+            self._code_heads = set(ScriptDirectory.from_config(self._alembic_config()).get_heads())
+        with self.engine.connect() as connection:
+            current = set(MigrationContext.configure(connection).get_current_heads())
+        return current, self._code_heads
+
+    def upgrade(self) -> None:
+        """Bring the schema to the newest migration."""
+        config = self._alembic_config()
         with self.engine.begin() as connection:
             config.attributes["connection"] = connection
             command.upgrade(config, "heads")  # feature branches of the schema may each have a head

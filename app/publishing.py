@@ -9,13 +9,16 @@ retried or picked up again after a killed worker never counts twice.
 from __future__ import annotations
 
 import hashlib
+import logging
 import re
+import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
+from app import metrics
 from app.errors import CampaignNotFound, CobrandError, InvalidInput
 from app.events import Event
 from app.jobs import JobOptions
@@ -30,12 +33,15 @@ from app.models import (
     PublishStatus,
     utcnow,
 )
+from app.ops import logs
 from app.rendering.fingerprint import fingerprint
 from app.rendering.model import BrandKit, CampaignInput, CampaignTemplate, PartnerInput
 from app.rendering.thumbnails import thumbnail
 from app.services import Services
 
 OUTCOMES = ("rendered", "unchanged", "failed")
+
+logger = logging.getLogger(__name__)
 
 
 def partner_input(services: Services, partner: Partner, *, with_logo: bool = True) -> PartnerInput:
@@ -183,9 +189,13 @@ def plan_publish(
         session.flush()
         publish_id = publish.id
         stale = _count_unchanged(services, session, publish_id, campaign, template, partners, outputs)
+        total = publish.total
     refresh_progress(services, publish_id)
     size = max(1, int(services.config.get("PUBLISH_BATCH_SIZE", 10)))
     batches = [stale[i : i + size] for i in range(0, len(stale), size)]
+    logs.bind(publish_id=publish_id)  # the rest of this request's (or command's) lines are about it
+    logger.info("publish %s of %s started: %s assets, %s batches to render", publish_id, campaign_slug, total,
+                len(batches), extra={"fields": {"campaign": campaign_slug, "trigger": trigger}})  # fmt: skip
     return PublishPlan(publish_id, batches, sorted(output_ids) if output_ids is not None else None)
 
 
@@ -240,6 +250,7 @@ def _count_unchanged(
             .where(Asset.id.in_(unchanged[start : start + 500]))
             .values(publish_id=publish_id, outcome="unchanged")
         )
+    metrics.count_asset("unchanged", len(unchanged))
     return stale
 
 
@@ -265,6 +276,7 @@ def enqueue_batch(
             timeout=int(services.config.get("JOB_TIMEOUT", 600)),
             retries=int(services.config.get("JOB_RETRIES", 3)),
             retry_intervals=tuple(services.config.get("JOB_RETRY_INTERVALS", (5, 30, 120))),
+            meta={"log": {"publish_id": publish_id}},
         ),
     )
 
@@ -387,7 +399,9 @@ def process_asset(
         ):
             outcome = "unchanged"
         else:
+            started = time.perf_counter()
             rendered = services.renderer.render_one(kit, template, partner_data, campaign_data, output_id)
+            metrics.observe_render(metrics.kind_of(rendered.content_type), time.perf_counter() - started)
             key = asset_key(campaign.slug, partner.slug, output_id, fp, rendered.extension)
             filename = asset_filename(campaign, output_id, partner, rendered.extension)
             metadata = {
@@ -427,6 +441,10 @@ def process_asset(
         outcome = "failed"
     asset.publish_id = publish_id
     asset.outcome = outcome
+    metrics.count_asset(outcome)
+    logger.info("asset %s %s/%s: %s", asset.id, partner.slug, output_id, outcome,
+                extra={"fields": {"asset_id": asset.id, "partner": partner.slug, "output": output_id,
+                                  "campaign": campaign.slug, "outcome": outcome}})  # fmt: skip
     if outcome != "unchanged":
         session.flush()
         event_type = "asset.ready" if outcome == "rendered" else "asset.failed"
@@ -469,6 +487,7 @@ def mark_batch_failed(
                 asset.publish_id = publish_id
                 asset.outcome = "failed"
                 asset.error = error
+                metrics.count_asset("failed")
                 if asset.status != AssetStatus.RENDERED:
                     asset.status = AssetStatus.FAILED  # a previous good version stays downloadable
     refresh_progress(services, publish_id)
@@ -503,6 +522,9 @@ def refresh_progress(services: Services, publish_id: int) -> Publish | None:
         completed = flipped.rowcount == 1  # type: ignore[attr-defined]
         payload = publish_payload(publish)
     if completed:
+        logger.info("publish %s completed: %s rendered, %s unchanged, %s failed", publish_id,
+                    payload["rendered"], payload["unchanged"], payload["failed"],
+                    extra={"fields": {"publish_id": publish_id}})  # fmt: skip
         services.events.emit([Event("publish.completed", payload)])
     return publish
 

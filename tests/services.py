@@ -196,12 +196,13 @@ def _redis_ping(port: int) -> bool:
         return s.recv(64).startswith(b"+PONG")
 
 
-def start_redis(tmpdir: str | os.PathLike[str]) -> tuple[str, Stopper]:
-    """Start redis-server on a free loopback port, without persistence; return (redis://…/0, stop)."""
+def start_redis(tmpdir: str | os.PathLike[str], port: int | None = None) -> tuple[str, Stopper]:
+    """Start redis-server on a free loopback port (or port: a restart where it was), without
+    persistence; return (redis://…/0, stop)."""
     exe = _which("redis-server")
     workdir = Path(tmpdir) / "redis"
     workdir.mkdir(parents=True, exist_ok=True)
-    port, log = free_port(), workdir / "redis.log"
+    port, log = port or free_port(), workdir / "redis.log"
     argv = [exe, "--bind", "127.0.0.1", "--port", str(port), "--save", "", "--appendonly", "no"]
     proc = _spawn([*argv, "--dir", str(workdir), "--daemonize", "no", "--protected-mode", "yes"], log)
     stop = Stopper("redis", proc.pid, exe, process=proc)

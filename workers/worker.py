@@ -20,6 +20,7 @@ from rq import Queue, SimpleWorker, Worker
 from rq.job import Job
 
 from app.jobs.rq_runner import TRIES_META, RQRunner, call_failure_handler
+from app.ops.logs import log_context
 from app.rendering.model import CampaignInput, PartnerInput
 from app.services import Services, set_process_services
 
@@ -113,7 +114,16 @@ class _SweepsDeliveries:
             logger.exception("webhook delivery sweep failed")
 
 
-class CobrandWorker(_SweepsDeliveries, _ForkSafety, _BoundedHeartbeat, Worker):
+class _LogsJobContext:
+    """Mixin: every line about a job (RQ's own, in the parent and the forked work horse, and the
+    job's) carries the job id and the fields its enqueuer put in meta["log"] (the publish id)."""
+
+    def execute_job(self, job: Job, queue: Queue) -> Any:
+        with log_context(rq_job=job.id, **(job.meta.get("log") or {})):
+            return super().execute_job(job, queue)  # type: ignore[misc]
+
+
+class CobrandWorker(_LogsJobContext, _SweepsDeliveries, _ForkSafety, _BoundedHeartbeat, Worker):
     """The forking worker: each job runs in a child of the warm parent."""
 
     def handle_work_horse_killed(self, job: Job, retpid: int, ret_val: int, rusage: Any) -> None:
@@ -129,7 +139,7 @@ class CobrandWorker(_SweepsDeliveries, _ForkSafety, _BoundedHeartbeat, Worker):
         call_failure_handler(job, f"the work horse running this job was {detail} (after {tries} {plural})")
 
 
-class CobrandSimpleWorker(_SweepsDeliveries, SimpleWorker):
+class CobrandSimpleWorker(_LogsJobContext, _SweepsDeliveries, SimpleWorker):
     """Runs jobs in the worker process itself (faster per job; a crash ends the worker, and its
     job counts as abandoned only after the job timeout + 60 s, RQ's rule for this worker)."""
 
@@ -170,10 +180,19 @@ def run_worker(
     queue_names: list[str] | None = None,
     logging_level: str = "INFO",
     max_jobs: int | None = None,
+    health_host: str = "127.0.0.1",
+    health_port: int | None = None,
 ) -> bool:
-    """Warm up, then work on the queue until stopped (SIGTERM/SIGINT: finish the job, then stop)."""
+    """Warm up, then work on the queue until stopped (SIGTERM/SIGINT: finish the job, then stop).
+
+    With health_port, serve the worker's /healthz and /metrics there (workers/health.py).
+    """
     set_process_services(services)
     worker = build_worker(services, simple=simple, name=name, queue_names=queue_names)
+    if health_port is not None:
+        from workers.health import start_health_server
+
+        start_health_server(worker, services, health_host, health_port)
     timings = warm_up(services)
     logger.info(
         "warm-up done in %.2f s: %s",

@@ -10,10 +10,10 @@ from collections.abc import Callable
 from contextlib import AbstractContextManager
 from typing import Any
 
-from app.jobs.base import JobOptions, JobRunner, resolve
+from app.jobs.base import JobOptions, JobRunner, QueueStats, resolve
 from app.jobs.inline import InlineRunner
 
-__all__ = ["InlineRunner", "JobOptions", "JobRunner", "build_runner", "resolve"]
+__all__ = ["InlineRunner", "JobOptions", "JobRunner", "QueueStats", "build_runner", "resolve"]
 
 
 def build_runner(

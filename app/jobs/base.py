@@ -28,6 +28,19 @@ class JobOptions:
     meta: dict[str, Any] = field(default_factory=dict)
 
 
+@dataclass(frozen=True)
+class QueueStats:
+    """What a runner's queue holds right now (for /metrics)."""
+
+    name: str
+    queued: int
+    started: int
+    scheduled: int
+    failed: int
+    oldest_age_seconds: float
+    """How long the oldest job still waiting has waited; 0 when none waits."""
+
+
 class JobRunner(Protocol):
     """Runs jobs (plain functions of ids, named by dotted path) now or after a delay."""
 
@@ -39,3 +52,6 @@ class JobRunner(Protocol):
 
     def wait_idle(self, timeout: float | None = None) -> bool:
         """Wait until the jobs this process runs are done; False on timeout or when others run them."""
+
+    def stats(self) -> QueueStats:
+        """Jobs waiting, running, scheduled and failed, and the oldest waiting job's age."""

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from contextlib import AbstractContextManager, nullcontext
 from typing import Any
 
-from app.jobs.base import JobOptions, resolve
+from app.jobs.base import JobOptions, QueueStats, resolve
 
 logger = logging.getLogger(__name__)
 
@@ -29,6 +29,8 @@ class InlineRunner:
         """Entered around every job (the app's services made current for it)."""
         self._jobs: queue.Queue[tuple[str, tuple[Any, ...], JobOptions]] = queue.Queue()
         self._pending: set[str] = set()
+        self._queued_at: dict[str, float] = {}
+        self._running: str | None = None
         self._lock = threading.Lock()
         self._thread: threading.Thread | None = None
         self._timer: _DueTimer | None = None
@@ -44,6 +46,7 @@ class InlineRunner:
             if options.job_id in self._pending:
                 return  # the same work is already queued
             self._pending.add(options.job_id)
+            self._queued_at[options.job_id] = time.monotonic()
             self._jobs.put((func, args, options))
             if self._thread is None or not self._thread.is_alive():
                 self._thread = threading.Thread(target=self._work, name="cobrand-inline-jobs", daemon=True)
@@ -60,6 +63,13 @@ class InlineRunner:
                 return False
             time.sleep(0.02)
 
+    def stats(self) -> QueueStats:
+        with self._lock:
+            waiting = [t for job_id, t in self._queued_at.items() if job_id != self._running]
+            running = 1 if self._running else 0
+        oldest = time.monotonic() - min(waiting) if waiting else 0.0
+        return QueueStats("in-process", len(waiting), running, 0, 0, oldest)
+
     def _work(self) -> None:
         while True:
             try:
@@ -70,11 +80,15 @@ class InlineRunner:
                         self._thread = None
                         return
                 continue
+            with self._lock:
+                self._running = options.job_id
             try:
                 self._run(func, args, options)
             finally:
                 with self._lock:
                     self._pending.discard(options.job_id)
+                    self._queued_at.pop(options.job_id, None)
+                    self._running = None
 
     def _run(self, func: str, args: tuple[Any, ...], options: JobOptions) -> None:
         with self.context():

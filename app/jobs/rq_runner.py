@@ -20,7 +20,7 @@ from rq import Callback, Queue, Retry
 from rq.exceptions import AbandonedJobError, DuplicateJobError, NoSuchJobError
 from rq.job import Job, JobStatus
 
-from app.jobs.base import JobOptions, resolve
+from app.jobs.base import JobOptions, QueueStats, resolve
 
 logger = logging.getLogger(__name__)
 
@@ -93,6 +93,26 @@ class RQRunner:
     def count(self) -> int:
         """Jobs waiting in the queue (not started, not scheduled)."""
         return self.queue.count
+
+    def stats(self) -> QueueStats:
+        """The queue's counts from Redis, and how long its oldest waiting job has waited."""
+        queue = self.queue
+        oldest = 0.0
+        for job_id in queue.get_job_ids(0, 0):  # RQ appends at the end: the first job is the oldest
+            job = (
+                Job.fetch(job_id, connection=self.connection) if Job.exists(job_id, self.connection) else None
+            )
+            if job is not None and job.enqueued_at is not None:
+                at = job.enqueued_at if job.enqueued_at.tzinfo else job.enqueued_at.replace(tzinfo=UTC)
+                oldest = max(0.0, (datetime.now(UTC) - at).total_seconds())
+        return QueueStats(
+            name=queue.name,
+            queued=queue.count,
+            started=queue.started_job_registry.count,
+            scheduled=queue.scheduled_job_registry.count,
+            failed=queue.failed_job_registry.count,
+            oldest_age_seconds=oldest,
+        )
 
 
 def on_job_failure(

@@ -36,6 +36,7 @@ from urllib.parse import urlsplit
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
+from app import metrics
 from app.errors import InvalidInput
 from app.events import EVENT_TYPES, Event
 from app.jobs import JobOptions
@@ -240,11 +241,13 @@ def deliver(services: Services, delivery_id: int, attempt: int) -> None:
         )
         delivery.attempts = attempt
         if error is None:
+            metrics.count_webhook_delivery("delivered")
             delivery.status = DeliveryStatus.DELIVERED
             delivery.delivered_at = now
             delivery.next_attempt_at = None
             return
         if refused:  # a policy refusal, not a failure of the receiver: trying again changes nothing
+            metrics.count_webhook_delivery("refused")
             logger.warning("webhook delivery %s to %s %s", delivery_id, url, error)
             delivery.status = DeliveryStatus.FAILED
             delivery.next_attempt_at = None
@@ -252,10 +255,12 @@ def deliver(services: Services, delivery_id: int, attempt: int) -> None:
         created = created_at if created_at.tzinfo else created_at.replace(tzinfo=now.tzinfo)
         window = float(services.config.get("WEBHOOK_RETRY_WINDOW_SECONDS", RETRY_WINDOW_SECONDS))
         if now + timedelta(seconds=delay) > created + timedelta(seconds=window):
+            metrics.count_webhook_delivery("failed")
             delivery.status = DeliveryStatus.FAILED
             delivery.next_attempt_at = None
             return
         delivery.next_attempt_at = now + timedelta(seconds=delay)
+        metrics.count_webhook_delivery("retrying")
     schedule_attempt(services, delivery_id, attempt + 1, delay)
 
 

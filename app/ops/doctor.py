@@ -1,0 +1,292 @@
+"""`flask --app wsgi doctor`: check every dependency and setting, one line each with its fix.
+
+Exit status 1 when any check fails. "Production" below means a shared database (anything but
+SQLite) or a reverse proxy in front (TRUSTED_PROXIES): several processes or machines serve one
+site, so settings that are harmless on a laptop matter there.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import hashlib
+import hmac
+import os
+import shutil
+import subprocess
+import sys
+import unicodedata
+import urllib.request
+from collections.abc import Callable
+from pathlib import Path
+
+import click
+from flask import Flask, current_app
+from sqlalchemy import select
+
+from app.config import VAR_DIR
+from app.ops.health import Check, _error, _redis_client, check_database, check_redis
+from app.services import Services
+
+SECRET_DIGEST_KEY = "cobrand:secret-key-digest"
+"""Redis key where the first server records a digest of its SECRET_KEY, for the others to compare."""
+
+MIN_WEBHOOK_SECRET = 16
+
+SCRIPT_FONTS: dict[str, tuple[str, str]] = {
+    "latin": ("en", "fonts-dejavu-core"),
+    "greek": ("el", "fonts-dejavu-core"),
+    "cyrillic": ("ru", "fonts-dejavu-core"),
+    "arabic": ("ar", "fonts-noto-core"),
+    "hebrew": ("he", "fonts-noto-core"),
+    "devanagari": ("hi", "fonts-noto-core"),
+    "thai": ("th", "fonts-noto-core"),
+    "japanese": ("ja", "fonts-noto-cjk"),
+    "chinese": ("zh-cn", "fonts-noto-cjk"),
+    "korean": ("ko", "fonts-noto-cjk"),
+}
+"""Script → (fontconfig language that needs it, the Debian package whose fonts cover it)."""
+
+_LANGUAGE_SCRIPTS = {"el": "greek", "ru": "cyrillic", "bg": "cyrillic", "uk": "cyrillic", "sr": "cyrillic",
+                     "ar": "arabic", "fa": "arabic", "he": "hebrew", "hi": "devanagari", "th": "thai",
+                     "ja": "japanese", "zh": "chinese", "ko": "korean"}  # fmt: skip
+_CHAR_SCRIPTS = {"GREEK": "greek", "CYRILLIC": "cyrillic", "ARABIC": "arabic", "HEBREW": "hebrew",
+                 "DEVANAGARI": "devanagari", "THAI": "thai", "HIRAGANA": "japanese", "KATAKANA": "japanese",
+                 "CJK": "chinese", "HANGUL": "korean"}  # fmt: skip
+
+
+def is_production(config: dict[str, object]) -> bool:
+    return not str(config.get("DATABASE_URL", "")).startswith("sqlite") or bool(config.get("TRUSTED_PROXIES"))
+
+
+# --- storage -------------------------------------------------------------------------------------
+
+
+def check_storage(services: Services) -> list[Check]:
+    storage = services.storage
+    bucket = getattr(storage, "bucket", None)
+    if bucket is None:
+        return _check_local_storage(services)
+    client = storage.client  # type: ignore[attr-defined]
+    try:
+        client.head_bucket(Bucket=bucket)
+    except Exception as exc:  # 404, 403 or no answer: each reported with its cause
+        missing = "404" in str(exc) or "Not Found" in str(exc) or "NoSuchBucket" in str(exc)
+        detail = f"bucket {bucket!r} does not exist" if missing else f"bucket {bucket!r}: {_error(exc)}"
+        fix = (f"create it (`aws s3 mb s3://{bucket}`) or correct STORAGE_URL" if missing
+               else "check S3_ENDPOINT_URL, the credentials and the bucket's policy")  # fmt: skip
+        return [Check("storage", False, detail, fix)]
+    key = f"health/doctor-{os.getpid()}.txt"
+    data = b"cobrand doctor"
+    try:
+        storage.put(key, data, content_type="text/plain")
+        written = storage.open(key) == data
+    except Exception as exc:  # denied or failing writes are the finding
+        return [Check("storage", False, f"bucket {bucket!r} is not writeable ({_error(exc)})",
+                      "grant s3:PutObject, s3:GetObject and s3:DeleteObject on the bucket")]  # fmt: skip
+    checks = [Check("storage", written, f"bucket {bucket!r} exists and is writeable",
+                    "" if written else "check that nothing rewrites objects under the prefix")]  # fmt: skip
+    try:
+        url = storage.url_for_download(key) or ""
+        with urllib.request.urlopen(url, timeout=10) as response:  # noqa: S310 (the configured S3 endpoint)
+            fetched = response.read()
+        ok = fetched == data
+        checks.append(Check("presigned URLs", ok, "a presigned download URL returns the object" if ok
+                            else "a presigned download URL returned other bytes", "" if ok else
+                            "check the endpoint and any proxy in front of S3"))  # fmt: skip
+    except Exception as exc:  # a 403 (clock skew, wrong region) or no route: the finding itself
+        checks.append(Check("presigned URLs", False, f"a presigned download URL fails ({_error(exc)})",
+                            "check the clock (signatures expire), AWS_DEFAULT_REGION and S3_ENDPOINT_URL as "
+                            "browsers reach it"))  # fmt: skip
+    finally:
+        storage.delete(key)
+    return checks
+
+
+def _check_local_storage(services: Services) -> list[Check]:
+    root = Path(getattr(services.storage, "root", VAR_DIR))
+    key = f"health/doctor-{os.getpid()}.txt"
+    try:
+        services.storage.put(key, b"cobrand doctor", content_type="text/plain")
+        services.storage.delete(key)
+        checks = [Check("storage", True, f"folder {root} is writeable")]
+    except OSError as exc:
+        checks = [Check("storage", False, f"folder {root} is not writeable ({_error(exc)})",
+                        "create the folder and give the service user write access, or correct STORAGE_URL")]  # fmt: skip
+    checks.append(check_disk(root, int(services.config.get("DOCTOR_MIN_FREE_MB", 1024))))
+    return checks
+
+
+def check_disk(path: Path, min_free_mb: int) -> Check:
+    existing = next((p for p in (path, *path.parents) if p.exists()), Path("/"))
+    free_mb = shutil.disk_usage(existing).free // (1024 * 1024)
+    ok = free_mb >= min_free_mb
+    return Check("disk", ok, f"{free_mb} MiB free for local storage at {existing} (want {min_free_mb})",
+                 "" if ok else "free space, move STORAGE_URL to a larger disk, or use S3")  # fmt: skip
+
+
+# --- rendering libraries and fonts ---------------------------------------------------------------
+
+
+def check_weasyprint() -> list[Check]:
+    checks = []
+    try:
+        import weasyprint
+
+        checks.append(Check("weasyprint", True, f"WeasyPrint {weasyprint.__version__} loads Pango"))
+    except OSError as exc:
+        checks.append(Check("weasyprint", False, f"WeasyPrint cannot load its libraries ({_error(exc)})",
+                            "apt-get install libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz0b libfontconfig1"))  # fmt: skip
+    try:
+        ctypes.CDLL("libharfbuzz-subset.so.0")
+        checks.append(
+            Check("harfbuzz-subset", True, "libharfbuzz-subset0 present (fonts embedded as subsets)")
+        )
+    except OSError:
+        checks.append(Check("harfbuzz-subset", False, "libharfbuzz-subset.so.0 missing: PDFs embed whole fonts",
+                            "apt-get install libharfbuzz-subset0"))  # fmt: skip
+    return checks
+
+
+def scripts_in_use(services: Services) -> set[str]:
+    """Scripts the partners' languages and names are written in (Latin always)."""
+    from app.models import Partner
+
+    scripts = {"latin"}
+    with services.db.session() as session:
+        for locale, name, address in session.execute(select(Partner.locale, Partner.name, Partner.address)):
+            language = (locale or "").split("-")[0].split("_")[0].lower()
+            if language in _LANGUAGE_SCRIPTS:
+                scripts.add(_LANGUAGE_SCRIPTS[language])
+            for char in f"{name}{address or ''}":
+                if ord(char) > 0x24F:
+                    word = unicodedata.name(char, "").split(" ")[0]
+                    if word in _CHAR_SCRIPTS:
+                        scripts.add(_CHAR_SCRIPTS[word])
+    return scripts
+
+
+def check_fonts(scripts: set[str], fc_list: Callable[[str], list[str]] | None = None) -> list[Check]:
+    """A font for every script in use, as fontconfig (which WeasyPrint asks) sees the system."""
+    fc_list = fc_list or _fc_list
+    checks = []
+    for script in sorted(scripts):
+        language, package = SCRIPT_FONTS[script]
+        families = fc_list(language)
+        if families:
+            checks.append(Check(f"fonts ({script})", True, f"{len(families)} font(s), e.g. {families[0]}"))
+        else:
+            checks.append(Check(f"fonts ({script})", False, f"no installed font covers {script} (:lang={language})",
+                                f"apt-get install {package}"))  # fmt: skip
+    return checks
+
+
+def _fc_list(language: str) -> list[str]:
+    exe = shutil.which("fc-list")
+    if exe is None:
+        return []
+    result = subprocess.run([exe, f":lang={language}", "family"], capture_output=True, text=True, timeout=30)
+    return sorted({line.split(",")[0].strip() for line in result.stdout.splitlines() if line.strip()})
+
+
+# --- settings ------------------------------------------------------------------------------------
+
+
+def check_secret_key(services: Services) -> Check:
+    config = services.config
+    key = str(config.get("SECRET_KEY") or "")
+    local = VAR_DIR / "secret_key"
+    from_file = local.exists() and local.read_text().strip() == key
+    if not is_production(config):
+        return Check("SECRET_KEY", bool(key), "set" + (f" (made once in {local})" if from_file else ""),
+                     "" if key else "set SECRET_KEY")  # fmt: skip
+    if not key or from_file:
+        return Check("SECRET_KEY", False, "not set in the environment: each machine makes its own, so "
+                     "sessions break across servers", "set the same random SECRET_KEY (`python -c 'import "
+                     "secrets; print(secrets.token_hex(32))'`) on every web server")  # fmt: skip
+    if len(key) < 32:
+        return Check("SECRET_KEY", False, f"only {len(key)} characters", "use at least 32 random characters")
+    if not config.get("REDIS_URL"):
+        return Check("SECRET_KEY", True, "set from the environment")
+    digest = hmac.new(key.encode(), b"cobrand-secret-key-check", hashlib.sha256).hexdigest()
+    try:
+        client = _redis_client(str(config["REDIS_URL"]))
+        client.set(SECRET_DIGEST_KEY, digest, nx=True)
+        shared = (client.get(SECRET_DIGEST_KEY) or b"").decode() == digest
+    except Exception as exc:  # Redis has its own line; this one says what could not be compared
+        return Check("SECRET_KEY", False, f"set, but not compared with other servers ({_error(exc)})",
+                     "bring Redis back, then run doctor again")  # fmt: skip
+    if not shared:
+        return Check("SECRET_KEY", False, "differs from the one the other servers use",
+                     f"set the same SECRET_KEY everywhere (after a rotation: DEL {SECRET_DIGEST_KEY} in Redis)")  # fmt: skip
+    return Check("SECRET_KEY", True, "set from the environment, and the same as the other servers'")
+
+
+def check_cookie_secure(config: dict[str, object]) -> Check:
+    secure = bool(config.get("SESSION_COOKIE_SECURE"))
+    if secure:
+        return Check("SESSION_COOKIE_SECURE", True, "true: session cookies travel over HTTPS only")
+    if is_production(config):
+        return Check("SESSION_COOKIE_SECURE", False, "false in production: session cookies may travel over HTTP",
+                     "serve HTTPS at the reverse proxy and set SESSION_COOKIE_SECURE=true")  # fmt: skip
+    return Check("SESSION_COOKIE_SECURE", True, "false (development over plain HTTP)")
+
+
+def check_webhook_secrets(config: dict[str, object]) -> Check:
+    from app.webhooks.signing import parse_secrets
+
+    raw = str(config.get("WEBHOOK_SECRETS") or "")
+    secrets = parse_secrets(raw)
+    malformed = [item.strip() for item in raw.split(",") if item.strip() and item.strip().partition("=")[0].strip()
+                 not in secrets]  # fmt: skip
+    if malformed:
+        names = ", ".join(item.partition("=")[0] or "?" for item in malformed)
+        return Check(
+            "WEBHOOK_SECRETS",
+            False,
+            f"not source=secret: {names}",
+            "write WEBHOOK_SECRETS as prm=<secret>,git=<secret>",
+        )
+    weak = sorted(source for source, secret in secrets.items() if len(secret) < MIN_WEBHOOK_SECRET)
+    if weak:
+        return Check("WEBHOOK_SECRETS", False, f"shorter than {MIN_WEBHOOK_SECRET} characters: {', '.join(weak)}",
+                     "use long random secrets (`openssl rand -hex 32`), the same at the sender")  # fmt: skip
+    if not secrets:
+        return Check("WEBHOOK_SECRETS", True, "none set: inbound webhooks are refused")
+    return Check("WEBHOOK_SECRETS", True, f"set for {', '.join(sorted(secrets))}")
+
+
+# --- the command ---------------------------------------------------------------------------------
+
+
+def run_checks(services: Services) -> list[Check]:
+    """Every check, in the order an operator would fix things."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    checks = [check_database(services), check_redis(services), *check_storage(services), *check_weasyprint()]
+    try:
+        scripts = scripts_in_use(services)
+    except SQLAlchemyError:  # no database or no partners table yet: the database line says why
+        scripts = {"latin"}
+    checks += check_fonts(scripts)
+    checks += [check_secret_key(services), check_cookie_secure(services.config),
+               check_webhook_secrets(services.config)]  # fmt: skip
+    return checks
+
+
+def format_check(check: Check) -> str:
+    line = f"{'ok  ' if check.ok else 'FAIL'}  {check.name}: {check.detail}"
+    return line if check.ok or not check.fix else f"{line} — fix: {check.fix}"
+
+
+def register_doctor(app: Flask) -> None:
+    @app.cli.command("doctor")
+    def doctor() -> None:
+        """Check every dependency and setting; one line each with its fix; exit 1 on any problem."""
+        checks = run_checks(current_app.extensions["cobrand"])
+        for check in checks:
+            click.echo(format_check(check))
+        failed = [c for c in checks if not c.ok]
+        if failed:
+            click.echo(f"{len(failed)} problem(s) found", err=True)
+            sys.exit(1)
+        click.echo("all checks passed")
