@@ -81,6 +81,12 @@ def load_config() -> dict:
         "WEBHOOK_ALLOW_PRIVATE_TARGETS": _env("WEBHOOK_ALLOW_PRIVATE_TARGETS", "false") == "true",
         "MAX_LOGO_BYTES": int(_env("MAX_LOGO_BYTES", str(5 * 1024 * 1024))),
         "MAX_LOGO_PIXELS": int(_env("MAX_LOGO_PIXELS", str(25_000_000))),
+        # Uploaded designs (docs/api.md): file size, pages and PDF objects; parse time limit (seconds).
+        "MAX_DESIGN_BYTES": int(_env("MAX_DESIGN_BYTES", str(16 * 1024 * 1024))),
+        "MAX_DESIGN_PAGES": int(_env("MAX_DESIGN_PAGES", "20")),
+        "MAX_DESIGN_OBJECTS": int(_env("MAX_DESIGN_OBJECTS", "50000")),
+        "DESIGN_PARSE_TIMEOUT": float(_env("DESIGN_PARSE_TIMEOUT", "15")),
+        "DESIGN_CACHE_DIR": _env("DESIGN_CACHE_DIR", str(VAR_DIR / "designs")),
         "MAX_CONTENT_LENGTH": int(_env("MAX_CONTENT_LENGTH", str(16 * 1024 * 1024))),
         "SESSION_COOKIE_SECURE": _env("SESSION_COOKIE_SECURE", "false") == "true",
         # Operations (docs/operations.md): log lines as plain text or JSON; forwarded headers

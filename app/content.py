@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Protocol
 
 from app.errors import BrandKitInvalid, TemplateInvalid
 from app.rendering.brand_kit import MANIFEST as KIT_MANIFEST
@@ -13,18 +14,29 @@ from app.rendering.template import MANIFEST as TEMPLATE_MANIFEST
 from app.rendering.template import load_template
 
 
+class UploadedTemplates(Protocol):
+    """Templates that are not folders in git (uploaded designs, app.designs.DesignStore)."""
+
+    def slugs(self) -> list[str]: ...
+
+    def template_dir(self, slug: str) -> Path | None: ...
+
+
 class ContentLibrary:
     """Reads kits and templates fresh on every call, so a `git pull` is seen at once."""
 
     def __init__(self, brand_kits_dir: Path, templates_dir: Path) -> None:
         self.brand_kits_dir = Path(brand_kits_dir).resolve()
         self.templates_dir = Path(templates_dir).resolve()
+        self.uploaded: UploadedTemplates | None = None
+        """Uploaded templates, looked up after the folders (set once the database exists)."""
 
     def brand_kit_slugs(self) -> list[str]:
         return sorted(p.parent.name for p in self.brand_kits_dir.glob(f"*/{KIT_MANIFEST}"))
 
     def template_slugs(self) -> list[str]:
-        return sorted(p.parent.name for p in self.templates_dir.glob(f"*/{TEMPLATE_MANIFEST}"))
+        folders = {p.parent.name for p in self.templates_dir.glob(f"*/{TEMPLATE_MANIFEST}")}
+        return sorted(folders | set(self.uploaded.slugs() if self.uploaded else ()))
 
     def brand_kit_dir(self, slug: str) -> Path:
         if not SLUG.match(slug) or not (self.brand_kits_dir / slug / KIT_MANIFEST).is_file():
@@ -33,6 +45,14 @@ class ContentLibrary:
         return self.brand_kits_dir / slug
 
     def template_dir(self, slug: str) -> Path:
+        if (
+            SLUG.match(slug)
+            and not (self.templates_dir / slug / TEMPLATE_MANIFEST).is_file()
+            and self.uploaded
+        ):
+            uploaded = self.uploaded.template_dir(slug)
+            if uploaded is not None:
+                return uploaded
         if not SLUG.match(slug) or not (self.templates_dir / slug / TEMPLATE_MANIFEST).is_file():
             known = ", ".join(self.template_slugs()) or "none"
             raise TemplateInvalid(f"template {slug!r} not found in {self.templates_dir} (known: {known})")

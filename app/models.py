@@ -323,3 +323,27 @@ class Download(Base):
     channel: Mapped[str] = mapped_column(String(16), default="portal")
     """portal | api | console"""
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+
+
+class DesignTemplate(Base):
+    """A design template uploaded through the API or the console (file-based ones live in git).
+
+    The master file is stored once per content hash; `manifest` is the template.toml as data
+    (title, audience, editable fields, zones). Every upload or zone edit that changes either
+    is a new `version` (the hash of the template folder they make, as for folder templates).
+    """
+
+    __tablename__ = "design_templates"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(64), unique=True)
+    title: Mapped[str] = mapped_column(String(200))
+    version: Mapped[str] = mapped_column(String(64))
+    master_key: Mapped[str] = mapped_column(String(500))
+    master_format: Mapped[str] = mapped_column(String(8))
+    """pdf | png | jpeg | webp"""
+    master_filename: Mapped[str] = mapped_column(String(255), default="")
+    """The uploaded file's own name, shown in the console."""
+    manifest: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)

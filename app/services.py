@@ -68,6 +68,9 @@ def build_services(config: dict[str, Any] | None = None) -> Services:
     )
     # Subscribers, wired once here: whoever emits events knows none of them.
     services.events.subscribe(lambda batch: queue_events(services, batch))
+    from app.designs import DesignStore
+
+    services.content.uploaded = DesignStore(services, Path(config["DESIGN_CACHE_DIR"]))
     return services
 
 

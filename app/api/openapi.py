@@ -74,8 +74,10 @@ def _operation(route: Route) -> dict[str, Any]:
     elif route.upload:
         content: dict[str, Any] = {}
         for media in route.upload:
-            if media == "multipart/form-data":
-                schema: dict[str, Any] = {"type": "object", "properties": {"file": {"type": "string", "format": "binary"}},
+            if media == "multipart/form-data" and route.form is not None:
+                schema: dict[str, Any] = route.form
+            elif media == "multipart/form-data":
+                schema = {"type": "object", "properties": {"file": {"type": "string", "format": "binary"}},
                                           "required": ["file"]}  # fmt: skip
             elif media == "application/json":
                 schema = {"type": "object"}

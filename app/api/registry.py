@@ -55,6 +55,8 @@ class Route:
     """JSON schema of a JSON request body."""
     upload: tuple[str, ...] = ()
     """Media types of a raw (non-JSON) request body, e.g. a logo."""
+    form: dict[str, Any] | None = None
+    """JSON schema of a multipart/form-data body's fields (default: one `file`)."""
     responses: dict[int, tuple[str, dict[str, Any] | None]] = field(default_factory=dict)
     """status -> (media type, schema); media "" means no body."""
     errors: tuple[int, ...] = ()
@@ -90,6 +92,7 @@ class Registry:
         query: tuple[Param, ...] = (),
         body: dict[str, Any] | None = None,
         upload: tuple[str, ...] = (),
+        form: dict[str, Any] | None = None,
         errors: tuple[int, ...] = (),
         responses: dict[int, tuple[str, dict[str, Any] | None]] | None = None,
     ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
@@ -109,6 +112,7 @@ class Registry:
                 query=query,
                 body=body,
                 upload=upload,
+                form=form,
                 responses=declared,
                 errors=errors,
             )

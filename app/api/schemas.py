@@ -103,9 +103,17 @@ TEMPLATE = _obj(
         "partner_fields": {"type": "array", "items": {"type": "string"}},
         "editable_fields": {"type": "array", "items": {"type": "string"}},
         "preview_url": {"type": "string"},
+        "kind": {"type": "string", "enum": ["design"]},
+        "pages": {
+            "type": "array",
+            "items": _obj({"width_mm": {"type": "number"}, "height_mm": {"type": "number"}}),
+        },
+        "zones": {"type": "array", "items": {"type": "object"}},
     },
     ["slug", "title", "version", "outputs"],
 )
+ZONES = _obj({"zones": {"type": "array", "items": {"type": "object"}, "minItems": 1}}, ["zones"])
+"""The zones of a design (each zone's fields: docs/formats.md, Design template)."""
 
 AUDIENCE = _obj(
     {

@@ -116,6 +116,24 @@ def template_json(template: CampaignTemplate) -> dict[str, Any]:
         "partner_fields": list(template.partner_fields),
         "editable_fields": sorted(template.editable_fields),
         "preview_url": url_for("api.template_preview", template=template.slug, _external=True),
+        **_design_json(template),
+    }
+
+
+def _design_json(template: CampaignTemplate) -> dict[str, Any]:
+    """A design template's pages and zones, in the field names of docs/formats.md."""
+    from app.rendering.model import DesignOutput
+    from app.rendering.zones import zone_json
+
+    design = next((o for o in template.outputs if isinstance(o, DesignOutput)), None)
+    if design is None:
+        return {}
+    return {
+        "kind": "design",
+        "pages": [
+            {"width_mm": round(p.width_mm, 2), "height_mm": round(p.height_mm, 2)} for p in design.pages
+        ],
+        "zones": [zone_json(zone) for zone in design.zones],
     }
 
 

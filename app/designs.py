@@ -1,0 +1,247 @@
+"""Uploaded design templates: checked, stored, materialised as template folders, re-published.
+
+An upload (API or console) is untrusted: the master goes through rendering.intake in a
+limited child process before anything is stored, then the template folder it makes
+(template.toml + master) is validated like any folder template. The master is stored in
+storage once per content hash and the manifest in the `design_templates` row; each machine
+materialises a template folder from them on first use (`DesignStore.template_dir`), so the
+renderer reads designs exactly like templates from git. A new version re-publishes every
+published campaign that uses the template.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import shutil
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+
+from app.errors import InvalidInput, TemplateInvalid
+from app.models import Campaign, CampaignStatus, DesignTemplate
+from app.rendering.intake import IntakeLimits, MasterFile, check_master
+from app.rendering.model import CampaignTemplate
+from app.rendering.problems import SLUG
+from app.rendering.template import MANIFEST, check_template
+from app.rendering.versioning import folder_version
+from app.services import Services
+
+FIELD_KEY = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
+AUDIENCE_KEYS = ("types", "tiers", "regions")
+
+
+def intake_limits(config: dict[str, Any]) -> IntakeLimits:
+    return IntakeLimits(
+        max_bytes=int(config["MAX_DESIGN_BYTES"]),
+        max_pages=int(config["MAX_DESIGN_PAGES"]),
+        max_objects=int(config["MAX_DESIGN_OBJECTS"]),
+        timeout_seconds=float(config["DESIGN_PARSE_TIMEOUT"]),
+    )
+
+
+def _toml_value(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return repr(value)
+    if isinstance(value, str):
+        return json.dumps(value, ensure_ascii=False)  # a JSON string is a TOML basic string
+    if isinstance(value, list | tuple):
+        return "[" + ", ".join(_toml_value(v) for v in value) + "]"
+    raise TypeError(f"no TOML for {type(value).__name__}")
+
+
+def manifest_toml(manifest: dict[str, Any]) -> str:
+    """template.toml of a design manifest (the dict this module builds; keys checked already)."""
+    lines = [
+        f"{key} = {_toml_value(manifest[key])}"
+        for key in ("kind", "title", "description", "master", "output")
+    ]
+    lines.append("\n[audience]")
+    lines += [f"{key} = {_toml_value(values)}" for key, values in manifest["audience"].items()]
+    for key, spec in manifest["editable"].items():
+        lines.append(f"\n[fields.editable.{key}]")
+        lines += [f"{name} = {_toml_value(value)}" for name, value in spec.items()]
+    for zone in manifest["zones"]:
+        lines.append("\n[[zones]]")
+        lines += [f"{name} = {_toml_value(value)}" for name, value in zone.items()]
+    return "\n".join(lines) + "\n"
+
+
+def _problem_lines(problems: list[str]) -> str:
+    """Validation problems without the temporary folder's path: `where: problem; …`."""
+    return "; ".join(line.split(": ", 1)[1] if ": " in line else line for line in problems)
+
+
+def build_manifest(*, title: str, description: str, master_name: str, zones: Any, audience: Any,
+                   editable: Any) -> dict[str, Any]:  # fmt: skip
+    """The manifest of an upload, its shape checked (values are checked by the template loader)."""
+    if not isinstance(title, str) or not title.strip():
+        raise InvalidInput("title: required, a non-empty string")
+    if not isinstance(zones, list) or not all(isinstance(z, dict) for z in zones):
+        raise InvalidInput("zones: a JSON array of zone objects is required")
+    audience = audience or {}
+    if not isinstance(audience, dict) or set(audience) - set(AUDIENCE_KEYS):
+        raise InvalidInput(f"audience: a JSON object with any of {', '.join(AUDIENCE_KEYS)}")
+    for key, values in audience.items():
+        if not isinstance(values, list) or not all(isinstance(v, str) for v in values):
+            raise InvalidInput(f"audience.{key}: a JSON array of strings")
+    editable = editable or {}
+    if not isinstance(editable, dict):
+        raise InvalidInput(
+            'editable: a JSON object of fields, e.g. {"offer": {"label": "Offer", "max_length": 40}}'
+        )
+    for key, spec in editable.items():
+        if not FIELD_KEY.match(key) or not isinstance(spec, dict):
+            raise InvalidInput(
+                f"editable.{key}: a field name of lowercase letters, digits and _ with an object"
+            )
+        unknown = set(spec) - {"label", "max_length", "default"}
+        if unknown:
+            raise InvalidInput(
+                f"editable.{key}: unknown key {sorted(unknown)[0]!r} (label, max_length, default)"
+            )
+    for index, zone in enumerate(zones):
+        for name, value in zone.items():
+            if not re.match(r"^[a-z_]+$", str(name)) or not isinstance(
+                value, str | int | float | bool | list
+            ):
+                raise InvalidInput(f"zones[{index}].{name}: not a zone field with a plain value")
+    return {
+        "kind": "design",
+        "title": title.strip(),
+        "description": description or "",
+        "master": master_name,
+        "output": "design",
+        "audience": {key: list(audience.get(key, [])) for key in AUDIENCE_KEYS},
+        "editable": editable,
+        "zones": zones,
+    }
+
+
+def _write_folder(folder: Path, manifest: dict[str, Any], master: bytes) -> None:
+    folder.mkdir(parents=True)
+    (folder / manifest["master"]).write_bytes(master)
+    (folder / MANIFEST).write_text(manifest_toml(manifest), "utf-8")
+
+
+def check_design(slug: str, manifest: dict[str, Any], master: bytes) -> tuple[CampaignTemplate, str]:
+    """Validate the folder an upload makes, in a scratch folder; returns the template and its version."""
+    scratch = Path(tempfile.mkdtemp(prefix="cobrand-design-"))
+    try:
+        folder = scratch / slug
+        _write_folder(folder, manifest, master)
+        template, problems = check_template(folder)
+        if template is None:
+            raise InvalidInput(_problem_lines(problems))
+        return template, folder_version(folder)
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+
+
+@dataclass(frozen=True)
+class SavedDesign:
+    slug: str
+    version: str
+    created: bool
+    changed: bool
+    publishes: list[int]
+
+
+def save_design(services: Services, slug: str, manifest: dict[str, Any], master: bytes | None = None,
+                *, filename: str = "") -> SavedDesign:  # fmt: skip
+    """Store a design template (master: the new file; None keeps the stored one) and re-publish it."""
+    if not isinstance(slug, str) or not SLUG.match(slug) or len(slug) > 64:
+        raise InvalidInput(f"slug: {slug!r} is not a slug of lowercase letters, digits and dashes")
+    if (services.content.templates_dir / slug / MANIFEST).is_file():
+        raise InvalidInput(f"slug: {slug!r} is a template folder in git; choose another slug")
+    with services.db.session() as session:
+        row = session.scalar(select(DesignTemplate).where(DesignTemplate.slug == slug))
+        if master is None:
+            if row is None:
+                raise InvalidInput(f"template {slug!r}: no design uploaded yet")
+            master = services.storage.open(row.master_key)
+            fmt = row.master_format
+            filename = row.master_filename
+        else:
+            # Untrusted: parsed in a limited child process; nothing is stored if it is refused.
+            accepted: MasterFile = check_master(master, filename or "master", intake_limits(services.config))
+            fmt = accepted.format
+        extension = {"pdf": "pdf", "png": "png", "jpeg": "jpg", "webp": "webp"}[fmt]
+        manifest = {**manifest, "master": f"master.{extension}"}
+        _, version = check_design(slug, manifest, master)
+        if row is not None and row.version == version:
+            return SavedDesign(slug, version, False, False, [])
+        key = f"designs/{slug}/{hashlib.sha256(master).hexdigest()}.{extension}"
+        if not services.storage.exists(key):
+            media = "application/pdf" if fmt == "pdf" else f"image/{fmt}"
+            services.storage.put(key, master, content_type=media, filename=filename or None)
+        created = row is None
+        if row is None:
+            row = DesignTemplate(slug=slug)
+            session.add(row)
+        row.title = manifest["title"]
+        row.version = version
+        row.master_key = key
+        row.master_format = fmt
+        row.master_filename = filename[:255]
+        row.manifest = manifest
+        campaigns = list(
+            session.scalars(
+                select(Campaign.slug).where(
+                    Campaign.template_slug == slug, Campaign.status == CampaignStatus.PUBLISHED
+                )
+            )
+        )
+    from app.publishing import start_publish
+
+    publishes = [start_publish(services, campaign, trigger="template") for campaign in campaigns]
+    return SavedDesign(slug, version, created, True, publishes)
+
+
+class DesignStore:
+    """Uploaded design templates as template folders on this machine, made on first use."""
+
+    def __init__(self, services: Services, cache_dir: Path) -> None:
+        self.services = services
+        self.cache_dir = Path(cache_dir)
+
+    def slugs(self) -> list[str]:
+        with self.services.db.session() as session:
+            return list(session.scalars(select(DesignTemplate.slug).order_by(DesignTemplate.slug)))
+
+    def manifest(self, slug: str) -> dict[str, Any] | None:
+        with self.services.db.session() as session:
+            row = session.scalar(select(DesignTemplate).where(DesignTemplate.slug == slug))
+            return dict(row.manifest) if row is not None else None
+
+    def template_dir(self, slug: str) -> Path | None:
+        """The folder of an uploaded design's current version (None if there is no such design)."""
+        with self.services.db.session() as session:
+            row = session.scalar(select(DesignTemplate).where(DesignTemplate.slug == slug))
+            if row is None:
+                return None
+            version, key, manifest = row.version, row.master_key, dict(row.manifest)
+        folder = self.cache_dir / version[:24] / slug
+        if (folder / MANIFEST).is_file():
+            return folder
+        if not SLUG.match(slug):
+            raise TemplateInvalid(f"template {slug!r}: not a slug")
+        self.cache_dir.mkdir(parents=True, exist_ok=True)
+        scratch = Path(tempfile.mkdtemp(prefix=f".{slug}-", dir=self.cache_dir))
+        _write_folder(scratch / slug, manifest, self.services.storage.open(key))
+        folder.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            os.rename(scratch / slug, folder)  # atomic: another process may have made it first
+        except OSError:
+            if not (folder / MANIFEST).is_file():
+                raise
+        finally:
+            shutil.rmtree(scratch, ignore_errors=True)
+        return folder
