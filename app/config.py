@@ -79,6 +79,15 @@ def load_config() -> dict:
         "WEBHOOK_TIMEOUT_SECONDS": float(_env("WEBHOOK_TIMEOUT_SECONDS", "10")),
         # SSRF guard: outbound webhooks to loopback/private/link-local/... addresses only when true.
         "WEBHOOK_ALLOW_PRIVATE_TARGETS": _env("WEBHOOK_ALLOW_PRIVATE_TARGETS", "false") == "true",
+        # Short links (<PUBLIC_BASE_URL>/r/<code>) and e-mail images (<PUBLIC_ASSET_BASE_URL>/<file>):
+        # the addresses the world reaches this app and its public files at.
+        "PUBLIC_BASE_URL": (_env("PUBLIC_BASE_URL", "http://127.0.0.1:5000") or "").rstrip("/"),
+        "PUBLIC_ASSET_BASE_URL": (_env("PUBLIC_ASSET_BASE_URL") or "").rstrip("/"),
+        # Where links of archived campaigns lead (empty: a page of ours saying the offer has ended).
+        "LINK_FALLBACK_URL": _env("LINK_FALLBACK_URL", ""),
+        "LINK_CACHE_SECONDS": float(_env("LINK_CACHE_SECONDS", "30")),
+        "CLICK_BATCH_SIZE": int(_env("CLICK_BATCH_SIZE", "500")),
+        "CLICK_FLUSH_SECONDS": float(_env("CLICK_FLUSH_SECONDS", "0.5")),
         "MAX_LOGO_BYTES": int(_env("MAX_LOGO_BYTES", str(5 * 1024 * 1024))),
         "MAX_LOGO_PIXELS": int(_env("MAX_LOGO_PIXELS", str(25_000_000))),
         # Uploaded designs (docs/api.md): file size, pages and PDF objects; parse time limit (seconds).

@@ -22,6 +22,7 @@ from app import metrics
 from app.errors import CampaignNotFound, CobrandError, InvalidInput
 from app.events import Event
 from app.jobs import JobOptions
+from app.links import ensure_links, link_urls
 from app.models import (
     Asset,
     AssetStatus,
@@ -65,25 +66,23 @@ def partner_input(services: Services, partner: Partner, *, with_logo: bool = Tru
     )
 
 
-def campaign_input(campaign: Campaign, field_values: dict[str, str] | None = None) -> CampaignInput:
+def campaign_input(
+    campaign: Campaign, field_values: dict[str, str] | None = None, links: dict[str, str] | None = None
+) -> CampaignInput:
+    """The renderer's view of a campaign for one partner (links: its short URL per channel)."""
     return CampaignInput(
         slug=campaign.slug,
         title=campaign.title,
         landing_url=campaign.landing_url,
         copy_overrides=dict((campaign.overrides or {}).get("copy", {})),
         field_values=dict(field_values or {}),
+        links=dict(links or {}),
     )
 
 
-def tracked_url_for(partner: Partner, campaign: Campaign) -> str:
-    """The tracked link a partner's assets of a campaign carry."""
-    from app.rendering.cobrand import tracked_url
-
-    return tracked_url(
-        PartnerInput(slug=partner.slug, name=partner.name, type=partner.type.value, tier=partner.tier.value,
-                     region=partner.region.value, website=partner.website),
-        campaign_input(campaign),
-    )  # fmt: skip
+def partner_links(services: Services, session: Session, campaign_id: int, partner_id: int) -> dict[str, str]:
+    """A partner's short URL per channel for a campaign, made on first use."""
+    return link_urls(services.config, ensure_links(session, campaign_id, [partner_id]).get(partner_id, {}))
 
 
 def audience_matches(audience: dict[str, Sequence[str]], partner: Partner) -> bool:
@@ -225,11 +224,13 @@ def _count_unchanged(
             )
         ).all()
     )
+    codes = ensure_links(session, campaign.id, [p.id for p in partners])
     unchanged: list[int] = []
     stale: list[int] = []
     for partner in partners:
         partner_data = partner_input(services, partner, with_logo=False)
-        campaign_data = campaign_input(campaign, values.get(partner.id))
+        links = link_urls(services.config, codes.get(partner.id, {}))
+        campaign_data = campaign_input(campaign, values.get(partner.id), links)
         needs_render = False
         for output_id in outputs:
             asset = existing.get((partner.id, output_id))
@@ -331,6 +332,7 @@ def render_batch(
                 )
             )
             partner_data: PartnerInput | None = None
+            links = partner_links(services, session, campaign_id, partner_id)
             for output_id in outputs:
                 partner_data = process_asset(
                     services,
@@ -344,6 +346,7 @@ def render_batch(
                     values or {},
                     batch_events,
                     partner_data,
+                    links,
                 )
                 session.commit()
     services.events.emit(batch_events)  # once per batch, after its work is committed
@@ -377,6 +380,7 @@ def process_asset(
     field_values: dict[str, str],
     batch_events: list[Event],
     partner_data: PartnerInput | None = None,
+    links: dict[str, str] | None = None,
 ) -> PartnerInput | None:
     """Bring one asset up to date, adding its event to batch_events. Input errors mark it failed,
     I/O errors raise.
@@ -389,7 +393,7 @@ def process_asset(
     asset.attempts += 1
     try:
         partner_data = partner_data or partner_input(services, partner)
-        campaign_data = campaign_input(campaign, field_values)
+        campaign_data = campaign_input(campaign, field_values, links)
         fp = fingerprint(kit, template, output_id, partner_data, campaign_data)
         if (
             asset.fingerprint == fp

@@ -19,6 +19,8 @@ from app.content import ContentLibrary
 from app.db import Database
 from app.events import Events
 from app.jobs import JobRunner, build_runner
+from app.links import LinkResolver
+from app.links.clicks import ClickRecorder
 from app.rendering.renderer import Renderer
 from app.storage import Storage, storage_from_url
 from app.webhooks.outbound import queue_events
@@ -33,6 +35,8 @@ class Services:
     content: ContentLibrary
     events: Events = field(default_factory=Events)
     _renderer: Renderer | None = field(default=None, repr=False)
+    _links: LinkResolver | None = field(default=None, repr=False)
+    _clicks: ClickRecorder | None = field(default=None, repr=False)
 
     @property
     def queue(self) -> JobRunner:
@@ -45,6 +49,24 @@ class Services:
         if self._renderer is None:
             self._renderer = Renderer(extra_roots=_storage_roots(self.storage))
         return self._renderer
+
+    @property
+    def links(self) -> LinkResolver:
+        """Short link codes to targets, cached in this process for LINK_CACHE_SECONDS."""
+        if self._links is None:
+            self._links = LinkResolver(self.db, ttl=float(self.config.get("LINK_CACHE_SECONDS", 30)))
+        return self._links
+
+    @property
+    def clicks(self) -> ClickRecorder:
+        """Clicks on short links, queued and written in batches by a background thread."""
+        if self._clicks is None:
+            self._clicks = ClickRecorder(
+                self.db,
+                batch_size=int(self.config.get("CLICK_BATCH_SIZE", 500)),
+                interval=float(self.config.get("CLICK_FLUSH_SECONDS", 0.5)),
+            )
+        return self._clicks
 
 
 def _storage_roots(storage: Storage) -> tuple[Path, ...]:

@@ -27,7 +27,7 @@ say() { echo "bootstrap: $*" >&2; }
 packages=(python3 python3-venv python3-dev
     libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz0b libharfbuzz-subset0 libfontconfig1 libcairo2
     fonts-dejavu-core shared-mime-info)
-test_packages=(redis-server chromium poppler-utils)
+test_packages=(redis-server chromium poppler-utils libzbar0)
 
 missing=()
 for pkg in "${packages[@]}"; do

@@ -9,7 +9,7 @@ from PIL import Image
 from sqlalchemy import select
 
 from app.models import Asset, AssetStatus, Campaign, Partner
-from app.publishing import is_eligible, start_publish, tracked_url_for
+from app.publishing import is_eligible, partner_links, start_publish
 from app.rendering.model import ImageOutput
 from tests.pdfcheck import pdf_facts
 
@@ -66,7 +66,7 @@ def test_every_eligible_partner_has_every_output_and_each_file_is_right(publishe
                     assert set(facts.trim_mm) == {(210.0, 297.0)}
                     assert facts.fonts and not facts.unembedded_fonts
                     assert "".join(partner.name.split()) in facts.compact_text, (partner.slug, facts.text)
-                    url = tracked_url_for(partner, campaign).split("://", 1)[1]
+                    url = partner_links(services, session, campaign.id, partner.id)["pdf"].split("://", 1)[1]
                     assert url in facts.compact_text, (partner.slug, url)
                 else:
                     image = Image.open(io.BytesIO(data))

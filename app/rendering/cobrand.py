@@ -22,8 +22,12 @@ from app.rendering.model import (
 )
 
 
-def tracked_url(partner: PartnerInput, campaign: CampaignInput) -> str:
-    """The campaign landing URL (or the partner's website) tagged with UTM parameters."""
+def tracked_url(partner: PartnerInput, campaign: CampaignInput, channel: str | None = None) -> str:
+    """The campaign landing URL (or the partner's website) tagged with UTM parameters.
+
+    With a channel (a short link's target), utm_medium names the channel and utm_content the
+    partner type; without one, utm_medium is the partner type.
+    """
     base = campaign.landing_url or partner.website
     if not base:
         return ""
@@ -31,7 +35,10 @@ def tracked_url(partner: PartnerInput, campaign: CampaignInput) -> str:
         base = f"https://{base}"
     parts = urlsplit(base)
     query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if not k.startswith("utm_")]
-    query += [("utm_source", partner.slug), ("utm_medium", partner.type), ("utm_campaign", campaign.slug)]
+    medium = channel or partner.type
+    query += [("utm_source", partner.slug), ("utm_medium", medium), ("utm_campaign", campaign.slug)]
+    if channel:
+        query.append(("utm_content", partner.type))
     return urlunsplit((parts.scheme, parts.netloc, parts.path or "/", urlencode(query), ""))
 
 
@@ -148,10 +155,15 @@ def partner_context(partner: PartnerInput, logo_url: str | None) -> dict[str, An
 
 
 def base_context(
-    kit: BrandKit, template: CampaignTemplate, partner: PartnerInput, campaign: CampaignInput
+    kit: BrandKit, template: CampaignTemplate, partner: PartnerInput, campaign: CampaignInput, channel: str
 ) -> dict[str, Any]:
-    """The context both renderers give templates (logo URLs are added by each renderer)."""
-    url = tracked_url(partner, campaign)
+    """The context every renderer gives templates (logo URLs are added by each renderer).
+
+    tracked_url is the partner's short link for the channel (pdf, image, email, social) and
+    qr_url the one QR codes carry; both fall back to the tagged landing URL.
+    """
+    url = campaign.links.get(channel) or tracked_url(partner, campaign)
+    qr_url = campaign.links.get("qr") or url
     copy = resolve_copy(template, campaign)
     return {
         "brand": {"name": kit.name, "colors": dict(kit.colors)},
@@ -159,6 +171,7 @@ def base_context(
         "template": {"slug": template.slug, "title": template.title},
         "tracked_url": url,
         "tracked_url_display": display_url(url),
+        "qr_url": qr_url,
         "copy": copy.copy,
         "fields": copy.fields,
         "disclaimer": kit.disclaimer_for(partner.region),

@@ -238,7 +238,7 @@ class ImageRenderer:
         logo: PreparedLogo | None,
     ) -> tuple[bytes, list[str]]:
         """Render one size of an image output for one partner; returns bytes and fit warnings."""
-        context = base_context(kit, template, partner, campaign)
+        context = base_context(kit, template, partner, campaign, "image")
         # Image layers cannot embed the logo by URL; a marker lets `when = "partner.logo"` test for it.
         context["partner"] = partner_context(partner, "partner-logo" if logo else None)
         master = self._master(kit, template, output, size, context) if self.master_cache_size else None
@@ -469,7 +469,7 @@ class ImageRenderer:
     def _draw_qr(
         self, canvas: Image.Image, spec: dict[str, Any], *, kit: BrandKit, context: dict[str, Any], **_: Any
     ) -> None:
-        url = context["tracked_url"]
+        url = context["qr_url"]
         if not url:
             return
         x, y, w, h = spec["box"]

@@ -252,6 +252,9 @@ class CampaignInput:
     copy_overrides: dict[str, str] = field(default_factory=dict)
     field_values: dict[str, str] = field(default_factory=dict)
     """Partner-editable field values for this partner (defaults fill the rest)."""
+    links: dict[str, str] = field(default_factory=dict)
+    """This partner's short link per channel (pdf, image, email, social, qr); where one is missing
+    the plain tracked landing URL is used. Codes never change, so neither do fingerprints."""
 
 
 @dataclass(frozen=True)

@@ -222,7 +222,7 @@ class PdfRenderer:
         logo: PreparedLogo | None,
         warnings: list[str],
     ) -> dict[str, Any]:
-        context = base_context(kit, template, partner, campaign)
+        context = base_context(kit, template, partner, campaign, "pdf")
         context["brand"].update(
             logo=kit.logos["primary"].as_uri(),
             logo_on_dark=kit.logos["on_dark"].as_uri(),
@@ -231,7 +231,7 @@ class PdfRenderer:
         )
         context["partner"] = partner_context(partner, data_uri(logo.data, logo.media_type) if logo else None)
         context["partner"]["logo_style"] = logo_style(logo) if logo else ""
-        code = qr_code(context["tracked_url"])
+        code = qr_code(context["qr_url"])
         color, background = kit.colors["text"], "#FFFFFF"
         context["qr"] = data_uri(qr_svg("", color=color, background=background, code=code), "image/svg+xml")
         self._qr_images.get_or_make(context["qr"], lambda: QrImage(code, color, background))

@@ -573,7 +573,8 @@ class ZoneStamper:
         zone_spec = output.cobrand_zone
         assert zone_spec is not None
         defaults = resolve_copy(template, replace(campaign, field_values={})).fields
-        base = replace(campaign, field_values={})
+        # Without links, the placeholder partners' tracked URLs differ: links outside the zone are caught.
+        base = replace(campaign, field_values={}, links={})
         html = self._html_for(kit, template, output, base, 0)
         fetcher = self.pdf.fetcher(kit, template)
         base_url = template.root.as_uri() + "/"

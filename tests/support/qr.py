@@ -15,3 +15,17 @@ def decode_qr(png_bytes: bytes) -> list[str]:
         gray = image.convert("L")
     found = zbar_decode(gray, symbols=[ZBarSymbol.QRCODE])
     return [symbol.data.decode("utf-8") for symbol in sorted(found, key=lambda s: s.rect.top)]
+
+
+def pdf_page_png(pdf_bytes: bytes, page: int = 0, *, scale: float = 4.0) -> bytes:
+    """One page of a PDF rasterised with PDFium (scale 4 ≈ 288 dpi), as PNG bytes."""
+    import pypdfium2 as pdfium
+
+    pdf = pdfium.PdfDocument(pdf_bytes)
+    try:
+        image = pdf[page].render(scale=scale).to_pil()
+    finally:
+        pdf.close()
+    out = io.BytesIO()
+    image.save(out, format="PNG")
+    return out.getvalue()
