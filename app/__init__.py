@@ -13,8 +13,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from app.api import init_app as init_api
     from app.auth.views import bp as auth_bp
     from app.cli import register_cli
+    from app.links.wsgi import ShortLinks
     from app.ops import init_app as init_ops
-    from app.links.views import bp as links_bp
     from app.portal import bp as portal_bp
     from app.services import build_services
     from app.web import bp as web_bp
@@ -29,7 +29,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(web_bp)
     app.register_blueprint(auth_bp)  # also the create-user and demo-users commands
     app.register_blueprint(portal_bp)
-    app.register_blueprint(links_bp)  # /r/<code>: tracked short links
     init_api(app)  # /api/v1 and its webhooks; create-token and revoke-token commands
     register_cli(app)
+    app.wsgi_app = ShortLinks(app.wsgi_app, services)  # type: ignore[method-assign]  # /r/<code>, before Flask
     return app

@@ -365,6 +365,9 @@ def _asset_row(session: Session, campaign_id: int, partner_id: int, output_id: s
         )
         session.add(asset)
         session.flush()
+        # Commit the new row now: on SQLite an open write would hold the database lock for the
+        # whole render, and a publish planned meanwhile would time out waiting for it.
+        session.commit()
     return asset
 
 

@@ -11,6 +11,8 @@
    worker loses the laid-out masters with each job's child and lays them out again per batch.
 3. Memory: one renderer in its own process renders 2,000 assets for distinct partners; its
    peak RSS and RSS growth per render after warm-up.
+4. Short links: /r/<code> served by gunicorn on loopback at 500 requests/s from an open-loop
+   Python load generator (bench/redirects.py): throughput, p50/p95/p99, clicks sent vs recorded.
 
 Prints a table with the targets and PASS/MISS, and writes bench/results/latest.json.
 Usage: .venv/bin/python bench/run.py [--partners 200] [--samples 30] [--renders 2000] [--skip-e2e]
@@ -48,6 +50,8 @@ TARGETS = {
     "publish_1000_s": (180.0, "<="),
     "republish_s": (10.0, "<="),
     "rss_growth_kib_per_render": (20.0, "<"),
+    "redirect_p95_ms": (20.0, "<"),
+    "clicks_lost": (0.0, "<="),
 }
 
 
@@ -468,6 +472,13 @@ def report(results: dict[str, Any]) -> str:
             memory["rss_growth_kib_per_render"],
             verdict("rss_growth_kib_per_render", memory["rss_growth_kib_per_render"]),
         )
+    links = results.get("redirects")
+    if links:
+        row(f"short-link redirects at {links['rate_target']:g} req/s: req/s served", links["throughput_rps"])
+        row("redirect latency p50 / p99, ms", f"{links['p50_ms']} / {links['p99_ms']}")
+        row("redirect latency p95, ms", links["p95_ms"], verdict("redirect_p95_ms", links["p95_ms"]))
+        row("clicks sent / recorded", f"{links['clicks_sent']} / {links['clicks_recorded']}")
+        row("clicks lost", links["clicks_lost"], verdict("clicks_lost", links["clicks_lost"]))
     return "\n".join(lines)
 
 
@@ -480,6 +491,7 @@ def main() -> None:
     parser.add_argument("--renders", type=int, default=2000, help="renders in the memory run (default 2000)")
     parser.add_argument("--skip-e2e", action="store_true", help="skip the end-to-end publish")
     parser.add_argument("--skip-memory", action="store_true", help="skip the memory run")
+    parser.add_argument("--skip-redirects", action="store_true", help="skip the short-link redirect run")
     parser.add_argument("--memory-child", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.memory_child:
@@ -496,6 +508,12 @@ def main() -> None:
     if not args.skip_memory:
         print(f"memory: {args.renders} renders in one process …", flush=True)
         results["memory"] = bench_memory(args.renders)
+    if not args.skip_redirects:
+        from bench.redirects import bench_redirects
+
+        print("short links: /r/<code> at 500 requests/s on loopback …", flush=True)
+        with tempfile.TemporaryDirectory(prefix="cobrand-bench-links-") as workdir:
+            results["redirects"] = bench_redirects(Path(workdir))
     results["targets"] = {k: f"{op} {v:g}" for k, (v, op) in TARGETS.items()}
     print(report(results))
     RESULTS.mkdir(parents=True, exist_ok=True)
