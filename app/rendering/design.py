@@ -132,7 +132,8 @@ class DesignRenderer:
         logo: PreparedLogo | None,
     ) -> tuple[bytes, list[str]]:
         """Render a design for one partner; returns the bytes and fit warnings."""
-        context = base_context(kit, template, partner, campaign)
+        channel = "pdf" if output.format == "pdf" else "image"
+        context = base_context(kit, template, partner, campaign, channel)
         context["partner"] = partner_context(partner, None)
         warnings: list[str] = []
         if output.format == "pdf":
@@ -241,7 +242,7 @@ class DesignRenderer:
             uri = data_uri(logo.data, logo.media_type)
             inner = f'<img src="{uri}" style="left: {x}mm; top: {y}mm; width: {lw}mm; height: {lh}mm">'
         elif zone.kind == "qr":
-            url = context["tracked_url"]
+            url = context["qr_url"]
             if url:
                 side = min(w, h)
                 x, y = _box_offset(zone.align, zone.valign, (w, h), (side, side))
@@ -294,9 +295,9 @@ class DesignRenderer:
                 item = _draw_logo(logo, w, h)
                 ox, oy = _box_offset(zone.align, zone.valign, (w, h), item.size)
                 canvas.alpha_composite(item, (x + round(ox), y + round(oy)))
-            elif zone.kind == "qr" and context["tracked_url"]:
+            elif zone.kind == "qr" and context["qr_url"]:
                 side = min(w, h)
-                code = qr_image(context["tracked_url"], side, color=kit.color(zone.color),
+                code = qr_image(context["qr_url"], side, color=kit.color(zone.color),
                                 background=kit.color(zone.background or "#FFFFFF"))  # fmt: skip
                 ox, oy = _box_offset(zone.align, zone.valign, (w, h), (side, side))
                 canvas.alpha_composite(code.convert("RGBA"), (x + round(ox), y + round(oy)))
