@@ -24,6 +24,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     services = build_services(config)
     app.config.update(services.config)
     app.extensions["cobrand"] = services
+    # /r/<code> is answered in front of Flask, behind the trusted-proxy fix init_ops wraps around it.
+    app.wsgi_app = ShortLinks(app.wsgi_app, services)  # type: ignore[method-assign]
     init_ops(app)  # logging, trusted proxies, request ids and lines, /healthz /readyz /metrics, doctor
     init_security(app)  # sessions, CSRF on every form, cookie flags, security headers
     app.register_blueprint(web_bp)
@@ -31,5 +33,4 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(portal_bp)
     init_api(app)  # /api/v1 and its webhooks; create-token and revoke-token commands
     register_cli(app)
-    app.wsgi_app = ShortLinks(app.wsgi_app, services)  # type: ignore[method-assign]  # /r/<code>, before Flask
     return app

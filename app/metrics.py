@@ -129,7 +129,7 @@ def count_webhook_delivery(outcome: str) -> None:
 
 
 def count_short_link_redirect(outcome: str = "redirected") -> None:
-    """One short link followed (/r/<code>): redirected, or not_found for an unknown code."""
+    """One short link followed (/r/<code>): redirected, ended (archived campaign) or not_found."""
     _get().short_link_redirects.labels(outcome).inc()
 
 

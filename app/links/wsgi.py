@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import Any
 
+from app import metrics
 from app.links import is_code
 from app.links.clicks import classify
 
@@ -56,6 +57,7 @@ class ShortLinks:
             return _answer(start_response, "405 Method Not Allowed", [("Allow", "GET, HEAD")], b"", method)
         target = self.services.links.resolve(code) if is_code(code) else None
         if target is None:
+            metrics.count_short_link_redirect("not_found")
             return _answer(start_response, "404 Not Found", [], b"No such link.\n", method)
         headers = {name: environ.get(key, "") for name, key in REQUEST_HEADERS.items()}
         kind, agent = classify(method, headers)
@@ -69,6 +71,7 @@ class ShortLinks:
             client=environ.get("REMOTE_ADDR", ""),
             user_agent=headers["User-Agent"],
         )
+        metrics.count_short_link_redirect("redirected" if target.url else "ended")
         if target.url is None:
             fallback = self.services.config.get("LINK_FALLBACK_URL")
             if not fallback:
