@@ -62,6 +62,7 @@ def register_cli(app: Flask) -> None:
     @app.cli.command("lint")
     def lint() -> None:
         """Validate every brand kit and template; render each for worst-case partners."""
+        from app.locales import partners_for_lint
         from app.rendering.lint import lint_content
 
         services = _services()
@@ -70,7 +71,10 @@ def register_cli(app: Flask) -> None:
             [content.brand_kits_dir / s for s in content.brand_kit_slugs()],
             [content.templates_dir / s for s in content.template_slugs()],
             services.renderer,
+            partners_for_lint(services),
         )
+        for line in report.notes:
+            click.echo(f"note: {line}", err=True)
         for line in report.errors:
             click.echo(line, err=True)
         if report.errors:

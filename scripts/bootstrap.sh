@@ -26,7 +26,8 @@ say() { echo "bootstrap: $*" >&2; }
 # --- system packages -------------------------------------------------------------------------------
 packages=(python3 python3-venv python3-dev
     libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz0b libharfbuzz-subset0 libfontconfig1 libcairo2
-    fonts-dejavu-core shared-mime-info)
+    fonts-dejavu-core shared-mime-info fontconfig
+    fonts-noto-core fonts-noto-cjk libfribidi0)
 test_packages=(redis-server chromium poppler-utils libzbar0)
 
 missing=()

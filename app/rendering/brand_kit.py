@@ -7,8 +7,17 @@ from pathlib import Path
 from typing import Any
 
 from app.errors import BrandKitInvalid
+from app.rendering.fonts import SCRIPTS, installed_face
 from app.rendering.logos import check_logo_bytes
-from app.rendering.model import BRAND_COLOR_NAMES, REGIONS, BrandKit, FontFile
+from app.rendering.model import (
+    BRAND_COLOR_NAMES,
+    REGIONS,
+    BrandKit,
+    Disclaimers,
+    FallbackChains,
+    FontFile,
+    normalize_locale,
+)
 from app.rendering.problems import HEX_COLOR, Problems, inside
 from app.rendering.versioning import folder_version
 
@@ -97,6 +106,25 @@ def check_brand_kit(root: Path) -> tuple[BrandKit | None, list[str]]:
                 f"disclaimer.regions.{region}", f"unknown region; expected one of {', '.join(REGIONS)}"
             )
 
+    countries = _strings(disclaimer.get("countries"), "disclaimer.countries", problems)
+    translations: dict[str, Disclaimers] = {}
+    for locale, table in (disclaimer.get("locales") or {}).items():
+        where = f"disclaimer.locales.{locale}"
+        if not isinstance(table, dict) or normalize_locale(locale) != locale:
+            problems.add(
+                where, f"must be a table named by a locale like de or pt-BR ({normalize_locale(locale)!r})"
+            )
+            continue
+        translations[locale] = Disclaimers(
+            str(table.get("default", default)),
+            _strings(table.get("regions"), f"{where}.regions", problems),
+            {
+                k.upper(): v
+                for k, v in _strings(table.get("countries"), f"{where}.countries", problems).items()
+            },
+        )
+    fallback = _font_fallback(data.get("font_fallback") or {}, fonts, problems)
+
     if problems:
         return None, problems.lines
     kit = BrandKit(
@@ -109,8 +137,39 @@ def check_brand_kit(root: Path) -> tuple[BrandKit | None, list[str]]:
         disclaimer_default=str(default),
         disclaimer_regions={str(k): str(v) for k, v in regions.items()},
         version=folder_version(root),
+        disclaimer_countries={k.upper(): v for k, v in countries.items()},
+        disclaimer_locales=translations,
+        font_fallback=fallback,
     )
     return kit, []
+
+
+def _strings(table: Any, where: str, problems: Problems) -> dict[str, str]:
+    if table is None:
+        return {}
+    if not isinstance(table, dict) or not all(isinstance(v, str) for v in table.values()):
+        problems.add(where, "must be a table of strings")
+        return {}
+    return {str(k): v for k, v in table.items()}
+
+
+def _font_fallback(table: dict[str, Any], fonts: list[FontFile], problems: Problems) -> FallbackChains:
+    """[font_fallback]: script = ["Family", …], each a kit font or one installed on the machine."""
+    chains = []
+    own = {f.family.lower() for f in fonts}
+    for script, families in table.items():
+        where = f"font_fallback.{script}"
+        if script not in SCRIPTS:
+            problems.add(where, f"unknown script; expected one of {', '.join(SCRIPTS)}")
+            continue
+        if not isinstance(families, list) or not all(isinstance(f, str) and f for f in families):
+            problems.add(where, "must be a list of font family names")
+            continue
+        for family in families:
+            if family.lower() not in own and installed_face(family) is None:
+                problems.add(where, f"{family!r} is neither a font of the kit nor installed (fc-list)")
+        chains.append((script, tuple(families)))
+    return tuple(chains)
 
 
 def load_brand_kit(root: Path) -> BrandKit:

@@ -12,6 +12,8 @@ import segno
 from PIL import Image
 
 from app.errors import TemplateInvalid
+from app.rendering.fonts import language_direction, text_direction
+from app.rendering.locale_format import address_lines, format_phone
 from app.rendering.model import (
     TIER_LABELS,
     TYPE_LABELS,
@@ -19,6 +21,7 @@ from app.rendering.model import (
     CampaignInput,
     CampaignTemplate,
     PartnerInput,
+    locale_chain,
 )
 
 
@@ -121,10 +124,14 @@ class Copy:
 
 
 def resolve_copy(template: CampaignTemplate, campaign: CampaignInput) -> Copy:
-    copy = {**template.copy, **{k: v for k, v in campaign.copy_overrides.items() if k in template.copy}}
+    """The copy in the campaign's locale (campaign overrides apply to the template's own locale)."""
+    copy = template.localized_copy(campaign.locale)
+    if template.copy_locale(campaign.locale) == template.locale:
+        copy.update({k: v for k, v in campaign.copy_overrides.items() if k in template.copy})
+    defaults = template.localized_field_defaults(campaign.locale)
     fields = {}
     for key, spec in template.editable_fields.items():
-        value = campaign.field_values.get(key, spec.default)
+        value = campaign.field_values.get(key, defaults[key])
         if len(value) > spec.max_length:
             raise TemplateInvalid(
                 f"field {key!r}: {len(value)} characters, over the limit of {spec.max_length}"
@@ -147,8 +154,11 @@ def partner_context(partner: PartnerInput, logo_url: str | None) -> dict[str, An
         "website": partner.website,
         "website_display": display_url(partner.website).rstrip("/"),
         "email": partner.email,
-        "phone": partner.phone,
+        "phone": format_phone(partner.phone, partner.country),
+        "phone_raw": partner.phone,
         "address": partner.address,
+        "address_lines": address_lines(partner.address, partner.country),
+        "dir": text_direction(partner.name, language_direction(partner.locale)),
         "logo": logo_url,
         "custom": dict(partner.custom),
     }
@@ -165,7 +175,10 @@ def base_context(
     url = campaign.links.get(channel) or tracked_url(partner, campaign)
     qr_url = campaign.links.get("qr") or url
     copy = resolve_copy(template, campaign)
+    lang = document_locale(template, campaign.locale)
     return {
+        "lang": lang,
+        "dir": language_direction(lang),
         "brand": {"name": kit.name, "colors": dict(kit.colors)},
         "campaign": {"slug": campaign.slug, "title": campaign.title or template.title},
         "template": {"slug": template.slug, "title": template.title},
@@ -174,5 +187,10 @@ def base_context(
         "qr_url": qr_url,
         "copy": copy.copy,
         "fields": copy.fields,
-        "disclaimer": kit.disclaimer_for(partner.region),
+        "disclaimer": kit.disclaimer_for(partner.region, partner.country, campaign.locale),
     }
+
+
+def document_locale(template: CampaignTemplate, locale: str) -> str:
+    """The language of the rendered copy: the locale itself when its copy (or a parent's) exists."""
+    return locale if locale and template.copy_locale(locale) in locale_chain(locale) else template.locale

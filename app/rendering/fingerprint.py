@@ -8,7 +8,7 @@ from dataclasses import asdict
 
 from app.rendering.model import BrandKit, CampaignInput, CampaignTemplate, PartnerInput
 
-RENDERER_VERSION = "4"
+RENDERER_VERSION = "5"
 """Bump when a change to the renderers changes their output for the same inputs."""
 
 
@@ -27,5 +27,9 @@ def fingerprint(
         "partner": partner_data,
         "logo": hashlib.sha256(logo).hexdigest() if logo else logo_sha256,
         "campaign": asdict(campaign),
+        # The template's version leaves its copy files out: only this locale's copy counts, so a
+        # changed translation re-renders that locale's assets and no others.
+        "copy": template.localized_copy(campaign.locale),
+        "field_defaults": template.localized_field_defaults(campaign.locale),
     }
     return hashlib.sha256(json.dumps(payload, sort_keys=True, ensure_ascii=False).encode()).hexdigest()

@@ -33,6 +33,7 @@ from PIL import Image, ImageChops, ImageDraw, ImageOps, ImageStat
 
 from app.errors import TemplateInvalid
 from app.rendering.cobrand import base_context, brand_logo_variant, hex_to_rgb, partner_context, qr_image
+from app.rendering.fonts import font_stack, language_direction, load_face, text_direction
 from app.rendering.jinja import _TEXT_ENV, evaluate, render_text
 from app.rendering.logos import PreparedLogo, fit_size, rasterize_svg, sniff_kind
 from app.rendering.model import (
@@ -43,7 +44,7 @@ from app.rendering.model import (
     ImageSize,
     PartnerInput,
 )
-from app.rendering.textfit import fit_text, load_font
+from app.rendering.textfit import fit_text
 
 Box = tuple[int, int, int, int]
 ENCODE_OPTIONS: dict[str, dict[str, Any]] = {
@@ -86,7 +87,7 @@ def _draw_logo(logo: PreparedLogo, width: int, height: int) -> Image.Image:
         return image.convert("RGBA").resize(size, Image.Resampling.LANCZOS)
 
 
-STATIC_NAMES = frozenset({"brand", "campaign", "template", "copy"})
+STATIC_NAMES = frozenset({"brand", "campaign", "template", "copy", "lang", "dir"})
 """Context names that do not depend on the partner (see cobrand.base_context): anything else
 (partner, tracked_url, fields, disclaimer, unknown names) makes a layer partner-dependent."""
 STATIC_LAYER_TYPES = frozenset({"background", "rect", "brand_logo", "text", "cta"})
@@ -204,6 +205,14 @@ class _Master:
     """PNG row states by mode (RGB or RGBA), built on first use"""
 
 
+def _mirrored(spec: dict[str, Any], canvas_width: int) -> dict[str, Any]:
+    """A layer spec mirrored left to right: its box and its horizontal alignment."""
+    x, y, w, h = spec["box"]
+    align = spec.get("align")
+    flipped = {"left": "right", "right": "left"}.get(align, align) if align else None
+    return {**spec, "box": [canvas_width - x - w, y, w, h], **({"align": flipped} if flipped else {})}
+
+
 def _place(
     canvas: Image.Image, item: Image.Image, box: Box, align: str = "center", valign: str = "middle"
 ) -> None:
@@ -270,9 +279,13 @@ class ImageRenderer:
             if "when" in layer.spec and not evaluate(layer.spec["when"], context, where=where):
                 continue
             draw = getattr(self, f"_draw_{layer.type}")
+            spec = layer.spec
+            # `mirror = true`: the layer swaps sides in a right-to-left document (the co-brand block).
+            if spec.get("mirror") and "box" in spec and context.get("dir") == "rtl":
+                spec = _mirrored(spec, canvas.width)
             draw(
                 canvas,
-                layer.spec,
+                spec,
                 kit=kit,
                 template=template,
                 context=context,
@@ -436,11 +449,11 @@ class ImageRenderer:
         text = render_text(spec["text"], context, where=where)
         x, y, w, h = spec["box"]
         weight = int(spec.get("weight", 400))
-        font_path = kit.font_path(spec.get("font", kit.fonts[0].family), weight)
+        fonts = font_stack(kit, spec.get("font", kit.fonts[0].family), weight, context.get("lang", ""))
         line_height = float(spec.get("line_height", 1.2))
         fitted = fit_text(
             text,
-            font_path=font_path,
+            fonts=fonts,
             width=w,
             height=h,
             max_size=float(spec["size"]),
@@ -451,20 +464,27 @@ class ImageRenderer:
         )
         if fitted.truncated:
             warnings.append(f"{where}: text overflows, cut to {' / '.join(fitted.lines)!r}")
-        font = load_font(font_path, fitted.size)
-        ascent, descent = font.getmetrics()
+        ascent, descent = load_face(fonts.primary, fitted.size).getmetrics()
         line_box = fitted.size * line_height
         block = line_box * len(fitted.lines)
         valign = spec.get("valign", "top")
         top = {"top": y, "bottom": y + h - block}.get(valign, y + (h - block) / 2)
         draw = ImageDraw.Draw(canvas)
         color = self.color(kit, spec.get("color", "text"))
+        # Alignment is logical: "left" is the start of the line, so right-to-left text starts on the right.
         align = spec.get("align", "left")
+        if text_direction(text, language_direction(context.get("lang", ""))) == "rtl":
+            align = {"left": "right", "right": "left"}.get(align, align)
         for index, line in enumerate(fitted.lines):
-            width = font.getlength(line)
+            width = fonts.measure(line, fitted.size)
             left = {"left": x, "right": x + w - width}.get(align, x + (w - width) / 2)
             baseline = top + index * line_box + (line_box - (ascent + descent)) / 2 + ascent
-            draw.text((left, baseline), line, font=font, fill=color, anchor="ls")
+            for run in fonts.visual_runs(line):
+                font = load_face(run.face, fitted.size)
+                draw.text(
+                    (left, baseline), run.text, font=font, fill=color, anchor="ls", direction=run.direction
+                )
+                left += font.getlength(run.text, direction=run.direction)
 
     def _draw_qr(
         self, canvas: Image.Image, spec: dict[str, Any], *, kit: BrandKit, context: dict[str, Any], **_: Any

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from functools import lru_cache
 from pathlib import Path
 
@@ -11,6 +12,7 @@ from jinja2.sandbox import ImmutableSandboxedEnvironment
 from markupsafe import Markup
 
 from app.errors import TemplateInvalid
+from app.rendering.locale_format import format_date, format_number
 
 
 @pass_context
@@ -19,6 +21,23 @@ def _fit_filter(context: Context, text: object, box: str) -> Markup:
     if fit is None:
         raise TemplateInvalid(f"fit({box!r}) used where no text boxes are declared")
     return fit(str(text), box)  # type: ignore[no-any-return]
+
+
+@pass_context
+def _date_filter(context: Context, value: object, format: str = "long") -> str:
+    """{{ "2026-12-01" | date }}: a date in the document's language (Babel)."""
+    return format_date(
+        value if isinstance(value, date) else str(value), str(context.get("lang", "en")), format
+    )
+
+
+@pass_context
+def _number_filter(context: Context, value: object) -> str:
+    """{{ 1234.5 | number }}: a number with the document language's separators (Babel)."""
+    return format_number(str(value), str(context.get("lang", "en")))
+
+
+FILTERS = {"date": _date_filter, "number": _number_filter}
 
 
 @lru_cache(maxsize=32)
@@ -31,10 +50,12 @@ def html_environment(root: Path) -> ImmutableSandboxedEnvironment:
         auto_reload=True,
     )
     env.filters["fit"] = _fit_filter
+    env.filters.update(FILTERS)
     return env
 
 
 _TEXT_ENV = ImmutableSandboxedEnvironment(autoescape=False, undefined=StrictUndefined)
+_TEXT_ENV.filters.update(FILTERS)
 
 
 @lru_cache(maxsize=512)

@@ -11,8 +11,16 @@ from PIL import Image, ImageDraw
 
 from app.errors import CobrandError
 from app.rendering.brand_kit import check_brand_kit
+from app.rendering.fonts import describe_uses, script_uses
 from app.rendering.jinja import html_environment
-from app.rendering.model import BrandKit, CampaignInput, CampaignTemplate, PartnerInput
+from app.rendering.model import (
+    BrandKit,
+    CampaignInput,
+    CampaignTemplate,
+    PartnerInput,
+    locale_chain,
+    normalize_locale,
+)
 from app.rendering.renderer import Renderer
 from app.rendering.template import check_template
 
@@ -59,6 +67,47 @@ def worst_case_partners() -> list[PartnerInput]:
 class LintReport:
     errors: list[str] = field(default_factory=list)
     checked: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    """Worth knowing, not wrong: missing translations (copy falls back), fonts falling back to Noto."""
+
+
+def glyph_report(subject: str, kit: BrandKit, text: str, locale: str = "") -> tuple[list[str], list[str]]:
+    """(errors, notes) for the scripts text uses with kit's fonts: uncovered characters, fallbacks."""
+    return describe_uses(subject, kit, script_uses(kit, text, locale))
+
+
+def translation_report(
+    template: CampaignTemplate, partner_locales: dict[str, list[str]] | None = None
+) -> list[str]:
+    """Notes for every copy key a locale's file lacks (and where it is shown from), for unreviewed
+    translations, and for partners' locales the template has no copy in at all."""
+    notes = []
+    for locale, translation in sorted(template.translations.items()):
+        where = template.root / f"copy.{locale}.toml"
+        by_source: dict[str, list[str]] = {}
+        for key in template.copy:
+            if key not in translation.copy:
+                parents = [
+                    c
+                    for c in locale_chain(locale)[1:]
+                    if key in getattr(template.translations.get(c), "copy", {})
+                ]
+                by_source.setdefault(parents[0] if parents else template.locale, []).append(key)
+        for source, keys in by_source.items():
+            notes.append(f"{where}: copy: missing in {locale}, shown in {source}: {', '.join(keys)}")
+        missing_fields = [k for k in template.editable_fields if k not in translation.field_defaults]
+        if missing_fields:
+            notes.append(f"{where}: fields.editable: no {locale} default for {', '.join(missing_fields)}")
+        if not translation.reviewed:
+            notes.append(f"{where}: translation: not yet checked by a fluent speaker (reviewed = false)")
+    for locale, slugs in sorted((partner_locales or {}).items()):
+        if template.copy_locale(locale) == template.locale and template.locale not in locale_chain(locale):
+            notes.append(
+                f"{template.root / 'template.toml'}: copy: no translation for {locale} "
+                f"(partners {', '.join(slugs[:5])}{' …' if len(slugs) > 5 else ''}): shown in {template.locale}; "
+                f"add copy.{locale}.toml"
+            )
+    return notes
 
 
 def _syntax_errors(template_root: Path) -> list[str]:
@@ -73,9 +122,16 @@ def _syntax_errors(template_root: Path) -> list[str]:
 
 
 def lint_content(
-    kit_dirs: list[Path], template_dirs: list[Path], renderer: Renderer | None = None
+    kit_dirs: list[Path],
+    template_dirs: list[Path],
+    renderer: Renderer | None = None,
+    partners: list[PartnerInput] | None = None,
 ) -> LintReport:
-    """Check every kit and template; render each valid template with each valid kit for worst cases."""
+    """Check every kit and template; render each valid template with each valid kit for worst cases.
+
+    Every locale a template has copy in is rendered (German runs ~30% longer than English) and
+    checked for glyphs the kit's fonts lack; so are the given partners' names.
+    """
     report = LintReport()
     kits: list[BrandKit] = []
     for root in kit_dirs:
@@ -96,10 +152,30 @@ def lint_content(
     if not kits or not templates:
         return report
     renderer = renderer or Renderer()
+    partner_locales: dict[str, list[str]] = {}
+    for partner in partners or []:
+        partner_locales.setdefault(normalize_locale(partner.locale) or "en", []).append(partner.slug)
+    for template in templates:
+        report.notes.extend(translation_report(template, partner_locales))
+    for kit in kits:
+        for partner in partners or []:
+            errors, notes = glyph_report(f"partner {partner.slug}: name", kit, partner.name, partner.locale)
+            report.errors.extend(errors)
+            report.notes.extend(notes)
     for template in templates:
         for kit in kits:
-            for partner in worst_case_partners():
-                campaign = CampaignInput(slug="lint", landing_url="https://vendor.example.com/campaigns/lint")
+            for locale in template.locales:
+                copy_file = "template.toml" if locale == template.locale else f"copy.{locale}.toml"
+                text = " ".join(template.localized_copy(locale).values())
+                errors, notes = glyph_report(f"{template.root / copy_file}: copy", kit, text, locale)
+                report.errors.extend(errors)
+                report.notes.extend(notes)
+            cases = [(p, template.locale) for p in worst_case_partners()]
+            cases += [(worst_case_partners()[0], locale) for locale in template.locales[1:]]
+            for partner, locale in cases:
+                campaign = CampaignInput(
+                    slug="lint", landing_url="https://vendor.example.com/campaigns/lint", locale=locale
+                )
                 for output_id in template.output_ids():
                     try:
                         rendered = renderer.render_one(kit, template, partner, campaign, output_id)
@@ -112,9 +188,10 @@ def lint_content(
                         )
                         continue
                     report.errors.extend(
-                        f"{warning} (worst case: {partner.slug}, brand kit {kit.slug})"
+                        f"{warning} (worst case: {partner.slug}, locale {locale}, brand kit {kit.slug})"
                         for warning in rendered.warnings
                     )
     # The same problem found for several kits or partners is reported once.
     report.errors = list(dict.fromkeys(report.errors))
+    report.notes = list(dict.fromkeys(report.notes))
     return report

@@ -35,6 +35,22 @@ class FontFile:
     license_path: Path
 
 
+FallbackChains = tuple[tuple[str, tuple[str, ...]], ...]
+"""(script, font families) pairs: brand.toml [font_fallback], hashable."""
+
+
+@dataclass(frozen=True)
+class Disclaimers:
+    """One language's legal text: by country, else by region, else the default."""
+
+    default: str = ""
+    regions: dict[str, str] = field(default_factory=dict)
+    countries: dict[str, str] = field(default_factory=dict)
+
+    def pick(self, region: str, country: str) -> str:
+        return self.countries.get(country.upper()) or self.regions.get(region) or self.default
+
+
 @dataclass(frozen=True)
 class BrandKit:
     slug: str
@@ -47,6 +63,11 @@ class BrandKit:
     disclaimer_default: str
     disclaimer_regions: dict[str, str]
     version: str
+    disclaimer_countries: dict[str, str] = field(default_factory=dict)
+    disclaimer_locales: dict[str, Disclaimers] = field(default_factory=dict)
+    """Translations of the disclaimers by locale ("de", "pt-BR"): [disclaimer.locales.<locale>]."""
+    font_fallback: FallbackChains = ()
+    """Font families per script after the brand's own fonts (then the Noto defaults)."""
 
     def font_path(self, family: str, weight: int = 400, style: str = "normal") -> Path:
         """The kit font closest to the requested weight in the family."""
@@ -58,8 +79,31 @@ class BrandKit:
         """Resolve a brand colour name or pass a hex colour through."""
         return self.colors.get(value, value)
 
-    def disclaimer_for(self, region: str) -> str:
-        return self.disclaimer_regions.get(region, self.disclaimer_default)
+    def disclaimer_for(self, region: str, country: str = "", locale: str = "") -> str:
+        """The disclaimer in the first language of locale's chain the kit has, most specific first."""
+        for candidate in locale_chain(locale):
+            if candidate in self.disclaimer_locales:
+                return self.disclaimer_locales[candidate].pick(region, country)
+        return Disclaimers(self.disclaimer_default, self.disclaimer_regions, self.disclaimer_countries).pick(
+            region, country
+        )
+
+
+def normalize_locale(locale: str) -> str:
+    """A BCP 47 tag as Cobrand writes it: "pt_br" → "pt-BR", "zh-hant-tw" → "zh-Hant-TW"."""
+    parts = [p for p in locale.replace("_", "-").split("-") if p]
+    if not parts:
+        return ""
+    out = [parts[0].lower()]
+    for part in parts[1:]:
+        out.append(part.title() if len(part) == 4 else part.upper() if len(part) == 2 else part.lower())
+    return "-".join(out)
+
+
+def locale_chain(locale: str) -> list[str]:
+    """The locales to try for locale, most specific first: "pt-BR" → ["pt-BR", "pt"]."""
+    parts = normalize_locale(locale).split("-")
+    return ["-".join(parts[:n]) for n in range(len(parts), 0, -1) if parts[0]]
 
 
 @dataclass(frozen=True)
@@ -200,6 +244,18 @@ class EditableField:
 
 
 @dataclass(frozen=True)
+class Translation:
+    """A template's copy in one locale (copy.<locale>.toml); missing keys fall back."""
+
+    locale: str
+    copy: dict[str, str]
+    field_defaults: dict[str, str] = field(default_factory=dict)
+    field_labels: dict[str, str] = field(default_factory=dict)
+    reviewed: bool = True
+    """False when no fluent speaker has checked it (the file says `reviewed = false`)."""
+
+
+@dataclass(frozen=True)
 class CampaignTemplate:
     slug: str
     root: Path
@@ -211,6 +267,37 @@ class CampaignTemplate:
     editable_fields: dict[str, EditableField]
     outputs: tuple[Output, ...]
     version: str
+    """Hash of the folder without its copy.<locale>.toml files (each locale's copy is hashed on its own)."""
+    locale: str = "en"
+    """The language of [copy] in template.toml."""
+    translations: dict[str, Translation] = field(default_factory=dict)
+
+    @property
+    def locales(self) -> tuple[str, ...]:
+        """Every locale this template has copy in, its own first."""
+        return (self.locale, *sorted(k for k in self.translations if k != self.locale))
+
+    def copy_locale(self, locale: str) -> str:
+        """The locale whose copy a locale gets: itself, a parent ("pt" for "pt-BR") or the default."""
+        for candidate in locale_chain(locale):
+            if candidate == self.locale or candidate in self.translations:
+                return candidate
+        return self.locale
+
+    def localized_copy(self, locale: str) -> dict[str, str]:
+        """[copy] for a locale, key by key along its chain down to the default."""
+        copy = dict(self.copy)
+        for candidate in reversed(locale_chain(locale)):
+            if candidate in self.translations:
+                copy.update(self.translations[candidate].copy)
+        return copy
+
+    def localized_field_defaults(self, locale: str) -> dict[str, str]:
+        defaults = {key: spec.default for key, spec in self.editable_fields.items()}
+        for candidate in reversed(locale_chain(locale)):
+            if candidate in self.translations:
+                defaults.update(self.translations[candidate].field_defaults)
+        return defaults
 
     def output_ids(self) -> list[str]:
         """Every asset a partner gets: "flyer", "social-1080x1080", …"""
@@ -248,6 +335,8 @@ class PartnerInput:
 class CampaignInput:
     slug: str
     title: str = ""
+    locale: str = ""
+    """The locale these assets are rendered in (empty: the template's own)."""
     landing_url: str = ""
     copy_overrides: dict[str, str] = field(default_factory=dict)
     field_values: dict[str, str] = field(default_factory=dict)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 import logging
+import re
 from collections import OrderedDict
 from collections.abc import Callable
 from pathlib import Path
@@ -33,6 +34,7 @@ from app.rendering.cobrand import (
     qr_code,
     qr_svg,
 )
+from app.rendering.fonts import font_stack, language_direction, text_direction
 from app.rendering.jinja import html_environment
 from app.rendering.logos import PreparedLogo
 from app.rendering.model import BrandKit, CampaignInput, CampaignTemplate, PartnerInput, PdfOutput
@@ -47,6 +49,8 @@ MIME_TYPES = {
     ".jpeg": "image/jpeg", ".webp": "image/webp", ".gif": "image/gif", ".otf": "font/otf",
     ".ttf": "font/ttf", ".woff": "font/woff", ".woff2": "font/woff2",
 }  # fmt: skip
+PDF_VARIANT = "pdf/ua-1"
+"""Tagged PDF (structure, alt text, /Lang, title shown): PDF/UA-1 as WeasyPrint writes it."""
 CACHE_SIZE = 16
 """Kit and template stylesheets kept parsed per renderer (LRU)."""
 QR_CACHE_SIZE = 8
@@ -117,6 +121,25 @@ def _font_face_css(kit: BrandKit) -> str:
         f"font-weight: {font.weight}; font-style: {font.style}; }}"
         for font in kit.fonts
     )
+
+
+_HTML_TAG = re.compile(r"<html\b[^>]*>", re.IGNORECASE)
+_LANG_DIR = re.compile(r"""\s(?:lang|dir)\s*=\s*(?:"[^"]*"|'[^']*'|[^\s>]+)""", re.IGNORECASE)
+
+
+def set_document_language(html: str, lang: str, direction: str) -> str:
+    """Give the <html> element the copy's language and direction, whatever the template wrote.
+
+    WeasyPrint takes the PDF's /Lang from it, and Pango picks Japanese, Korean or Chinese
+    glyph forms by it; `dir` lays the page out right to left for Arabic and Hebrew.
+    """
+
+    def replace(match: re.Match[str]) -> str:
+        tag = _LANG_DIR.sub("", match.group(0))
+        return f'{tag[:5]} lang="{escape(lang)}" dir="{escape(direction)}"{tag[5:]}'
+
+    html, count = _HTML_TAG.subn(replace, html, count=1)
+    return html if count else f'<html lang="{escape(lang)}" dir="{escape(direction)}">{html}</html>'
 
 
 def logo_style(logo: PreparedLogo) -> str:
@@ -240,9 +263,10 @@ class PdfRenderer:
             box = output.text_boxes.get(box_name)
             if box is None:
                 raise TemplateInvalid(f"{output.html}: fit({box_name!r}): no such entry in text_boxes")
+            fonts = font_stack(kit, box.font, box.weight, context["lang"])
             fitted = fit_text(
                 text,
-                font_path=kit.font_path(box.font, box.weight),
+                fonts=fonts,
                 width=box.width,
                 height=box.height,
                 max_size=box.max_size,
@@ -256,11 +280,21 @@ class PdfRenderer:
                     f"{output.html}: text_boxes.{box_name}: text overflows, cut to {' / '.join(fitted.lines)!r}"
                 )
             lines = Markup("<br>").join(escape(line) for line in fitted.lines)
+            # The faces the fit measured with, in the same order, so WeasyPrint draws what was measured.
+            families = dict.fromkeys(
+                [box.font, *(run.face.family for line in fitted.lines for run in fonts.runs(line))]
+            )
+            family_css = ",".join(f"'{family}'" for family in families)
             style = (
-                f"display:block;white-space:nowrap;font-family:'{box.font}';font-weight:{box.weight};"
+                f"display:block;white-space:nowrap;font-family:{family_css};font-weight:{box.weight};"
                 f"font-size:{fitted.size:g}pt;line-height:{box.line_height:g}"
             )
-            return Markup(f'<span class="fit" style="{style}">') + lines + Markup("</span>")
+            direction = text_direction(text, language_direction(context["lang"]))
+            if direction == "rtl":
+                # Right-to-left text fills its box (a flex item would shrink to the text and sit
+                # at the start of an LTR row), so it starts on the right, whatever the page's direction.
+                style += f";width:{box.width:g}pt;max-width:100%"
+            return Markup(f'<span class="fit" dir="{direction}" style="{style}">') + lines + Markup("</span>")
 
         context["_fit"] = fit
         return context
@@ -268,7 +302,8 @@ class PdfRenderer:
     def render_html(self, output: PdfOutput, template: CampaignTemplate, context: dict[str, Any]) -> str:
         env = html_environment(template.root)
         try:
-            return env.get_template(output.html.relative_to(template.root).as_posix()).render(context)
+            html = env.get_template(output.html.relative_to(template.root).as_posix()).render(context)
+            return set_document_language(html, context["lang"], context["dir"])
         except TemplateSyntaxError as exc:
             raise TemplateInvalid(
                 f"{exc.filename or output.html}:{exc.lineno}: Jinja syntax error: {exc.message}"
@@ -289,7 +324,7 @@ class PdfRenderer:
             )
             out = io.BytesIO()
             # A fixed identifier keeps PDFs byte-identical for identical inputs.
-            document.write_pdf(out, pdf_identifier=b"cobrand")
+            document.write_pdf(out, pdf_identifier=b"cobrand", pdf_variant=PDF_VARIANT)
         except ForbiddenResource as exc:
             raise TemplateInvalid(f"{output.html}: refers to {exc.url}: {exc.reason}") from exc
         return out.getvalue(), len(document.pages)

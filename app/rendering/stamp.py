@@ -44,7 +44,7 @@ from app.errors import TemplateInvalid
 from app.rendering.cobrand import resolve_copy
 from app.rendering.logos import PreparedLogo
 from app.rendering.model import BrandKit, CampaignInput, CampaignTemplate, PartnerInput, PdfOutput, Zone
-from app.rendering.pdf import ForbiddenResource, PdfRenderer, _BoundedCache
+from app.rendering.pdf import PDF_VARIANT, ForbiddenResource, PdfRenderer, _BoundedCache
 
 PX_PER_MM = 96 / 25.4
 PT_PER_MM = 72 / 25.4
@@ -552,6 +552,7 @@ class ZoneStamper:
         key = (
             kit.slug, kit.version, template.slug, template.version, output.name,
             campaign.slug, campaign.title, campaign.landing_url, tuple(sorted(campaign.copy_overrides.items())),
+            campaign.locale,
         )  # fmt: skip
         return self._masters.get_or_make(key, lambda: self._make_master(kit, template, output, campaign))  # type: ignore[no-any-return]
 
@@ -609,7 +610,7 @@ class ZoneStamper:
         if len(master_document.pages) != output.pages:
             return Master(None, None, False, defaults, "the master's page count differs from the template's")
         out = BytesIO()
-        master_document.write_pdf(out, pdf_identifier=b"cobrand")
+        master_document.write_pdf(out, pdf_identifier=b"cobrand", pdf_variant=PDF_VARIANT)
         return Master(MasterPdf.parse(out.getvalue(), zone_spec), zone, fields_outside, defaults)
 
 

@@ -22,13 +22,17 @@ from app.rendering.model import (
     Output,
     PdfOutput,
     TextBox,
+    Translation,
     Zone,
+    normalize_locale,
 )
 from app.rendering.problems import HEX_COLOR, Problems, inside
 from app.rendering.versioning import folder_version
 from app.rendering.zones import DEFAULT_OUTPUT, design_fields, design_output
 
 MANIFEST = "template.toml"
+COPY_FILES = "copy.*.toml"
+"""A template's copy in other locales, beside template.toml: copy.de.toml, copy.pt-BR.toml."""
 OUTPUT_NAME = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 PAGE_SIZES_MM = {"A4": (210.0, 297.0), "Letter": (215.9, 279.4)}
 LAYER_TYPES = {"background", "rect", "brand_logo", "partner_logo", "text", "qr", "cta"}
@@ -290,6 +294,15 @@ def check_template(root: Path) -> tuple[CampaignTemplate | None, list[str]]:
             outputs.append(output)
     if not data.get("outputs") and data.get("kind") != "design":
         problems.add("outputs", "at least one [[outputs]] table is required")
+    locale = data.get("locale", "en")
+    if not isinstance(locale, str) or normalize_locale(locale) != locale or not locale:
+        problems.add("locale", f"{locale!r} is not a locale like en, de or pt-BR")
+        locale = "en"
+    translations = {}
+    for path in sorted(root.glob(COPY_FILES)):
+        translation = _translation(path, copy, editable, problems)
+        if translation:
+            translations[translation.locale] = translation
     if problems:
         return None, problems.lines
     template = CampaignTemplate(
@@ -302,9 +315,45 @@ def check_template(root: Path) -> tuple[CampaignTemplate | None, list[str]]:
         partner_fields=partner_fields,
         editable_fields=editable,
         outputs=tuple(outputs),
-        version=folder_version(root),
+        version=folder_version(root, exclude=COPY_FILES),
+        locale=locale,
+        translations=translations,
     )
     return template, []
+
+
+def _translation(
+    path: Path, copy: dict[str, str], editable: dict[str, EditableField], problems: Problems
+) -> Translation | None:
+    """copy.<locale>.toml: [copy] and [fields.editable.<key>] label/default in that locale."""
+    locale = path.name[len("copy.") : -len(".toml")]
+    if normalize_locale(locale) != locale:
+        problems.add("-", f"{path.name}: {locale!r} is not a locale like de or pt-BR", file=path)
+        return None
+    data = _toml(path, problems)
+    if data is None:
+        return None
+    translated = {str(k): str(v) for k, v in (data.get("copy") or {}).items()}
+    for key in translated:
+        if key not in copy:
+            problems.add(f"copy.{key}", "not a key of template.toml [copy]", file=path)
+    defaults, labels = {}, {}
+    for key, spec in ((data.get("fields") or {}).get("editable") or {}).items():
+        if key not in editable:
+            problems.add(f"fields.editable.{key}", "not an editable field of template.toml", file=path)
+            continue
+        if "default" in spec:
+            defaults[key] = str(spec["default"])
+            if len(defaults[key]) > editable[key].max_length:
+                problems.add(
+                    f"fields.editable.{key}.default",
+                    f"is {len(defaults[key])} characters, over max_length {editable[key].max_length}",
+                    file=path,
+                )
+        if "label" in spec:
+            labels[key] = str(spec["label"])
+    reviewed = (data.get("translation") or {}).get("reviewed", True)
+    return Translation(locale, translated, defaults, labels, bool(reviewed))
 
 
 def load_template(root: Path) -> CampaignTemplate:
