@@ -32,6 +32,7 @@ from app.rendering.cobrand import (
     qr_image,
     qr_svg,
 )
+from app.rendering.fonts import FontStack
 from app.rendering.image import ENCODE_OPTIONS, _draw_logo
 from app.rendering.jinja import render_text
 from app.rendering.logos import PreparedLogo, fit_size
@@ -99,7 +100,7 @@ def fit_zone_text(lines: list[str], font_path: Path, zone: DesignZone, width: fl
             size -= 0.5 * scale
     text = CONTACT_SEPARATOR.join(lines)
     fitted = fit_text(
-        text, font_path=font_path, width=width, height=height, max_size=max_size, min_size=min_size,
+        text, fonts=FontStack.single(font_path), width=width, height=height, max_size=max_size, min_size=min_size,
         line_height=zone.line_height,
     )  # fmt: skip
     return ZoneText(fitted.lines, fitted.size, fitted.truncated)

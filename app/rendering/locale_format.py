@@ -26,10 +26,11 @@ def babel_locale(locale: str) -> Locale:
 def format_phone(number: str, country: str) -> str:
     """National format for a number of the partner's own country, international otherwise.
 
-    A number that phonenumbers cannot parse, or that is not a valid number, is shown as given.
+    A number that phonenumbers cannot parse, that is not a valid number, or of a partner whose
+    country is unknown (so neither format can be chosen), is shown as given.
     """
-    if not number:
-        return ""
+    if not number or not country:
+        return number
     try:
         parsed = phonenumbers.parse(number, country.upper() or None)
     except phonenumbers.NumberParseException:
