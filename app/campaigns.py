@@ -8,26 +8,21 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app.audience import eligible_count as count_eligible
 from app.errors import InvalidInput
-from app.models import Campaign, CampaignStatus, Partner
-from app.publishing import is_eligible
-from app.rendering.model import PARTNER_TIERS, PARTNER_TYPES, REGIONS
+from app.models import Campaign, CampaignStatus
+from app.rendering.audience import parse_audience
 from app.rendering.problems import SLUG
+from app.rendering.program import PartnerProgram
 from app.services import Services
 
 
-def clean_audience(audience: dict[str, Any] | None) -> dict[str, list[str]]:
-    audience = audience or {}
-    clean: dict[str, list[str]] = {}
-    for key, allowed in (("types", PARTNER_TYPES), ("tiers", PARTNER_TIERS), ("regions", REGIONS)):
-        values = audience.get(key) or []
-        if isinstance(values, str):
-            values = [v.strip() for v in values.split(",") if v.strip()]
-        bad = [v for v in values if v not in allowed]
-        if bad:
-            raise InvalidInput(f"audience.{key}: {', '.join(map(repr, bad))} not one of {', '.join(allowed)}")
-        clean[key] = list(values)
-    return clean
+def clean_audience(audience: dict[str, Any] | None, program: PartnerProgram) -> dict[str, Any]:
+    """An audience's rules checked against the partner program, values stored by slug."""
+    parsed, problems = parse_audience(audience or {}, program)
+    if problems:
+        raise InvalidInput("; ".join(problems))
+    return parsed.to_dict()
 
 
 def _landing_url(value: str) -> str:
@@ -66,7 +61,7 @@ def save_campaign(
         if "title" in data:
             campaign.title = str(data["title"] or "")[:200]
         if "audience" in data:
-            campaign.audience = clean_audience(data["audience"])
+            campaign.audience = clean_audience(data["audience"], services.content.program())
         if "landing_url" in data:
             campaign.landing_url = _landing_url(str(data["landing_url"] or ""))
         if "overrides" in data:
@@ -106,6 +101,6 @@ def archive_campaign(services: Services, campaign_id: int) -> Campaign:
 
 
 def eligible_count(services: Services, session: Session, campaign: Campaign) -> int:
+    """How many partners a campaign reaches now (its template's audience and its own)."""
     template = services.content.template(campaign.template_slug)
-    partners = session.scalars(select(Partner).where(Partner.active, Partner.deleted_at.is_(None)))
-    return sum(1 for p in partners if is_eligible(campaign, template, p))
+    return count_eligible(session, campaign, template, services.content.program())

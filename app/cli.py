@@ -61,9 +61,11 @@ def register_cli(app: Flask) -> None:
 
     @app.cli.command("lint")
     def lint() -> None:
-        """Validate every brand kit and template; render each for worst-case partners."""
+        """Validate the partner program, every brand kit and template; render each for worst-case partners."""
         from app.locales import partners_for_lint
+        from app.program_usage import program_usage_problems
         from app.rendering.lint import lint_content
+        from app.rendering.program import check_program
 
         services = _services()
         content = services.content
@@ -72,7 +74,12 @@ def register_cli(app: Flask) -> None:
             [content.templates_dir / s for s in content.template_slugs()],
             services.renderer,
             partners_for_lint(services),
+            program_file=content.program_file,
         )
+        program, _ = check_program(content.program_file)
+        if program is not None:
+            with services.db.session() as session:
+                report.errors.extend(program_usage_problems(session, program))
         for line in report.notes:
             click.echo(f"note: {line}", err=True)
         for line in report.errors:

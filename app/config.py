@@ -64,6 +64,8 @@ def load_config() -> dict:
         "WORKER_TTL": int(_env("WORKER_TTL", "420")),
         "BRAND_KITS_DIR": _env("BRAND_KITS_DIR", str(PROJECT_ROOT / "brand_kits")),
         "TEMPLATES_DIR": _env("TEMPLATES_DIR", str(PROJECT_ROOT / "campaign_templates")),
+        # The partner program (types, tiers, regions, attributes, import columns): content, like kits.
+        "PARTNER_PROGRAM_FILE": _env("PARTNER_PROGRAM_FILE", str(PROJECT_ROOT / "partner_program.toml")),
         "WEBHOOK_SECRETS": _env("WEBHOOK_SECRETS", ""),
         # API and webhooks (docs/api.md): per-token requests per window; outbound delivery retries
         # wait BASE, 2×BASE, 4×BASE … seconds (at most an hour) until WINDOW seconds after the event.

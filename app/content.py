@@ -1,4 +1,4 @@
-"""Brand kits and campaign templates as folders on disk, looked up by slug."""
+"""Brand kits, campaign templates and the partner program: content on disk, looked up by slug."""
 
 from __future__ import annotations
 
@@ -10,8 +10,12 @@ from app.rendering.brand_kit import MANIFEST as KIT_MANIFEST
 from app.rendering.brand_kit import load_brand_kit
 from app.rendering.model import BrandKit, CampaignTemplate
 from app.rendering.problems import SLUG
+from app.rendering.program import PartnerProgram, load_program
 from app.rendering.template import MANIFEST as TEMPLATE_MANIFEST
 from app.rendering.template import load_template
+
+PROGRAM_FILE = "partner_program.toml"
+"""The partner program's file name at the content root, beside brand_kits/."""
 
 
 class UploadedTemplates(Protocol):
@@ -25,11 +29,24 @@ class UploadedTemplates(Protocol):
 class ContentLibrary:
     """Reads kits and templates fresh on every call, so a `git pull` is seen at once."""
 
-    def __init__(self, brand_kits_dir: Path, templates_dir: Path) -> None:
+    def __init__(self, brand_kits_dir: Path, templates_dir: Path, program_file: Path | None = None) -> None:
         self.brand_kits_dir = Path(brand_kits_dir).resolve()
         self.templates_dir = Path(templates_dir).resolve()
         self.uploaded: UploadedTemplates | None = None
         """Uploaded templates, looked up after the folders (set once the database exists)."""
+        self.program_file = Path(program_file or self.brand_kits_dir.parent / PROGRAM_FILE).resolve()
+        self._program: tuple[tuple[int, int], PartnerProgram] | None = None
+
+    def program(self) -> PartnerProgram:
+        """The partner program, parsed again whenever the file changes (ProgramInvalid if it is wrong)."""
+        try:
+            stat = self.program_file.stat()
+            stamp = (stat.st_mtime_ns, stat.st_size)
+        except OSError:
+            stamp = (0, -1)
+        if self._program is None or self._program[0] != stamp:
+            self._program = (stamp, load_program(self.program_file))
+        return self._program[1]
 
     def brand_kit_slugs(self) -> list[str]:
         return sorted(p.parent.name for p in self.brand_kits_dir.glob(f"*/{KIT_MANIFEST}"))

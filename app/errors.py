@@ -31,3 +31,7 @@ class CampaignNotFound(CobrandError):
 
 class InvalidInput(CobrandError):
     """A value given by a user or another system is not valid."""
+
+
+class ProgramInvalid(CobrandError):
+    """The partner program file is wrong."""

@@ -47,26 +47,6 @@ def _enum(cls: type[enum.Enum]) -> Enum:
     return Enum(cls, native_enum=False, length=32, values_callable=lambda e: [m.value for m in e])
 
 
-class PartnerType(str, enum.Enum):
-    RESELLER = "reseller"
-    DISTRIBUTOR = "distributor"
-    SYSTEM_INTEGRATOR = "system_integrator"
-    REFERRAL = "referral"
-    MARKETPLACE = "marketplace"
-
-
-class PartnerTier(str, enum.Enum):
-    REGISTERED = "registered"
-    GOLD = "gold"
-    PLATINUM = "platinum"
-
-
-class Region(str, enum.Enum):
-    NA = "NA"
-    EMEA = "EMEA"
-    APAC = "APAC"
-
-
 class CampaignStatus(str, enum.Enum):
     DRAFT = "draft"
     PUBLISHED = "published"
@@ -104,9 +84,11 @@ class Partner(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     slug: Mapped[str] = mapped_column(String(64), unique=True)
     name: Mapped[str] = mapped_column(String(200))
-    type: Mapped[PartnerType] = mapped_column(_enum(PartnerType))
-    tier: Mapped[PartnerTier] = mapped_column(_enum(PartnerTier))
-    region: Mapped[Region] = mapped_column(_enum(Region))
+    # Type, tier and region are slugs of the partner program (partner_program.toml), checked on
+    # the way in: the program is content, so a new tier needs no migration.
+    type: Mapped[str] = mapped_column(String(64))
+    tier: Mapped[str] = mapped_column(String(64))
+    region: Mapped[str] = mapped_column(String(64))
     country: Mapped[str] = mapped_column(String(2), default="")
     locale: Mapped[str] = mapped_column(String(16), default="en")
     website: Mapped[str] = mapped_column(String(500), default="")
@@ -117,6 +99,8 @@ class Partner(Base):
     """Storage key of the validated logo file, or None."""
     logo_sha256: Mapped[str | None] = mapped_column(String(64))
     custom_fields: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    attributes: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    """The program's custom attributes: {"industry": ["finance"], "segment": "smb"}."""
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     deleted_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -132,7 +116,7 @@ class Campaign(Base):
     template_slug: Mapped[str] = mapped_column(String(64))
     brand_kit_slug: Mapped[str] = mapped_column(String(64))
     audience: Mapped[dict[str, Any]] = mapped_column(default=dict)
-    """{"types": [...], "tiers": [...], "regions": [...]}; an empty list means everyone."""
+    """Rules over the partner program (see app/rendering/audience.py); an empty rule means everyone."""
     landing_url: Mapped[str] = mapped_column(String(1000), default="")
     overrides: Mapped[dict[str, Any]] = mapped_column(default=dict)
     """Locked-copy overrides for this campaign: {"copy": {"headline": "..."}}."""

@@ -11,9 +11,9 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app.audience import is_eligible
 from app.errors import CobrandError, InvalidInput
 from app.models import Asset, AssetStatus, Campaign, CampaignStatus, Partner, PartnerFieldValues, utcnow
-from app.publishing import is_eligible
 from app.rendering.model import CampaignTemplate
 from app.services import Services
 
@@ -39,7 +39,8 @@ def is_visible(services: Services, campaign: Campaign, partner: Partner) -> bool
         template = services.content.template(campaign.template_slug)
     except CobrandError:
         return False
-    return is_eligible(campaign, template, partner)
+    with services.db.session() as session:
+        return is_eligible(session, campaign, template, services.content.program(), partner)
 
 
 def visible_campaigns(services: Services, session: Session, partner: Partner) -> list[Campaign]:

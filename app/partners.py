@@ -14,9 +14,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.errors import CobrandError, InvalidInput, PartnerNotFound, UploadRejected
-from app.models import Asset, AssetStatus, Partner, PartnerTier, PartnerType, Region, utcnow
+from app.models import Asset, AssetStatus, Partner, utcnow
 from app.rendering.logos import check_logo_bytes, prepare_logo
 from app.rendering.problems import SLUG
+from app.rendering.program import DIMENSIONS, PartnerProgram
 from app.services import Services
 
 CSV_COLUMNS = (
@@ -24,6 +25,7 @@ CSV_COLUMNS = (
     "email", "phone", "address", "logo", "active",
 )  # fmt: skip
 REQUIRED_COLUMNS = ("slug", "name", "type", "tier", "region")
+"""Fields every partner has (the region may be implied by the country)."""
 TEXT_LIMITS = {
     "name": 200,
     "country": 2,
@@ -36,21 +38,30 @@ TEXT_LIMITS = {
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
-def _choice(enum: type, value: Any, field_name: str) -> Any:
-    try:
-        return enum(str(value).strip())
-    except ValueError:
-        allowed = ", ".join(m.value for m in enum)
-        raise InvalidInput(f"{field_name}: {value!r} is not one of {allowed}") from None
+def _choice(program: PartnerProgram, dimension: str, value: Any) -> str:
+    slug = program.resolve(dimension, value)
+    if slug is None:
+        allowed = ", ".join(program.slugs(dimension))
+        raise InvalidInput(f"{dimension}: {str(value).strip()!r} is not one of {allowed}")
+    return slug
 
 
-def clean_partner_fields(data: dict[str, Any], *, partial: bool = False) -> dict[str, Any]:
-    """Validate partner fields from any source (CSV, API, form, webhook); returns model values."""
+def clean_partner_fields(
+    data: dict[str, Any], program: PartnerProgram, *, partial: bool = False
+) -> dict[str, Any]:
+    """Validate partner fields from any source (CSV, API, form, webhook); returns model values.
+
+    Type, tier and region are resolved through the partner program (slug, label or alias, any
+    case); a missing region is implied by the country when the program's regions list it.
+    """
     clean: dict[str, Any] = {}
+    data = dict(data)
+    if not str(data.get("region") or "").strip() and str(data.get("country") or "").strip():
+        implied = program.region_for_country(str(data["country"]))
+        if implied:
+            data["region"] = implied
     if not partial:
-        missing = [
-            k for k in ("slug", "name", "type", "tier", "region") if not str(data.get(k) or "").strip()
-        ]
+        missing = [k for k in REQUIRED_COLUMNS if not str(data.get(k) or "").strip()]
         if missing:
             raise InvalidInput(f"missing required field(s): {', '.join(missing)}")
     if "slug" in data:
@@ -58,9 +69,9 @@ def clean_partner_fields(data: dict[str, Any], *, partial: bool = False) -> dict
         if not SLUG.match(slug) or len(slug) > 64:
             raise InvalidInput(f"slug: {slug!r} must be lowercase letters, digits and dashes (max 64)")
         clean["slug"] = slug
-    for name, enum in (("type", PartnerType), ("tier", PartnerTier), ("region", Region)):
-        if name in data:
-            clean[name] = _choice(enum, data[name], name)
+    for dimension in DIMENSIONS:
+        if dimension in data:
+            clean[dimension] = _choice(program, dimension, data[dimension])
     for name, limit in TEXT_LIMITS.items():
         if name in data and data[name] is not None:
             value = str(data[name]).strip()
@@ -90,6 +101,18 @@ def clean_partner_fields(data: dict[str, Any], *, partial: bool = False) -> dict
         if not isinstance(data["custom_fields"], dict):
             raise InvalidInput("custom_fields: must be an object of strings")
         clean["custom_fields"] = {str(k): str(v) for k, v in data["custom_fields"].items()}
+    if "attributes" in data and data["attributes"] is not None:
+        if not isinstance(data["attributes"], dict):
+            raise InvalidInput("attributes: must be an object of attribute → value(s)")
+        attributes: dict[str, Any] = {}
+        for name, value in data["attributes"].items():
+            try:
+                cleaned = program.clean_attribute(str(name), value)
+            except ValueError as exc:
+                raise InvalidInput(str(exc)) from None
+            if cleaned:
+                attributes[str(name)] = cleaned
+        clean["attributes"] = attributes
     return clean
 
 
@@ -100,9 +123,9 @@ def get_partner(session: Session, slug: str) -> Partner:
     return partner
 
 
-def upsert_partner(session: Session, data: dict[str, Any]) -> tuple[Partner, bool]:
+def upsert_partner(session: Session, data: dict[str, Any], program: PartnerProgram) -> tuple[Partner, bool]:
     """Create a partner or update the one with the same slug; returns (partner, created)."""
-    clean = clean_partner_fields(data)
+    clean = clean_partner_fields(data, program)
     partner = session.scalar(select(Partner).where(Partner.slug == clean["slug"]))
     created = partner is None or partner.deleted_at is not None
     if partner is None:
@@ -116,9 +139,11 @@ def upsert_partner(session: Session, data: dict[str, Any]) -> tuple[Partner, boo
     return partner, created
 
 
-def update_partner(session: Session, partner: Partner, data: dict[str, Any]) -> Partner:
+def update_partner(
+    session: Session, partner: Partner, data: dict[str, Any], program: PartnerProgram
+) -> Partner:
     """Merge a partial update into a partner."""
-    clean = clean_partner_fields(data, partial=True)
+    clean = clean_partner_fields(data, program, partial=True)
     clean.pop("slug", None)
     for key, value in clean.items():
         setattr(partner, key, value)
@@ -182,6 +207,7 @@ def import_partners_csv(services: Services, path: Path) -> ImportReport:
     if unknown:
         raise InvalidInput(f"{path}: line 1: unknown column(s) {', '.join(unknown)}; see docs/formats.md")
     base = path.parent.resolve()
+    program = services.content.program()
     for row in reader:
         line = reader.line_num
         if None in row:
@@ -198,7 +224,7 @@ def import_partners_csv(services: Services, path: Path) -> ImportReport:
         try:
             logo_bytes = _read_logo(base, row.get("logo", ""))
             with services.db.session() as session:
-                partner, created = upsert_partner(session, data)
+                partner, created = upsert_partner(session, data, program)
                 if logo_bytes is not None:
                     store_logo(services, partner, logo_bytes, source=f"line {line}: logo {row['logo']!r}")
         except CobrandError as exc:

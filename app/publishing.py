@@ -12,13 +12,14 @@ import hashlib
 import logging
 import re
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from app import metrics
+from app.audience import eligible_partners
 from app.errors import CampaignNotFound, CobrandError, InvalidInput
 from app.events import Event
 from app.jobs import JobOptions
@@ -37,6 +38,7 @@ from app.models import (
 from app.ops import logs
 from app.rendering.fingerprint import fingerprint
 from app.rendering.model import BrandKit, CampaignInput, CampaignTemplate, PartnerInput
+from app.rendering.program import DIMENSIONS, PartnerProgram
 from app.rendering.thumbnails import thumbnail
 from app.services import Services
 
@@ -45,15 +47,18 @@ OUTCOMES = ("rendered", "unchanged", "failed")
 logger = logging.getLogger(__name__)
 
 
-def partner_input(services: Services, partner: Partner, *, with_logo: bool = True) -> PartnerInput:
+def partner_input(
+    services: Services, partner: Partner, *, with_logo: bool = True, program: PartnerProgram | None = None
+) -> PartnerInput:
     """The renderer's view of a partner; with_logo=False skips reading the logo (enough for fingerprints)."""
     logo = services.storage.open(partner.logo_key) if (with_logo and partner.logo_key) else None
+    program = program or services.content.program()
     return PartnerInput(
         slug=partner.slug,
         name=partner.name,
-        type=partner.type.value,
-        tier=partner.tier.value,
-        region=partner.region.value,
+        type=partner.type,
+        tier=partner.tier,
+        region=partner.region,
         country=partner.country,
         locale=partner.locale,
         website=partner.website,
@@ -62,6 +67,8 @@ def partner_input(services: Services, partner: Partner, *, with_logo: bool = Tru
         address=partner.address,
         logo=logo,
         custom={str(k): str(v) for k, v in (partner.custom_fields or {}).items()},
+        attributes=dict(partner.attributes or {}),
+        labels={d: program.label(d, getattr(partner, d)) for d in DIMENSIONS},
         logo_sha256=partner.logo_sha256 if partner.logo_key else None,
     )
 
@@ -83,29 +90,6 @@ def campaign_input(
 def partner_links(services: Services, session: Session, campaign_id: int, partner_id: int) -> dict[str, str]:
     """A partner's short URL per channel for a campaign, made on first use."""
     return link_urls(services.config, ensure_links(session, campaign_id, [partner_id]).get(partner_id, {}))
-
-
-def audience_matches(audience: dict[str, Sequence[str]], partner: Partner) -> bool:
-    """An empty list means everyone."""
-    checks = (("types", partner.type.value), ("tiers", partner.tier.value), ("regions", partner.region.value))
-    return all(not audience.get(key) or value in audience[key] for key, value in checks)
-
-
-def is_eligible(campaign: Campaign, template: CampaignTemplate, partner: Partner) -> bool:
-    """Partners in both the template's and the campaign's audience, active and not deleted."""
-    return (
-        partner.active
-        and partner.deleted_at is None
-        and audience_matches(template.audience, partner)
-        and audience_matches(campaign.audience or {}, partner)
-    )
-
-
-def eligible_partners(session: Session, campaign: Campaign, template: CampaignTemplate) -> list[Partner]:
-    partners = session.scalars(
-        select(Partner).where(Partner.active, Partner.deleted_at.is_(None)).order_by(Partner.slug)
-    )
-    return [p for p in partners if is_eligible(campaign, template, p)]
 
 
 def get_campaign(session: Session, slug: str) -> Campaign:
@@ -166,7 +150,7 @@ def plan_publish(
             raise InvalidInput(f"campaign {campaign_slug!r} is archived; it cannot be published")
         template = services.content.template(campaign.template_slug)
         services.content.brand_kit(campaign.brand_kit_slug)  # fail now, not in every job
-        partners = eligible_partners(session, campaign, template)
+        partners = eligible_partners(session, campaign, template, services.content.program())
         if partner_ids is not None:
             wanted = set(partner_ids)
             partners = [p for p in partners if p.id in wanted]
@@ -227,8 +211,9 @@ def _count_unchanged(
     codes = ensure_links(session, campaign.id, [p.id for p in partners])
     unchanged: list[int] = []
     stale: list[int] = []
+    program = services.content.program()
     for partner in partners:
-        partner_data = partner_input(services, partner, with_logo=False)
+        partner_data = partner_input(services, partner, with_logo=False, program=program)
         links = link_urls(services.config, codes.get(partner.id, {}))
         campaign_data = campaign_input(campaign, values.get(partner.id), links)
         needs_render = False

@@ -86,7 +86,11 @@ def build_services(config: dict[str, Any] | None = None) -> Services:
         db=Database(config["DATABASE_URL"]),
         storage=storage_from_url(config["STORAGE_URL"], endpoint_url=config.get("S3_ENDPOINT_URL")),
         jobs=build_runner(config, job_context),
-        content=ContentLibrary(Path(config["BRAND_KITS_DIR"]), Path(config["TEMPLATES_DIR"])),
+        content=ContentLibrary(
+            Path(config["BRAND_KITS_DIR"]),
+            Path(config["TEMPLATES_DIR"]),
+            Path(config["PARTNER_PROGRAM_FILE"]),
+        ),
     )
     # Subscribers, wired once here: whoever emits events knows none of them.
     services.events.subscribe(lambda batch: queue_events(services, batch))

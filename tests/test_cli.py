@@ -135,9 +135,7 @@ def test_import_again_updates_instead_of_duplicating(runner, services, tmp_path:
     result = runner.invoke(args=["import-partners", str(csv)])
     assert "0 created, 1 updated" in result.output
     with services.db.session() as session:
-        assert [(p.name, p.tier.value) for p in session.scalars(select(Partner))] == [
-            ("Acme Renamed", "platinum")
-        ]
+        assert [(p.name, p.tier) for p in session.scalars(select(Partner))] == [("Acme Renamed", "platinum")]
 
 
 def test_render_writes_files_and_prints_paths(runner, sample_partners, tmp_path: Path) -> None:

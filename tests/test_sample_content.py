@@ -8,8 +8,9 @@ import pytest
 from PIL import Image
 from sqlalchemy import select
 
+from app.audience import is_eligible
 from app.models import Asset, AssetStatus, Campaign, Partner
-from app.publishing import is_eligible, partner_links, start_publish
+from app.publishing import partner_links, start_publish
 from app.rendering.model import ImageOutput
 from tests.pdfcheck import pdf_facts
 
@@ -49,7 +50,12 @@ def test_every_eligible_partner_has_every_output_and_each_file_is_right(publishe
         for slug, template_slug in CAMPAIGNS.items():
             campaign = session.scalar(select(Campaign).where(Campaign.slug == slug))
             template = services.content.template(template_slug)
-            eligible = [p for p in session.scalars(select(Partner)) if is_eligible(campaign, template, p)]
+            program = services.content.program()
+            eligible = [
+                p
+                for p in session.scalars(select(Partner))
+                if is_eligible(session, campaign, template, program, p)
+            ]
             assert eligible
             assets = session.scalars(select(Asset).where(Asset.campaign_id == campaign.id)).all()
             assert {(a.partner_id, a.output) for a in assets} == {

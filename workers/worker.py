@@ -21,6 +21,7 @@ from rq.job import Job
 
 from app.jobs.rq_runner import TRIES_META, RQRunner, call_failure_handler
 from app.ops.logs import log_context
+from app.rendering.lint import in_program
 from app.rendering.model import CampaignInput, PartnerInput
 from app.services import Services, set_process_services
 
@@ -29,9 +30,9 @@ logger = logging.getLogger(__name__)
 WARM_UP_PARTNER = PartnerInput(
     slug="warm-up",
     name="Warm-up Partner Ltd",
-    type="reseller",
-    tier="gold",
-    region="NA",
+    type="",
+    tier="",
+    region="",
     country="US",
     locale="en-US",
     website="https://warm-up.example.com",
@@ -41,7 +42,8 @@ WARM_UP_PARTNER = PartnerInput(
     logo=None,
     custom={},
 )
-"""A throwaway partner: rendering it once per template loads fonts, stylesheets and images."""
+"""A throwaway partner: rendering it once per template loads fonts, stylesheets and images.
+Its type, tier and region are filled in from the partner program at warm-up."""
 
 
 def warm_up(services: Services) -> dict[str, float]:
@@ -53,6 +55,7 @@ def warm_up(services: Services) -> dict[str, float]:
     renderer = services.renderer
     timings["import"] = time.perf_counter() - started
     content = services.content
+    partner = in_program(WARM_UP_PARTNER, content.program())
     kits = []
     for slug in content.brand_kit_slugs():
         try:
@@ -64,7 +67,7 @@ def warm_up(services: Services) -> dict[str, float]:
         try:
             template = content.template(slug)
             for kit in kits:
-                renderer.render(kit, template, WARM_UP_PARTNER, CampaignInput(slug="warm-up", landing_url=""))
+                renderer.render(kit, template, partner, CampaignInput(slug="warm-up", landing_url=""))
         except Exception:  # ok: warm-up only (not a job); logged, and jobs using it fail loudly
             logger.exception("warm-up: template %s does not render", slug)
         timings[slug] = time.perf_counter() - step

@@ -6,6 +6,7 @@ from typing import Any
 
 from app.api import bp
 from app.api.registry import ADMIN, PUBLIC, SIGNATURE, SLUG_PATTERN, Route, registry
+from app.rendering.program import PartnerProgram
 
 COMMON_ERRORS = (400, 422)
 TOKEN_ERRORS = (401, 404, 429)
@@ -26,14 +27,18 @@ ERROR_DESCRIPTIONS = {
     bp, "GET", "/openapi.json", summary="This document", access=PUBLIC, response={"type": "object"}
 )
 def openapi_document() -> dict[str, Any]:
-    return build_document()
+    from app.api.access import services
+
+    return build_document(services().content.program())
 
 
-def build_document() -> dict[str, Any]:
-    """The OpenAPI document of every registered route."""
+def build_document(program: PartnerProgram | None = None) -> dict[str, Any]:
+    """The OpenAPI document of every registered route; with a program, its values as enums."""
     paths: dict[str, dict[str, Any]] = {}
     for route in registry.routes:
         paths.setdefault(route.path, {})[route.method.lower()] = _operation(route)
+    if program is not None:
+        paths = _with_program(paths, program)
     return {
         "openapi": "3.1.0",
         "info": {
@@ -47,6 +52,22 @@ def build_document() -> dict[str, Any]:
             "schemas": {"Error": _error_schema()},
         },
     }
+
+
+def _with_program(node: Any, program: PartnerProgram) -> Any:
+    """Copy of node where each {"x-program": dimension} schema lists the program's slugs as its enum."""
+    if isinstance(node, dict):
+        copy = {k: _with_program(v, program) for k, v in node.items()}
+        dimension = copy.pop("x-program", None)
+        if dimension:
+            copy["enum"] = program.slugs(dimension)
+            copy.setdefault(
+                "description", f"A {dimension} of the partner program (labels and aliases are accepted too)."
+            )
+        return copy
+    if isinstance(node, list):
+        return [_with_program(v, program) for v in node]
+    return node
 
 
 def _error_schema() -> dict[str, Any]:

@@ -16,16 +16,16 @@ from app.api.registry import ADMIN, TOKEN, Param, registry
 from app.api.schemas import ASSET, PARTNER, PARTNER_CREATE, PARTNER_UPDATE, page_of
 from app.api.serializers import asset_json, partner_json
 from app.errors import UploadRejected
-from app.models import Asset, Partner, PartnerTier, PartnerType, Region
+from app.models import Asset, Partner
 from app.partners import delete_partner, store_logo, update_partner, upsert_partner
 
 LOGO_TYPES = ("image/png", "image/jpeg", "image/webp", "image/svg+xml", "multipart/form-data")
 """What a logo upload may be sent as: the raw file, or a form with a `file` field."""
 
 FILTERS = (
-    Param("type", {"type": "string", "enum": [m.value for m in PartnerType]}, "Only partners of this type."),
-    Param("tier", {"type": "string", "enum": [m.value for m in PartnerTier]}, "Only partners of this tier."),
-    Param("region", {"type": "string", "enum": [m.value for m in Region]}, "Only partners in this region."),
+    Param("type", {"type": "string", "x-program": "type"}, "Only partners of this type."),
+    Param("tier", {"type": "string", "x-program": "tier"}, "Only partners of this tier."),
+    Param("region", {"type": "string", "x-program": "region"}, "Only partners in this region."),
 )
 
 
@@ -33,9 +33,14 @@ FILTERS = (
                 access=TOKEN, query=FILTERS + PAGE_PARAMS, response=page_of(PARTNER))  # fmt: skip
 def list_partners(query: dict[str, Any]) -> dict[str, Any]:
     stmt = visible_partners(select(Partner)).order_by(Partner.slug)
+    program = services().content.program()
     for name, column in (("type", Partner.type), ("tier", Partner.tier), ("region", Partner.region)):
         if query[name]:
-            stmt = stmt.where(column == query[name])
+            slug = program.resolve(name, query[name])
+            if slug is None:
+                raise ApiError(400, "bad_request", f"query parameter {name!r}: {query[name]!r} is not one of "
+                               f"{', '.join(program.slugs(name))}")  # fmt: skip
+            stmt = stmt.where(column == slug)
     with services().db.session() as session:
         return paginate(session, stmt, query, lambda row: partner_json(row[0]))
 
@@ -46,7 +51,7 @@ def create_partner(body: dict[str, Any]) -> tuple[dict[str, Any], int]:
     with services().db.session() as session:
         if get_live_partner(session, body["slug"]) is not None:
             raise ApiError(409, "conflict", f"partner {body['slug']!r} already exists; PATCH it instead")
-        partner, _ = upsert_partner(session, body)
+        partner, _ = upsert_partner(session, body, services().content.program())
         return partner_json(partner), 201
 
 
@@ -60,7 +65,9 @@ def get_partner(partner: str) -> dict[str, Any]:
                 access=ADMIN, body=PARTNER_UPDATE, response=PARTNER)  # fmt: skip
 def patch_partner(partner: str, body: dict[str, Any]) -> dict[str, Any]:
     with services().db.session() as session:
-        row = update_partner(session, get_partner_or_404(session, partner), body)
+        row = update_partner(
+            session, get_partner_or_404(session, partner), body, services().content.program()
+        )
         return partner_json(row)
 
 

@@ -9,10 +9,7 @@ from app.models import (
     AssetStatus,
     CampaignStatus,
     DeliveryStatus,
-    PartnerTier,
-    PartnerType,
     PublishStatus,
-    Region,
 )
 from app.partners import TEXT_LIMITS
 
@@ -54,12 +51,14 @@ ERROR = _obj({"error": {"type": "string"}, "message": {"type": "string"}}, ["err
 
 _PARTNER_TEXT = {name: {"type": "string", "maxLength": limit} for name, limit in TEXT_LIMITS.items()}
 PARTNER_FIELDS: dict[str, Any] = {
-    "type": _enum(PartnerType),
-    "tier": _enum(PartnerTier),
-    "region": _enum(Region),
+    # Values come from the partner program; openapi.json lists them (see app/api/openapi.py).
+    "type": {"type": "string", "x-program": "type"},
+    "tier": {"type": "string", "x-program": "tier"},
+    "region": {"type": "string", "x-program": "region"},
     **_PARTNER_TEXT,
     "active": {"type": "boolean"},
     "custom_fields": STRING_MAP,
+    "attributes": {"type": "object", "additionalProperties": {"type": ["string", "array"]}},
 }
 PARTNER_CREATE = _obj({"slug": SLUG, **PARTNER_FIELDS}, ["slug", "name", "type", "tier", "region"])
 PARTNER_UPDATE = _obj(PARTNER_FIELDS)
@@ -71,6 +70,7 @@ PARTNER = _obj(
         "active": {"type": "boolean"},
         "has_logo": {"type": "boolean"},
         "custom_fields": STRING_MAP,
+        "attributes": {"type": "object"},
         "created_at": DATETIME,
         "updated_at": DATETIME,
         "assets_url": {"type": "string"},
@@ -95,10 +95,7 @@ TEMPLATE = _obj(
         "title": {"type": "string"},
         "description": {"type": "string"},
         "version": {"type": "string"},
-        "audience": {
-            "type": "object",
-            "additionalProperties": {"type": "array", "items": {"type": "string"}},
-        },
+        "audience": {"type": "object"},
         "outputs": {"type": "array", "items": {"type": "string"}},
         "partner_fields": {"type": "array", "items": {"type": "string"}},
         "editable_fields": {"type": "array", "items": {"type": "string"}},
@@ -115,11 +112,19 @@ TEMPLATE = _obj(
 ZONES = _obj({"zones": {"type": "array", "items": {"type": "object"}, "minItems": 1}}, ["zones"])
 """The zones of a design (each zone's fields: docs/formats.md, Design template)."""
 
+_PROGRAM_LIST = {"type": "array", "items": {"type": "string"}}
 AUDIENCE = _obj(
     {
-        "types": {"type": "array", "items": _enum(PartnerType)},
-        "tiers": {"type": "array", "items": _enum(PartnerTier)},
-        "regions": {"type": "array", "items": _enum(Region)},
+        "types": {**_PROGRAM_LIST, "items": {"type": "string", "x-program": "type"}},
+        "tiers": {**_PROGRAM_LIST, "items": {"type": "string", "x-program": "tier"}},
+        "min_tier": {
+            "type": "string",
+            "x-program": "tier",
+            "description": "This tier and every higher-ranked one.",
+        },
+        "regions": {**_PROGRAM_LIST, "items": {"type": "string", "x-program": "region"}},
+        "countries": {"type": "array", "items": {"type": "string", "pattern": "^[A-Za-z]{2}$"}},
+        "attributes": {"type": "object", "additionalProperties": _PROGRAM_LIST},
     }
 )
 _CAMPAIGN_FIELDS: dict[str, Any] = {

@@ -235,7 +235,7 @@ def profile() -> object:
         values = {k: request.form.get(k, "").strip() for k in PROFILE_FIELDS}
         for name in PROFILE_FIELDS:
             try:
-                clean_partner_fields({name: values[name]}, partial=True)
+                clean_partner_fields({name: values[name]}, services().content.program(), partial=True)
             except InvalidInput as exc:
                 errors.add(exc, PROFILE_FIELDS)
         file = request.files.get("logo")
@@ -246,7 +246,7 @@ def profile() -> object:
             try:
                 with services().db.session() as db:
                     row = my_partner(db)
-                    update_partner(db, row, values)
+                    update_partner(db, row, values, services().content.program())
                     if logo:
                         store_logo(services(), row, logo, source=file.filename if file else "logo")
                     slugs = [c.slug for c in access.visible_campaigns(services(), db, row)]

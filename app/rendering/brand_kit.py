@@ -11,7 +11,6 @@ from app.rendering.fonts import SCRIPTS, installed_face
 from app.rendering.logos import check_logo_bytes
 from app.rendering.model import (
     BRAND_COLOR_NAMES,
-    REGIONS,
     BrandKit,
     Disclaimers,
     FallbackChains,
@@ -99,12 +98,8 @@ def check_brand_kit(root: Path) -> tuple[BrandKit | None, list[str]]:
     default = disclaimer.get("default", "")
     if not isinstance(default, str):
         problems.add("disclaimer.default", "must be a string")
+    # Keys are region slugs of the partner program (any case); lint checks them against it.
     regions = disclaimer.get("regions") or {}
-    for region in regions:
-        if region not in REGIONS:
-            problems.add(
-                f"disclaimer.regions.{region}", f"unknown region; expected one of {', '.join(REGIONS)}"
-            )
 
     countries = _strings(disclaimer.get("countries"), "disclaimer.countries", problems)
     translations: dict[str, Disclaimers] = {}
@@ -117,7 +112,7 @@ def check_brand_kit(root: Path) -> tuple[BrandKit | None, list[str]]:
             continue
         translations[locale] = Disclaimers(
             str(table.get("default", default)),
-            _strings(table.get("regions"), f"{where}.regions", problems),
+            {k.lower(): v for k, v in _strings(table.get("regions"), f"{where}.regions", problems).items()},
             {
                 k.upper(): v
                 for k, v in _strings(table.get("countries"), f"{where}.countries", problems).items()
@@ -135,7 +130,7 @@ def check_brand_kit(root: Path) -> tuple[BrandKit | None, list[str]]:
         fonts=tuple(fonts),
         logos=logos,
         disclaimer_default=str(default),
-        disclaimer_regions={str(k): str(v) for k, v in regions.items()},
+        disclaimer_regions={str(k).lower(): str(v) for k, v in regions.items()},
         version=folder_version(root),
         disclaimer_countries={k.upper(): v for k, v in countries.items()},
         disclaimer_locales=translations,

@@ -15,8 +15,6 @@ from app.errors import TemplateInvalid
 from app.rendering.fonts import language_direction, text_direction
 from app.rendering.locale_format import address_lines, format_phone
 from app.rendering.model import (
-    TIER_LABELS,
-    TYPE_LABELS,
     BrandKit,
     CampaignInput,
     CampaignTemplate,
@@ -145,10 +143,12 @@ def partner_context(partner: PartnerInput, logo_url: str | None) -> dict[str, An
         "slug": partner.slug,
         "name": partner.name,
         "type": partner.type,
-        "type_label": TYPE_LABELS.get(partner.type, partner.type),
+        "type_label": partner.labels.get("type", partner.type),
         "tier": partner.tier,
-        "tier_label": TIER_LABELS.get(partner.tier, partner.tier),
+        "tier_label": partner.labels.get("tier", partner.tier),
         "region": partner.region,
+        "region_label": partner.labels.get("region", partner.region),
+        "attributes": dict(partner.attributes),
         "country": partner.country,
         "locale": partner.locale,
         "website": partner.website,

@@ -19,6 +19,9 @@ def fingerprint(
     partner_data = asdict(partner)
     logo = partner_data.pop("logo")
     logo_sha256 = partner_data.pop("logo_sha256")
+    # A program label only matters to templates that show that field: renaming a tier re-renders
+    # the assets that print it, not every asset of every partner of that tier.
+    partner_data["labels"] = {k: v for k, v in partner.labels.items() if k in template.partner_fields}
     payload = {
         "renderer": RENDERER_VERSION,
         "brand_kit": kit.version,

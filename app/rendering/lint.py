@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import io
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from functools import cache
 from pathlib import Path
 
 from jinja2 import TemplateSyntaxError
 from PIL import Image, ImageDraw
 
 from app.errors import CobrandError
+from app.rendering.audience import parse_audience
 from app.rendering.brand_kit import check_brand_kit
 from app.rendering.fonts import describe_uses, script_uses
 from app.rendering.jinja import html_environment
@@ -21,6 +23,7 @@ from app.rendering.model import (
     locale_chain,
     normalize_locale,
 )
+from app.rendering.program import PartnerProgram, ProgramValue, check_program
 from app.rendering.renderer import Renderer
 from app.rendering.template import check_template
 
@@ -35,32 +38,71 @@ def _tall_logo() -> bytes:
     return out.getvalue()
 
 
-def worst_case_partners() -> list[PartnerInput]:
-    """Synthetic partners that stress a layout: longest name, tallest logo, non-Latin script, no logo."""
-    return [
+def _longest(values: tuple[ProgramValue, ...]) -> ProgramValue:
+    return max(values, key=lambda v: (len(v.label), v.rank))
+
+
+def in_program(partner: PartnerInput, program: PartnerProgram) -> PartnerInput:
+    """A synthetic partner given the program's first type, lowest tier and first region."""
+    return _with_program(
+        partner, {"type": program.types[0], "tier": program.tiers[0], "region": program.regions[0]}
+    )
+
+
+def _with_program(partner: PartnerInput, chosen: dict[str, ProgramValue]) -> PartnerInput:
+    return replace(
+        partner,
+        type=chosen["type"].slug,
+        tier=chosen["tier"].slug,
+        region=chosen["region"].slug,
+        labels={k: v.label for k, v in chosen.items()},
+    )
+
+
+@cache
+def _worst_cases() -> tuple[PartnerInput, PartnerInput]:
+    return (
         PartnerInput(
             slug="worst-case-long-name",
             name="Consolidated Trans-Pacific Network Integration & Managed Security Services Cooperative Ltd",
-            type="system_integrator",
-            tier="platinum",
-            region="APAC",
             website="https://www.consolidated-transpacific-integration-services.example.com",
             email="partner-marketing-team@consolidated-transpacific-integration-services.example.com",
             phone="+61 2 5550 1234 ext. 98765",
             address="Level 42, 1 Very Long Boulevard Name, Sydney NSW 2000, Australia",
             logo=_tall_logo(),
+            type="worst-case",
+            tier="worst-case",
+            region="worst-case",
         ),
         PartnerInput(
             slug="worst-case-non-latin",
             name="Κυβερνοασφάλεια Βορείου Ελλάδος — Ολοκληρωμένες Λύσεις Δικτύων",
-            type="reseller",
-            tier="registered",
-            region="EMEA",
             website="https://example.gr",
             email="info@example.gr",
             phone="+30 231 555 0100",
+            type="worst-case",
+            tier="worst-case",
+            region="worst-case",
         ),
-    ]
+    )
+
+
+def worst_case_partners(program: PartnerProgram | None) -> list[PartnerInput]:
+    """Synthetic partners that stress a layout: longest name and labels, tallest logo, non-Latin script, no logo.
+
+    Their type, tier and region are the program's longest-labelled and its lowest values
+    (placeholders when there is no valid program to take them from).
+    """
+    long_name, non_latin = _worst_cases()
+    if program is None:
+        return [long_name, non_latin]
+    longest = {
+        "type": _longest(program.types),
+        "tier": _longest(program.tiers),
+        "region": _longest(program.regions),
+    }
+    lowest = {"type": program.types[0], "tier": program.tiers[0], "region": program.regions[-1]}
+    return [_with_program(long_name, longest), _with_program(non_latin, lowest)]
 
 
 @dataclass
@@ -121,18 +163,40 @@ def _syntax_errors(template_root: Path) -> list[str]:
     return errors
 
 
+def _program_problems(
+    program: PartnerProgram, kit: BrandKit | None, template: CampaignTemplate | None
+) -> list[str]:
+    """Kit and template values the program does not declare."""
+    problems: list[str] = []
+    if kit is not None:
+        for region in kit.disclaimer_regions:
+            if program.resolve("region", region) is None:
+                problems.append(f"{kit.root / 'brand.toml'}: disclaimer.regions.{region}: not a region of the "
+                                f"partner program ({', '.join(program.slugs('region'))})")  # fmt: skip
+    if template is not None:
+        _, lines = parse_audience(template.audience.to_dict(), program)
+        problems.extend(f"{template.root / 'template.toml'}: {line}" for line in lines)
+    return problems
+
+
 def lint_content(
     kit_dirs: list[Path],
     template_dirs: list[Path],
     renderer: Renderer | None = None,
     partners: list[PartnerInput] | None = None,
+    program_file: Path | None = None,
 ) -> LintReport:
-    """Check every kit and template; render each valid template with each valid kit for worst cases.
+    """Check the program, every kit and template; render each valid template with each valid kit for worst cases.
 
     Every locale a template has copy in is rendered (German runs ~30% longer than English) and
     checked for glyphs the kit's fonts lack; so are the given partners' names.
     """
     report = LintReport()
+    program: PartnerProgram | None = None
+    if program_file is not None:
+        program, problems = check_program(program_file)
+        report.errors.extend(problems)
+        report.checked.append(f"partner program {program_file.name}")
     kits: list[BrandKit] = []
     for root in kit_dirs:
         kit, problems = check_brand_kit(root)
@@ -140,6 +204,8 @@ def lint_content(
         report.checked.append(f"brand kit {root.name}")
         if kit:
             kits.append(kit)
+            if program:
+                report.errors.extend(_program_problems(program, kit, None))
     templates: list[CampaignTemplate] = []
     for root in template_dirs:
         template, problems = check_template(root)
@@ -149,6 +215,8 @@ def lint_content(
         report.checked.append(f"template {root.name}")
         if template and not syntax:
             templates.append(template)
+            if program:
+                report.errors.extend(_program_problems(program, None, template))
     if not kits or not templates:
         return report
     renderer = renderer or Renderer()
@@ -170,8 +238,8 @@ def lint_content(
                 errors, notes = glyph_report(f"{template.root / copy_file}: copy", kit, text, locale)
                 report.errors.extend(errors)
                 report.notes.extend(notes)
-            cases = [(p, template.locale) for p in worst_case_partners()]
-            cases += [(worst_case_partners()[0], locale) for locale in template.locales[1:]]
+            cases = [(p, template.locale) for p in worst_case_partners(program)]
+            cases += [(worst_case_partners(program)[0], locale) for locale in template.locales[1:]]
             for partner, locale in cases:
                 campaign = CampaignInput(
                     slug="lint", landing_url="https://vendor.example.com/campaigns/lint", locale=locale

@@ -6,24 +6,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-PARTNER_TYPES = ("reseller", "distributor", "system_integrator", "referral", "marketplace")
-PARTNER_TIERS = ("registered", "gold", "platinum")
-REGIONS = ("NA", "EMEA", "APAC")
+from app.rendering.audience import Audience
+
 BRAND_COLOR_NAMES = ("primary", "secondary", "accent", "text", "background")
 PARTNER_FIELDS = (
     "name", "logo", "email", "phone", "website", "address", "country",
-    "region", "tier", "type", "tracked_url", "qr",
+    "region", "tier", "type", "tracked_url", "qr", "attributes",
 )  # fmt: skip
 """Partner fields a template may declare in [fields].partner."""
-
-TYPE_LABELS = {
-    "reseller": "Reseller",
-    "distributor": "Distributor",
-    "system_integrator": "System Integrator",
-    "referral": "Referral Partner",
-    "marketplace": "Marketplace",
-}
-TIER_LABELS = {"registered": "Registered", "gold": "Gold", "platinum": "Platinum"}
 
 
 @dataclass(frozen=True)
@@ -41,14 +31,14 @@ FallbackChains = tuple[tuple[str, tuple[str, ...]], ...]
 
 @dataclass(frozen=True)
 class Disclaimers:
-    """One language's legal text: by country, else by region, else the default."""
+    """One language's legal text: by country, else by region (region slugs, lowercase), else the default."""
 
     default: str = ""
     regions: dict[str, str] = field(default_factory=dict)
     countries: dict[str, str] = field(default_factory=dict)
 
     def pick(self, region: str, country: str) -> str:
-        return self.countries.get(country.upper()) or self.regions.get(region) or self.default
+        return self.countries.get(country.upper()) or self.regions.get(region.lower()) or self.default
 
 
 @dataclass(frozen=True)
@@ -261,7 +251,7 @@ class CampaignTemplate:
     root: Path
     title: str
     description: str
-    audience: dict[str, tuple[str, ...]]
+    audience: Audience
     copy: dict[str, str]
     partner_fields: tuple[str, ...]
     editable_fields: dict[str, EditableField]
@@ -327,6 +317,10 @@ class PartnerInput:
     address: str = ""
     logo: bytes | None = None
     custom: dict[str, str] = field(default_factory=dict)
+    attributes: dict[str, Any] = field(default_factory=dict)
+    """The program's custom attributes: a string, or a list for `multiple` ones."""
+    labels: dict[str, str] = field(default_factory=dict)
+    """The program's labels of type, tier and region ({"tier": "Gold"}); a missing one shows the slug."""
     logo_sha256: str | None = None
     """SHA-256 of the logo file, so a fingerprint can be taken without loading the bytes."""
 

@@ -434,11 +434,11 @@ _PLACEHOLDER_LOGO = PreparedLogo(
     20,
 )
 PLACEHOLDERS = (
-    (PartnerInput(slug="cobrand-master", name="Master Partner", type="reseller", tier="gold", region="EMEA",
+    (PartnerInput(slug="cobrand-master", name="Master Partner", type="master-type", tier="master-tier", region="master-region",
                   country="DE", website="https://master.example", email="m@master.example", phone="+49 1",
                   address="1 Master Street"), None),
-    (PartnerInput(slug="other-placeholder", name="Other Placeholder Ltd", type="distributor", tier="platinum",
-                  region="NA", country="US", locale="fr", website="https://other.example", email="o@other.example",
+    (PartnerInput(slug="other-placeholder", name="Other Placeholder Ltd", type="other-type", tier="other-tier",
+                  region="other-region", country="US", locale="fr", website="https://other.example", email="o@other.example",
                   phone="+1 555", address="2 Other Road", custom={"placeholder": "1"}), _PLACEHOLDER_LOGO),
 )  # fmt: skip
 """Two partners that differ in every field: the master's markup outside the zone must not care."""

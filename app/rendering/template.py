@@ -8,12 +8,10 @@ from pathlib import Path
 from typing import Any
 
 from app.errors import TemplateInvalid
+from app.rendering.audience import parse_audience
 from app.rendering.model import (
     BRAND_COLOR_NAMES,
     PARTNER_FIELDS,
-    PARTNER_TIERS,
-    PARTNER_TYPES,
-    REGIONS,
     CampaignTemplate,
     EditableField,
     ImageOutput,
@@ -228,14 +226,11 @@ def check_template(root: Path) -> tuple[CampaignTemplate | None, list[str]]:
     title = data.get("title")
     if not isinstance(title, str) or not title.strip():
         problems.add("title", "required, a non-empty string")
-    audience_in = data.get("audience") or {}
-    audience: dict[str, tuple[str, ...]] = {}
-    for key, allowed in (("types", PARTNER_TYPES), ("tiers", PARTNER_TIERS), ("regions", REGIONS)):
-        values = audience_in.get(key) or []
-        for value in values:
-            if value not in allowed:
-                problems.add(f"audience.{key}", f"{value!r} is not one of {', '.join(allowed)}")
-        audience[key] = tuple(values)
+    # Values are checked against the partner program by lint; here only the shape of the rules.
+    audience, audience_problems = parse_audience(data.get("audience"))
+    for line in audience_problems:
+        where, _, problem = line.partition(": ")
+        problems.add(where, problem)
     copy = {str(k): str(v) for k, v in (data.get("copy") or {}).items()}
     fields = data.get("fields") or {}
     partner_fields = tuple(fields.get("partner") or ())

@@ -5,4 +5,5 @@ from flask import Blueprint
 bp = Blueprint("web", __name__)
 
 # Importing the page modules registers their routes on bp.
-from app.web import views, dashboard, content_pages, campaign_pages, partner_pages, analytics_pages  # noqa: E402,F401,I001
+from app.web import views, dashboard, content_pages, campaign_pages, partner_pages  # noqa: E402,F401,I001
+from app.web import analytics_pages, program_views  # noqa: E402,F401,I001

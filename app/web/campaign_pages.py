@@ -7,15 +7,16 @@ from typing import Any
 from flask import abort, flash, redirect, render_template, request, url_for
 from sqlalchemy import select
 
+from app.audience import eligible_partners
 from app.campaigns import archive_campaign, eligible_count, save_campaign
 from app.errors import CobrandError
 from app.models import Asset, AssetStatus, Campaign, Partner, Publish
-from app.publishing import campaign_input, eligible_partners, start_publish
-from app.rendering.model import PARTNER_TIERS, PARTNER_TYPES, REGIONS
+from app.publishing import campaign_input, start_publish
 from app.web import bp
 from app.web.dashboard import progress
 from app.web.forms import FormErrors
 from app.web.previews import WORST_CASE, preview_image, preview_partner
+from app.web.program_views import choices
 from app.web.security import admin_required
 from app.web.views import jpeg, services
 
@@ -47,9 +48,9 @@ def _choices() -> dict[str, Any]:
     return {
         "templates": content.template_slugs(),
         "kits": content.brand_kit_slugs(),
-        "types": PARTNER_TYPES,
-        "tiers": PARTNER_TIERS,
-        "regions": REGIONS,
+        "types": choices("type"),
+        "tiers": choices("tier"),
+        "regions": choices("region"),
     }
 
 
@@ -202,7 +203,7 @@ def _sample_partners(campaign: Campaign, limit: int = 3) -> list[tuple[str, str]
     with services().db.session() as session:
         try:
             template = services().content.template(campaign.template_slug)
-            partners = eligible_partners(session, campaign, template)
+            partners = eligible_partners(session, campaign, template, services().content.program())
         except CobrandError:
             partners = []
     picks: list[Partner] = []

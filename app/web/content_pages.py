@@ -54,7 +54,7 @@ def brand_kit(slug: str) -> str:
         kit = content.brand_kit(slug)
     except CobrandError:
         abort(404)
-    report = lint_content([content.brand_kit_dir(slug)], [])
+    report = lint_content([content.brand_kit_dir(slug)], [], program_file=content.program_file)
     return render_template(
         "console/brand_kit.html", kit=kit, report=report, templates=content.template_slugs()
     )
@@ -97,7 +97,7 @@ def template_detail(slug: str) -> str:
     kits = content.brand_kit_slugs()
     kit_slug = request.args.get("kit") if request.args.get("kit") in kits else (kits[0] if kits else None)
     partner_slug = request.args.get("partner") or WORST_CASE
-    report = lint_content([], [content.template_dir(slug)])
+    report = lint_content([], [content.template_dir(slug)], program_file=content.program_file)
     previous = previous_template(template)
     return render_template(
         "console/template.html",

@@ -13,9 +13,9 @@ from app.auth.users import create_user, start_password_reset
 from app.errors import CobrandError, InvalidInput
 from app.models import Partner, User, UserRole
 from app.partners import clean_partner_fields, import_partners_csv, store_logo, update_partner, upsert_partner
-from app.rendering.model import PARTNER_TIERS, PARTNER_TYPES, REGIONS
 from app.web import bp
 from app.web.forms import FormErrors
+from app.web.program_views import choices, program
 from app.web.security import admin_required
 from app.web.views import send_stored, services
 
@@ -50,7 +50,7 @@ def field_errors(values: dict[str, Any], fields: tuple[str, ...]) -> FormErrors:
             errors[name] = "Required."
             continue
         try:
-            clean_partner_fields({name: values.get(name, "")}, partial=True)
+            clean_partner_fields({name: values.get(name, "")}, program(), partial=True)
         except InvalidInput as exc:
             errors.add(exc, fields)
     return errors
@@ -68,7 +68,7 @@ def _logo_upload(errors: FormErrors) -> bytes | None:
 
 
 def _choices() -> dict[str, Any]:
-    return {"types": PARTNER_TYPES, "tiers": PARTNER_TIERS, "regions": REGIONS}
+    return {"types": choices("type"), "tiers": choices("tier"), "regions": choices("region")}
 
 
 @bp.get("/partners")
@@ -86,7 +86,7 @@ def partners() -> str:
             )
         for key, column in (("type", Partner.type), ("tier", Partner.tier), ("region", Partner.region)):
             if filters[key]:
-                query = query.where(column == filters[key])
+                query = query.where(column == (program().resolve(key, filters[key]) or filters[key]))
         items = session.scalars(query).all()
         user_counts: dict[int, int] = {}
         for (pid,) in session.execute(select(User.partner_id).where(User.partner_id.is_not(None))):
@@ -111,7 +111,7 @@ def partner_new() -> object:
         if not errors:
             try:
                 with services().db.session() as session:
-                    partner, _ = upsert_partner(session, values)
+                    partner, _ = upsert_partner(session, values, program())
                     if logo is not None:
                         store_logo(services(), partner, logo, source="logo")
             except CobrandError as exc:
@@ -127,7 +127,7 @@ def partner_new() -> object:
 @admin_required
 def partner_edit(slug: str) -> object:
     partner = _partner_or_404(slug)
-    values: dict[str, Any] = {k: getattr(getattr(partner, k), "value", getattr(partner, k)) for k in FIELDS}
+    values: dict[str, Any] = {k: getattr(partner, k) for k in FIELDS}
     values["active"] = partner.active
     errors = FormErrors()
     editable = tuple(f for f in FIELDS if f != "slug")
@@ -142,7 +142,10 @@ def partner_edit(slug: str) -> object:
                     row = session.get(Partner, partner.id)
                     assert row is not None
                     update_partner(
-                        session, row, {k: values[k] for k in editable} | {"active": values["active"]}
+                        session,
+                        row,
+                        {k: values[k] for k in editable} | {"active": values["active"]},
+                        program(),
                     )
                     if logo is not None:
                         store_logo(services(), row, logo, source="logo")
@@ -186,9 +189,7 @@ def partner_invite(slug: str) -> object:
             users = session.scalars(
                 select(User).where(User.partner_id == partner.id).order_by(User.email)
             ).all()
-        values: dict[str, Any] = {
-            k: getattr(getattr(partner, k), "value", getattr(partner, k)) for k in FIELDS
-        }
+        values: dict[str, Any] = {k: getattr(partner, k) for k in FIELDS}
         values["active"] = partner.active
         return render_template("console/partner_form.html", values=values, errors=FormErrors(), partner=partner,
                                users=users, invite_errors=errors, invite_email=email, **_choices()), 400  # fmt: skip

@@ -44,7 +44,7 @@ def preview_partner(services: Services, slug: str | None) -> PartnerInput:
             )
             if partner is not None:
                 return partner_input(services, partner)
-    return worst_case_partners()[0]
+    return worst_case_partners(services.content.program())[0]
 
 
 def preview_image(

@@ -12,10 +12,11 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app.audience import is_eligible
 from app.errors import CobrandError, InvalidInput, PartnerNotFound
 from app.models import Asset, AssetStatus, Campaign, CampaignStatus, Partner, WebhookEvent, utcnow
 from app.partners import delete_partner, get_partner, update_partner, upsert_partner
-from app.publishing import is_eligible, start_publish, withdraw_asset
+from app.publishing import start_publish, withdraw_asset
 from app.services import Services
 
 
@@ -48,7 +49,7 @@ def _slug(data: dict[str, Any], key: str = "slug") -> str:
 
 def partner_created(services: Services, data: dict[str, Any]) -> list[int]:
     with services.db.session() as session:
-        partner, _ = upsert_partner(session, data)
+        partner, _ = upsert_partner(session, data, services.content.program())
         partner_id = partner.id
     return regenerate_partner(services, partner_id)
 
@@ -57,7 +58,9 @@ def partner_updated(services: Services, data: dict[str, Any]) -> list[int]:
     """Merge the given fields into the partner (identified by data.slug)."""
     with services.db.session() as session:
         partner = get_partner(session, _slug(data))
-        update_partner(session, partner, {k: v for k, v in data.items() if k != "slug"})
+        update_partner(
+            session, partner, {k: v for k, v in data.items() if k != "slug"}, services.content.program()
+        )
         partner_id = partner.id
     return regenerate_partner(services, partner_id)
 
@@ -107,9 +110,10 @@ def regenerate_partner(services: Services, partner_id: int) -> list[int]:
         if partner is None:
             return []
         campaigns = session.scalars(select(Campaign).where(Campaign.status == CampaignStatus.PUBLISHED)).all()
+        program = services.content.program()
         for campaign in campaigns:
             template = services.content.template(campaign.template_slug)
-            if is_eligible(campaign, template, partner):
+            if is_eligible(session, campaign, template, program, partner):
                 targets.append(campaign.slug)
             else:
                 withdraw_partner_assets(services, session, campaign.id, partner_id)

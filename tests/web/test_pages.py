@@ -47,12 +47,12 @@ def test_partners_get_404_on_console_pages(partner: Any, published: Any) -> None
 
 def test_campaign_form_rejects_bad_input_and_keeps_it(admin: Any, users: Any) -> None:
     data = {"title": "Spring", "slug": "Bad Slug!", "template": "spring-flyer", "brand_kit": "northwind",
-            "landing_url": "ftp://nope", "regions": ["NA"]}  # fmt: skip
+            "landing_url": "ftp://nope", "regions": ["na"]}  # fmt: skip
     response = post(admin, "/campaigns/new", data)
     html = response.get_data(as_text=True)
     assert response.status_code == 400
     assert 'id="e-slug"' in html and 'value="Bad Slug!"' in html
-    assert 'value="NA" checked' in html and 'value="ftp://nope"' in html
+    assert 'value="na" checked' in html and 'value="ftp://nope"' in html
     data["slug"] = "spring"
     response = post(admin, "/campaigns/new", data, page="/campaigns/new")
     assert response.status_code == 400 and 'id="e-landing_url"' in response.get_data(as_text=True)

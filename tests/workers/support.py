@@ -21,7 +21,7 @@ import sqlalchemy as sa
 from sqlalchemy import select
 
 from app.config import PROJECT_ROOT
-from app.models import Asset, Partner, PartnerTier, PartnerType, Publish, PublishStatus, Region
+from app.models import Asset, Partner, Publish, PublishStatus
 from app.services import Services
 
 SAMPLE_LOGOS = sorted((PROJECT_ROOT / "sample_data" / "logos").iterdir())
@@ -104,11 +104,6 @@ class FaultyProxy:
 FIRST = ["Summit", "Harbour", "Blue", "Granite", "Northern", "Pacific", "Atlas", "Cedar", "Vertex", "Lumen"]
 SECOND = ["Networks", "IT", "Systems", "Digital", "Solutions", "Cloud", "Secure", "Data", "Tech", "Link"]
 SUFFIX = ["Ltd", "GmbH", "S.A.", "Pty Ltd", "Inc.", "B.V.", "K.K.", "", "SRL", "AB"]
-COUNTRIES = {
-    Region.NA: ["US", "CA"],
-    Region.EMEA: ["DE", "FR", "GB", "NL", "SE"],
-    Region.APAC: ["AU", "JP", "SG"],
-}
 
 
 def generate_partners(services: Services, count: int, *, seed: int = 3, logo_every: int = 3) -> list[int]:
@@ -121,18 +116,19 @@ def generate_partners(services: Services, count: int, *, seed: int = 3, logo_eve
         services.storage.put(key, path.read_bytes(), content_type=content_type)
         logo_keys.append(key)
     rows = []
+    program = services.content.program()
     for i in range(count):
-        region = rng.choice(list(Region))
+        region = rng.choice(program.regions)
         name = f"{rng.choice(FIRST)} {rng.choice(SECOND)} {rng.choice(SUFFIX)}".strip() + f" {i}"
         slug = f"gen-{i:05d}"
         rows.append(
             {
                 "slug": slug,
                 "name": name,
-                "type": rng.choice(list(PartnerType)),
-                "tier": rng.choice(list(PartnerTier)),
-                "region": region,
-                "country": rng.choice(COUNTRIES[region]),
+                "type": rng.choice(program.types).slug,
+                "tier": rng.choice(program.tiers).slug,
+                "region": region.slug,
+                "country": rng.choice(region.countries or ("US",)),
                 "locale": "en",
                 "website": f"https://{slug}.example.com",
                 "email": f"sales@{slug}.example.com",
