@@ -12,10 +12,11 @@ from app.api.assets import asset_rows
 from app.api.errors import ApiError
 from app.api.lookups import PAGE_PARAMS, get_campaign_or_404, get_publish_or_404, paginate
 from app.api.registry import ADMIN, TOKEN, registry
-from app.api.schemas import ASSET, CAMPAIGN, CAMPAIGN_CREATE, CAMPAIGN_UPDATE, PUBLISH, page_of
-from app.api.serializers import asset_json, campaign_json, publish_json
+from app.api.schemas import ASSET, CAMPAIGN, CAMPAIGN_CREATE, CAMPAIGN_UPDATE, PARTNER, PUBLISH, page_of
+from app.api.serializers import asset_json, campaign_json, partner_json, publish_json
+from app.audience import eligible_clause
 from app.campaigns import archive_campaign, save_campaign
-from app.models import Asset, Campaign, CampaignStatus
+from app.models import Asset, Campaign, CampaignStatus, Partner
 from app.publishing import start_publish
 
 
@@ -84,3 +85,15 @@ def campaign_assets(campaign: str, query: dict[str, Any]) -> dict[str, Any]:
         return paginate(
             session, asset_rows().where(Asset.campaign_id == row.id), query, lambda r: asset_json(*r)
         )
+
+
+@registry.route(bp, "GET", "/campaigns/<campaign>/partners",
+                summary="List the partners a campaign reaches now (its template's audience and its own)",
+                access=ADMIN, query=PAGE_PARAMS, response=page_of(PARTNER))  # fmt: skip
+def campaign_partners(campaign: str, query: dict[str, Any]) -> dict[str, Any]:
+    with services().db.session() as session:
+        row = get_campaign_or_404(session, campaign)
+        template = services().content.template(row.template_slug)
+        clause = eligible_clause(row, template, services().content.program(), session.get_bind().dialect.name)
+        stmt = select(Partner).where(clause).order_by(Partner.slug)
+        return paginate(session, stmt, query, lambda r: partner_json(r[0]))

@@ -61,9 +61,10 @@ function liveAudienceCount(form) {
   async function update() {
     const params = new URLSearchParams();
     params.set("template", form.elements.template.value);
-    for (const key of ["types", "tiers", "regions"]) {
-      form.querySelectorAll(`input[name="${key}"]:checked`).forEach((box) => params.append(key, box.value));
-    }
+    // Every audience rule: checked boxes (types, tiers, regions, attributes.*), min_tier, countries.
+    form.querySelectorAll(".audience input:checked, .audience select, .audience input[type=text]").forEach((el) => {
+      if (el.value) params.append(el.name, el.value);
+    });
     const response = await fetch(`${form.dataset.audienceUrl}?${params}`, { credentials: "same-origin" });
     if (!response.ok) return;
     const data = await response.json();
@@ -77,7 +78,7 @@ function liveAudienceCount(form) {
     }
   }
   form.addEventListener("change", (event) => {
-    if (["types", "tiers", "regions", "template"].includes(event.target.name)) {
+    if (event.target.name === "template" || event.target.closest(".audience")) {
       clearTimeout(pending);
       pending = setTimeout(update, 120);
     }

@@ -12,11 +12,13 @@ from app.campaigns import archive_campaign, eligible_count, save_campaign
 from app.errors import CobrandError
 from app.models import Asset, AssetStatus, Campaign, Partner, Publish
 from app.publishing import campaign_input, start_publish
+from app.rendering.audience import parse_audience
 from app.web import bp
 from app.web.dashboard import progress
 from app.web.forms import FormErrors
 from app.web.previews import WORST_CASE, preview_image, preview_partner
-from app.web.program_views import choices
+from app.web.program_views import choices as program_choices
+from app.web.program_views import program
 from app.web.security import admin_required
 from app.web.views import jpeg, services
 
@@ -27,12 +29,33 @@ FIELDS = (
     "brand_kit",
     "types",
     "tiers",
+    "min_tier",
     "regions",
+    "countries",
+    "attributes",
     "landing_url",
     "starts_at",
     "ends_at",
 )
-ALIASES = {"audience.types": "types", "audience.tiers": "tiers", "audience.regions": "regions"}
+AUDIENCE_FIELDS = ("types", "tiers", "min_tier", "regions", "countries", "attributes")
+ALIASES = {f"audience.{name}": name for name in AUDIENCE_FIELDS}
+
+
+def audience_from_form(form: Any) -> dict[str, Any]:
+    """The audience rules a campaign form (or the live count's query) sends."""
+    attributes = {
+        name: form.getlist(f"attributes.{name}")
+        for name in program().attributes
+        if form.getlist(f"attributes.{name}")
+    }
+    return {
+        "types": form.getlist("types"),
+        "tiers": form.getlist("tiers"),
+        "min_tier": form.get("min_tier", "").strip(),
+        "regions": form.getlist("regions"),
+        "countries": [c.strip() for c in form.get("countries", "").split(",") if c.strip()],
+        "attributes": attributes,
+    }
 
 
 def _campaign_or_404(campaign_id: int) -> Campaign:
@@ -48,22 +71,21 @@ def _choices() -> dict[str, Any]:
     return {
         "templates": content.template_slugs(),
         "kits": content.brand_kit_slugs(),
-        "types": choices("type"),
-        "tiers": choices("tier"),
-        "regions": choices("region"),
+        "types": program_choices("type"),
+        "tiers": program_choices("tier"),
+        "regions": program_choices("region"),
+        "attributes": list(program().attributes.values()),
     }
 
 
 def _form_from_campaign(campaign: Campaign) -> dict[str, Any]:
-    audience = campaign.audience or {}
+    audience = parse_audience(campaign.audience or {})[0].to_dict()
     return {
         "slug": campaign.slug,
         "title": campaign.title,
         "template": campaign.template_slug,
         "brand_kit": campaign.brand_kit_slug,
-        "types": list(audience.get("types", [])),
-        "tiers": list(audience.get("tiers", [])),
-        "regions": list(audience.get("regions", [])),
+        "audience": audience,
         "landing_url": campaign.landing_url,
         "starts_at": campaign.starts_at.strftime("%Y-%m-%dT%H:%M") if campaign.starts_at else "",
         "ends_at": campaign.ends_at.strftime("%Y-%m-%dT%H:%M") if campaign.ends_at else "",
@@ -72,11 +94,8 @@ def _form_from_campaign(campaign: Campaign) -> dict[str, Any]:
 
 def _form_from_request() -> dict[str, Any]:
     form = request.form
-    values: dict[str, Any] = {
-        k: form.get(k, "").strip() for k in FIELDS if k not in ("types", "tiers", "regions")
-    }
-    for key in ("types", "tiers", "regions"):
-        values[key] = form.getlist(key)
+    values: dict[str, Any] = {k: form.get(k, "").strip() for k in FIELDS if k not in AUDIENCE_FIELDS}
+    values["audience"] = audience_from_form(form)
     return values
 
 
@@ -97,7 +116,7 @@ def _save(values: dict[str, Any], campaign_id: int | None) -> tuple[Campaign | N
         "title": values["title"],
         "template": values["template"],
         "brand_kit": values["brand_kit"],
-        "audience": {"types": values["types"], "tiers": values["tiers"], "regions": values["regions"]},
+        "audience": values["audience"],
         "landing_url": values["landing_url"],
         "starts_at": values["starts_at"] or None,
         "ends_at": values["ends_at"] or None,
@@ -142,7 +161,7 @@ def campaigns() -> str:
 @admin_required
 def campaign_new() -> object:
     choices = _choices()
-    values: dict[str, Any] = {"types": [], "tiers": [], "regions": [], "template": request.args.get("template", ""),
+    values: dict[str, Any] = {"audience": {}, "template": request.args.get("template", ""),
                               "brand_kit": choices["kits"][0] if len(choices["kits"]) == 1 else ""}  # fmt: skip
     errors = FormErrors()
     if request.method == "POST":
@@ -180,11 +199,7 @@ def audience_count() -> dict[str, Any]:
     """How many partners a (not yet saved) audience reaches, for the form's live count."""
     args = request.args
     template = args.get("template", "")
-    audience = {
-        "types": args.getlist("types"),
-        "tiers": args.getlist("tiers"),
-        "regions": args.getlist("regions"),
-    }
+    audience = audience_from_form(args)
     with services().db.session() as session:
         total = len(
             session.scalars(select(Partner.id).where(Partner.active, Partner.deleted_at.is_(None))).all()
