@@ -80,7 +80,7 @@ def test_uploaded_design_is_published_for_the_sample_partners(client: Any, sampl
     mask = zone_mask(before.size, zones, offset, PX_PER_MM)
     with services.db.session() as session:
         campaign = session.scalar(select(Campaign).where(Campaign.slug == "byod"))
-        eligible = session.scalars(select(Partner).where(Partner.region.in_(["EMEA", "NA"]))).all()
+        eligible = session.scalars(select(Partner).where(Partner.region.in_(["emea", "na"]))).all()
         assets = session.scalars(select(Asset).where(Asset.campaign_id == campaign.id)).all()
         assert len(eligible) >= 6 and {a.partner_id for a in assets} == {p.id for p in eligible}
         for asset in assets:
