@@ -16,6 +16,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from app.links.wsgi import ShortLinks
     from app.ops import init_app as init_ops
     from app.portal import bp as portal_bp
+    from app.public_files import bp as public_files_bp
     from app.services import build_services
     from app.web import bp as web_bp
     from app.web.security import init_security
@@ -31,6 +32,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(web_bp)
     app.register_blueprint(auth_bp)  # also the create-user and demo-users commands
     app.register_blueprint(portal_bp)
+    app.register_blueprint(public_files_bp)  # /public/<hash>.png: e-mail images
     init_api(app)  # /api/v1 and its webhooks; create-token and revoke-token commands
     register_cli(app)
     return app

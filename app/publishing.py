@@ -14,6 +14,7 @@ import re
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
@@ -74,7 +75,11 @@ def partner_input(
 
 
 def campaign_input(
-    campaign: Campaign, field_values: dict[str, str] | None = None, links: dict[str, str] | None = None
+    campaign: Campaign,
+    field_values: dict[str, str] | None = None,
+    links: dict[str, str] | None = None,
+    *,
+    asset_base_url: str = "",
 ) -> CampaignInput:
     """The renderer's view of a campaign for one partner (links: its short URL per channel)."""
     return CampaignInput(
@@ -84,7 +89,18 @@ def campaign_input(
         copy_overrides=dict((campaign.overrides or {}).get("copy", {})),
         field_values=dict(field_values or {}),
         links=dict(links or {}),
+        asset_base_url=asset_base_url,
     )
+
+
+def public_asset_base(config: dict[str, Any]) -> str:
+    """Where public files (e-mail images) are reached: PUBLIC_ASSET_BASE_URL, or this app's /public."""
+    return str(config.get("PUBLIC_ASSET_BASE_URL") or f"{str(config['PUBLIC_BASE_URL']).rstrip('/')}/public")
+
+
+def public_key(name: str) -> str:
+    """The storage key of a public file: PUBLIC_ASSET_BASE_URL serves this prefix."""
+    return f"public/{name}"
 
 
 def partner_links(services: Services, session: Session, campaign_id: int, partner_id: int) -> dict[str, str]:
@@ -215,7 +231,9 @@ def _count_unchanged(
     for partner in partners:
         partner_data = partner_input(services, partner, with_logo=False, program=program)
         links = link_urls(services.config, codes.get(partner.id, {}))
-        campaign_data = campaign_input(campaign, values.get(partner.id), links)
+        campaign_data = campaign_input(
+            campaign, values.get(partner.id), links, asset_base_url=public_asset_base(services.config)
+        )
         needs_render = False
         for output_id in outputs:
             asset = existing.get((partner.id, output_id))
@@ -381,7 +399,9 @@ def process_asset(
     asset.attempts += 1
     try:
         partner_data = partner_data or partner_input(services, partner)
-        campaign_data = campaign_input(campaign, field_values, links)
+        campaign_data = campaign_input(
+            campaign, field_values, links, asset_base_url=public_asset_base(services.config)
+        )
         fp = fingerprint(kit, template, output_id, partner_data, campaign_data)
         if (
             asset.fingerprint == fp
@@ -407,10 +427,18 @@ def process_asset(
             services.storage.put(
                 key, rendered.data, content_type=rendered.content_type, filename=filename, metadata=metadata
             )
+            for public in rendered.public_files:  # content-addressed: never rewritten, never deleted here
+                if not services.storage.exists(public_key(public.name)):
+                    services.storage.put(
+                        public_key(public.name), public.data, content_type=public.content_type
+                    )
             thumb_key = f"thumbnails/{campaign.slug}/{partner.slug}/{output_id}-{fp[:16]}.jpg"
-            services.storage.put(
-                thumb_key, thumbnail(rendered.data, rendered.content_type), content_type="image/jpeg"
+            preview = (
+                (rendered.preview, "image/png")
+                if rendered.preview
+                else (rendered.data, rendered.content_type)
             )
+            services.storage.put(thumb_key, thumbnail(*preview), content_type="image/jpeg")
             # Point the record at the new object only now that it is stored; then drop the old one.
             old_keys = {asset.storage_key, asset.thumbnail_key} - {key, thumb_key, None}
             asset.storage_key, asset.thumbnail_key = key, thumb_key

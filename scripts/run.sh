@@ -29,10 +29,12 @@ landing="https://northwind.example.com/secure-edge"
     --template social-launch --brand-kit northwind --landing-url "$landing/launch"
 "${flask[@]}" create-campaign partner-email --title "Partner e-mail header" \
     --template email-header --brand-kit northwind --landing-url "$landing/webinar"
+"${flask[@]}" create-campaign partner-newsletter --title "Partner newsletter: webinar invitation" \
+    --template partner-newsletter --brand-kit northwind --landing-url "$landing/webinar"
 "${flask[@]}" campaigns
 
 say "Publishing"
-for campaign in spring-launch nx-datasheet launch-social partner-email; do
+for campaign in spring-launch nx-datasheet launch-social partner-email partner-newsletter; do
     "${flask[@]}" publish "$campaign"
 done
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import email
 import io
+from email import policy
 
 import pytest
 from PIL import Image
@@ -19,6 +21,7 @@ CAMPAIGNS = {
     "nx-datasheet": "datasheet",
     "launch-social": "social-launch",
     "partner-email": "email-header",
+    "partner-newsletter": "partner-newsletter",
 }
 
 
@@ -74,6 +77,11 @@ def test_every_eligible_partner_has_every_output_and_each_file_is_right(publishe
                     assert "".join(partner.name.split()) in facts.compact_text, (partner.slug, facts.text)
                     url = partner_links(services, session, campaign.id, partner.id)["pdf"].split("://", 1)[1]
                     assert url in facts.compact_text, (partner.slug, url)
+                elif asset.content_type == "message/rfc822":
+                    message = email.message_from_bytes(data, policy=policy.default)
+                    assert partner.name in message["Subject"]
+                    html = message.get_body(("html",)).get_content()
+                    assert partner_links(services, session, campaign.id, partner.id)["email"] in html
                 else:
                     image = Image.open(io.BytesIO(data))
                     width, height = (int(v) for v in asset.output.rsplit("-", 1)[1].split("x"))

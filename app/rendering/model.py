@@ -223,7 +223,20 @@ class DesignOutput:
     kind: Literal["design"] = "design"
 
 
-Output = PdfOutput | ImageOutput | DesignOutput
+@dataclass(frozen=True)
+class EmailOutput:
+    """An HTML e-mail: a Jinja2 MJML body, an optional plain-text template, an optional header image."""
+
+    name: str
+    mjml: Path
+    text: Path | None = None
+    """Jinja2 plain-text part; without one, the text is taken from the HTML."""
+    header: ImageSize | None = None
+    """A co-branded header image drawn per partner and published under PUBLIC_ASSET_BASE_URL."""
+    kind: Literal["email"] = "email"
+
+
+Output = PdfOutput | ImageOutput | DesignOutput | EmailOutput
 
 
 @dataclass(frozen=True)
@@ -293,7 +306,7 @@ class CampaignTemplate:
         """Every asset a partner gets: "flyer", "social-1080x1080", …"""
         ids: list[str] = []
         for output in self.outputs:
-            if isinstance(output, PdfOutput | DesignOutput):
+            if isinstance(output, PdfOutput | DesignOutput | EmailOutput):
                 ids.append(output.name)
             else:
                 ids.extend(f"{output.name}-{size.label}" for size in output.sizes)
@@ -335,9 +348,21 @@ class CampaignInput:
     copy_overrides: dict[str, str] = field(default_factory=dict)
     field_values: dict[str, str] = field(default_factory=dict)
     """Partner-editable field values for this partner (defaults fill the rest)."""
+    asset_base_url: str = ""
+    """Absolute URL public files (e-mail images) are served under: PUBLIC_ASSET_BASE_URL."""
     links: dict[str, str] = field(default_factory=dict)
     """This partner's short link per channel (pdf, image, email, social, qr); where one is missing
     the plain tracked landing URL is used. Codes never change, so neither do fingerprints."""
+
+
+@dataclass(frozen=True)
+class PublicFile:
+    """A file the output refers to by absolute URL (an e-mail's images): stored under public/<name>."""
+
+    name: str
+    """Content-addressed: <sha256 prefix>.<ext>, so a URL never changes meaning."""
+    data: bytes
+    content_type: str
 
 
 @dataclass(frozen=True)
@@ -347,3 +372,6 @@ class RenderedFile:
     content_type: str
     extension: str
     warnings: tuple[str, ...] = ()
+    public_files: tuple[PublicFile, ...] = ()
+    preview: bytes | None = None
+    """An image to make the thumbnail from, for outputs that are not images or PDFs themselves."""

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from app.errors import CobrandError, RenderFailed
 from app.rendering.design import DesignRenderer
+from app.rendering.email import EmailRenderer
 from app.rendering.image import CONTENT_TYPES, EXTENSIONS, ImageRenderer
 from app.rendering.logos import PreparedLogo, prepare_logo
 from app.rendering.model import (
@@ -15,6 +16,7 @@ from app.rendering.model import (
     CampaignInput,
     CampaignTemplate,
     DesignOutput,
+    EmailOutput,
     ImageOutput,
     PartnerInput,
     RenderedFile,
@@ -36,6 +38,7 @@ class Renderer:
         self.stamper = ZoneStamper(self.pdf)
         """Outputs with a declared co-brand zone: lay out once per campaign, stamp per partner."""
         self.image = ImageRenderer()
+        self.email = EmailRenderer(self.image)
         self.design = DesignRenderer(self.pdf)
         """Designs from other tools: only their zones are drawn, stamped onto the untouched master."""
 
@@ -93,6 +96,9 @@ class Renderer:
                     content_type = "application/pdf" if fmt == "pdf" else CONTENT_TYPES[fmt]
                     extension = "pdf" if fmt == "pdf" else EXTENSIONS[fmt]
                     files.append(RenderedFile(output.name, data, content_type, extension, tuple(warnings)))
+            elif isinstance(output, EmailOutput):
+                if output.name in wanted:
+                    files.append(self.email.render(kit, template, output, partner, campaign, logo))
             elif output.name in wanted:
                 data, warnings = self.stamper.render(kit, template, output, partner, campaign, logo)
                 files.append(RenderedFile(output.name, data, "application/pdf", "pdf", tuple(warnings)))

@@ -14,6 +14,7 @@ from app.rendering.model import (
     PARTNER_FIELDS,
     CampaignTemplate,
     EditableField,
+    EmailOutput,
     ImageOutput,
     ImageSize,
     Layer,
@@ -211,6 +212,34 @@ def _image_output(root: Path, spec: dict[str, Any], where: str, problems: Proble
     return ImageOutput(name=spec["name"], format=fmt, sizes=tuple(sizes))
 
 
+def _email_output(
+    root: Path, spec: dict[str, Any], where: str, problems: Problems, copy: dict[str, str]
+) -> EmailOutput | None:
+    mjml = inside(root, str(spec.get("mjml", "")))
+    if mjml is None or not mjml.is_file():
+        problems.add(f"{where}.mjml", f"{spec.get('mjml')!r} is not a file inside the template")
+    text = None
+    if "text" in spec:
+        text = inside(root, str(spec["text"]))
+        if text is None or not text.is_file():
+            problems.add(f"{where}.text", f"{spec['text']!r} is not a file inside the template")
+    for key in ("subject", "preheader"):
+        if not copy.get(key, "").strip():
+            problems.add(f"copy.{key}", f"required by the e-mail output {spec.get('name')!r}")
+    header = None
+    if "header" in spec:
+        layouts = _image_output(
+            root, {"name": spec.get("name"), "layouts": spec["header"]}, f"{where}.header", problems
+        )
+        if layouts is not None:
+            if len(layouts.sizes) != 1 or layouts.sizes[0].width > 1200:
+                problems.add(f"{where}.header", "one [[sizes]] table, at most 1200 px wide (shown at 600)")
+            header = layouts.sizes[0]
+    if problems or mjml is None:
+        return None
+    return EmailOutput(name=spec["name"], mjml=mjml, text=text, header=header)
+
+
 def check_template(root: Path) -> tuple[CampaignTemplate | None, list[str]]:
     """Load a template, returning it (or None) and every problem found."""
     root = root.resolve()
@@ -282,8 +311,10 @@ def check_template(root: Path) -> tuple[CampaignTemplate | None, list[str]]:
             output = _pdf_output(root, spec, where, problems)
         elif kind == "image":
             output = _image_output(root, spec, where, problems)
+        elif kind == "email":
+            output = _email_output(root, spec, where, problems, copy)
         else:
-            problems.add(f"{where}.kind", f"{kind!r} is not pdf or image")
+            problems.add(f"{where}.kind", f"{kind!r} is not pdf, image or email")
             output = None
         if output:
             outputs.append(output)

@@ -14,8 +14,10 @@ PDFIUM_LOCK = threading.Lock()
 
 
 def thumbnail(data: bytes, content_type: str, *, width: int = THUMBNAIL_WIDTH) -> bytes:
-    """A JPEG preview of the first page of a PDF or of an image."""
-    if content_type == "application/pdf":
+    """A JPEG preview of the first page of a PDF or of an image (anything else: a blank card)."""
+    if not (content_type == "application/pdf" or content_type.startswith("image/")):
+        image = Image.new("RGBA", (width, width * 5 // 8), (238, 242, 246, 255))
+    elif content_type == "application/pdf":
         import pypdfium2 as pdfium  # imported here: only PDF thumbnails need it
 
         with PDFIUM_LOCK:

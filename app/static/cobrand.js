@@ -129,7 +129,30 @@ function logoCheck(form) {
   });
 }
 
+// "Copy HTML" / "Copy text": the text of a URL or of an element, to the clipboard.
+function copyButton(button) {
+  button.addEventListener("click", async () => {
+    const label = button.textContent;
+    try {
+      let text;
+      if (button.dataset.copyUrl) {
+        const response = await fetch(button.dataset.copyUrl, { credentials: "same-origin" });
+        if (!response.ok) throw new Error(response.statusText);
+        text = await response.text();
+      } else {
+        text = document.getElementById(button.dataset.copyTarget).textContent;
+      }
+      await navigator.clipboard.writeText(text);
+      button.textContent = "Copied";
+    } catch (error) {
+      button.textContent = "Copy failed";
+    }
+    setTimeout(() => { button.textContent = label; }, 2000);
+  });
+}
+
 document.addEventListener("DOMContentLoaded", () => {
+  document.querySelectorAll("[data-copy-url], [data-copy-target]").forEach(copyButton);
   paintSwatches();
   document.querySelectorAll("[data-progress-url]").forEach(watchProgress);
   document.querySelectorAll("form[data-audience-url]").forEach(liveAudienceCount);

@@ -11,7 +11,7 @@ import io
 import subprocess
 import tarfile
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
 
@@ -19,7 +19,7 @@ from sqlalchemy import select
 
 from app.errors import CobrandError
 from app.models import Partner
-from app.publishing import partner_input
+from app.publishing import partner_input, public_asset_base
 from app.rendering.fingerprint import fingerprint
 from app.rendering.lint import worst_case_partners
 from app.rendering.model import BrandKit, CampaignInput, CampaignTemplate, PartnerInput
@@ -58,6 +58,8 @@ def preview_image(
     width: int = PREVIEW_WIDTH,
 ) -> bytes:
     """A JPEG of one output's first page, rendered once per set of inputs and kept in storage."""
+    if not campaign.asset_base_url:  # e-mails refer to their images by absolute URL
+        campaign = replace(campaign, asset_base_url=public_asset_base(services.config))
     fp = fingerprint(kit, template, output_id, partner, campaign)
     key = f"previews/{template.slug}/{output_id}-{fp[:24]}-{width}.jpg"
     try:
@@ -65,7 +67,10 @@ def preview_image(
     except FileNotFoundError:
         pass
     rendered = services.renderer.render_one(kit, template, partner, campaign, output_id)
-    data = thumbnail(rendered.data, rendered.content_type, width=width)
+    if rendered.preview:
+        data = thumbnail(rendered.preview, "image/png", width=width)
+    else:
+        data = thumbnail(rendered.data, rendered.content_type, width=width)
     services.storage.put(key, data, content_type="image/jpeg")
     return data
 
