@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 
 from app.config import PROJECT_ROOT
 from app.models import Asset, AssetStatus, Campaign, DesignTemplate, Partner
-from app.publishing import tracked_url_for
+from app.publishing import partner_links
 from app.rendering.model import DesignZone
 from app.services import Services
 from tests.api_support import bearer, make_token
@@ -90,7 +90,9 @@ def test_uploaded_design_is_published_for_the_sample_partners(client: Any, sampl
             after = raster(data)
             assert differing_outside(before, after, mask) == 0, asset.partner.slug
             assert "".join(asset.partner.name.split()) in pdf_facts(data).compact_text
-            assert qr_texts(after, zones[3], offset) == [tracked_url_for(asset.partner, campaign)]
+            assert qr_texts(after, zones[3], offset) == [
+                partner_links(services, session, campaign.id, asset.partner_id)["qr"]
+            ]
 
 
 def test_a_new_upload_is_a_new_version_and_re_renders(client: Any, sample_partners: Services) -> None:
