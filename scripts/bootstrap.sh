@@ -2,8 +2,8 @@
 # Set up a Debian 12 machine to run Cobrand (and, with --test, its tests); safe to run again.
 #
 #   scripts/bootstrap.sh          system libraries for WeasyPrint + .venv with requirements.txt
-#   scripts/bootstrap.sh --test   also redis-server, PostgreSQL, Chromium, poppler-utils,
-#                                 and requirements-dev.txt
+#   scripts/bootstrap.sh --test   also redis-server, PostgreSQL, Chromium, poppler-utils, nginx, openssl
+#                                 and systemd (deploy/ is tested with them) and requirements-dev.txt
 #
 # Installs only what is missing (checked with dpkg -s), runs `apt-get update` at most once, and
 # skips pip when .venv's stamp is newer than the requirements files. As a non-root user without
@@ -24,11 +24,12 @@ done
 say() { echo "bootstrap: $*" >&2; }
 
 # --- system packages -------------------------------------------------------------------------------
+# fontconfig brings fc-list, which `doctor` asks which installed fonts cover each script in use.
 packages=(python3 python3-venv python3-dev
     libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz0b libharfbuzz-subset0 libfontconfig1 libcairo2
     fonts-dejavu-core shared-mime-info fontconfig
     fonts-noto-core fonts-noto-cjk libfribidi0)
-test_packages=(redis-server chromium poppler-utils libzbar0)
+test_packages=(redis-server chromium poppler-utils libzbar0 nginx-light openssl systemd)
 
 missing=()
 for pkg in "${packages[@]}"; do
@@ -55,7 +56,7 @@ if ((${#missing[@]} + ${#missing_test[@]})); then
         exit 1
     fi
     export DEBIAN_FRONTEND=noninteractive
-    # Installing redis-server or postgresql would start system-wide daemons the tests never use
+    # Installing redis-server, postgresql or nginx would start system-wide daemons the tests never use
     # (they run their own on free ports); keep Debian from starting them, unless a policy exists.
     if [[ ! -e /usr/sbin/policy-rc.d ]]; then
         printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d

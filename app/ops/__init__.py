@@ -62,7 +62,7 @@ def _finish_request(response: Response) -> Response:
     if request.endpoint not in ("ops.healthz", "ops.readyz", "ops.metrics_view"):
         fields: dict[str, Any] = {
             "method": request.method, "route": route, "path": _loggable_path(), "status": response.status_code,
-            "duration_ms": round(seconds * 1000, 1), "remote_addr": request.remote_addr,
+            "duration_ms": round(seconds * 1000, 1), "remote_addr": request.remote_addr, "scheme": request.scheme,
         }  # fmt: skip
         fields.update(_caller())
         request_logger.info("%s %s %s", request.method, fields["path"], response.status_code,

@@ -14,6 +14,7 @@ import json
 import os
 import re
 import signal
+import ssl
 import subprocess
 import time
 import urllib.error
@@ -33,6 +34,7 @@ from app import create_app
 from app.config import PROJECT_ROOT
 from app.models import Asset, Campaign, Publish, PublishStatus, UserRole
 from tests import services as test_services
+from tests.ops.deploy_support import Nginx, example_env, start_nginx, unit_commands
 
 pytestmark = [pytest.mark.postgres, pytest.mark.redis, pytest.mark.s3, pytest.mark.slow]
 
@@ -50,13 +52,20 @@ class Browser:
     """A cookie-keeping HTTP client that does not follow redirects (so we see them)."""
 
     base: str
+    context: ssl.SSLContext | None = None
     jar: http.cookiejar.CookieJar = field(default_factory=http.cookiejar.CookieJar)
 
     def request(self, method: str, path: str, data: dict[str, str] | None = None,
                 headers: dict[str, str] | None = None) -> tuple[int, dict[str, str], bytes]:  # fmt: skip
-        opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(self.jar), _NoRedirect)
+        handlers = [
+            urllib.request.HTTPCookieProcessor(self.jar),
+            urllib.request.HTTPSHandler(context=self.context),
+        ]
+        opener = urllib.request.build_opener(*handlers, _NoRedirect)
         body = urllib.parse.urlencode(data).encode() if data is not None else None
-        req = urllib.request.Request(self.base + path, data=body, method=method, headers=headers or {})
+        # Over HTTPS, Flask-WTF wants a same-origin Referer on every form post, as browsers send.
+        headers = {"Referer": self.base + "/", **(headers or {})}
+        req = urllib.request.Request(self.base + path, data=body, method=method, headers=headers)
         try:
             with opener.open(req, timeout=60) as response:
                 return response.status, dict(response.headers), response.read()
@@ -85,6 +94,7 @@ class Site:
     stop_redis: Any
     api_token: str
     campaign_ids: dict[str, int]
+    nginx: Nginx
 
     def lines(self) -> list[str]:
         return [line for log in (self.web_log, self.worker_log) for line in log.read_text().splitlines()]
@@ -93,9 +103,12 @@ class Site:
         return f"--- web ---\n{self.web_log.read_text()[-4000:]}\n--- worker ---\n{self.worker_log.read_text()[-4000:]}"
 
 
-def _get(url: str, headers: dict[str, str] | None = None) -> tuple[int, bytes]:
+def _get(
+    url: str, headers: dict[str, str] | None = None, tls: ssl.SSLContext | None = None
+) -> tuple[int, bytes]:
     try:
-        with urllib.request.urlopen(urllib.request.Request(url, headers=headers or {}), timeout=30) as r:
+        request = urllib.request.Request(url, headers=headers or {})
+        with urllib.request.urlopen(request, timeout=30, context=tls) as r:
             return r.status, r.read()
     except urllib.error.HTTPError as exc:
         return exc.code, exc.read()
@@ -141,11 +154,13 @@ def site(postgres_url: str, s3_endpoint: str, s3_credentials: dict[str, str], s3
     database_url = sa.make_url(postgres_url).set(database=db_name).render_as_string(hide_password=False)
     bucket = f"gunicorn-{uuid.uuid4().hex[:16]}"
     s3_client.create_bucket(Bucket=bucket)
-    web_port, health_port = test_services.free_ports(2)
+    web_port, health_port, https_port, http_port = test_services.free_ports(4)
+    inherited = {
+        k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "TEST_", "PYTEST", "PROMETHEUS"))
+    }
     env = {
-        **{
-            k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "TEST_", "PYTEST", "PROMETHEUS"))
-        },
+        **inherited,
+        **example_env(),  # then the test's own services and secrets instead of the example's
         "AWS_ACCESS_KEY_ID": s3_credentials["aws_access_key_id"],
         "AWS_SECRET_ACCESS_KEY": s3_credentials["aws_secret_access_key"],
         "AWS_DEFAULT_REGION": s3_credentials["region_name"],
@@ -155,13 +170,11 @@ def site(postgres_url: str, s3_endpoint: str, s3_credentials: dict[str, str], s3
         "S3_ENDPOINT_URL": s3_endpoint,
         "REDIS_URL": redis_url,
         "SECRET_KEY": "gunicorn-test-secret-key-0123456789abcdef",
-        "LOG_FORMAT": "json",
-        "HOST": "127.0.0.1",
         "PORT": str(web_port),
-        "WEB_WORKERS": "2",
-        "WEB_THREADS": "4",
         "COBRAND_VAR_DIR": str(tmp / "var"),
     }
+    assert env["LOG_FORMAT"] == "json" and env["WEB_WORKERS"] == "2" and env["WEB_THREADS"] == "4"
+    assert env["TRUSTED_PROXIES"] == "127.0.0.1" and env["SESSION_COOKIE_SECURE"] == "true"
     config = {"DATABASE_URL": database_url, "STORAGE_URL": env["STORAGE_URL"], "S3_ENDPOINT_URL": s3_endpoint,
               "REDIS_URL": redis_url, "SECRET_KEY": env["SECRET_KEY"]}  # fmt: skip
     saved = {
@@ -183,24 +196,31 @@ def site(postgres_url: str, s3_endpoint: str, s3_credentials: dict[str, str], s3
     with services.db.session() as session:
         campaign_ids = dict(session.execute(sa.select(Campaign.slug, Campaign.id)).all())
 
+    web_unit, worker_unit = unit_commands("cobrand-web.service"), unit_commands("cobrand-worker@.service")
+    doctor = subprocess.run(
+        web_unit["ExecStartPre"], cwd=PROJECT_ROOT, env=env, capture_output=True, text=True
+    )
+    assert doctor.returncode == 0, doctor.stdout + doctor.stderr  # the unit refuses to start otherwise
+    worker_argv = worker_unit["ExecStart"]
+    worker_argv[worker_argv.index("--health-port") + 1] = str(health_port)  # 9101 may be taken here
     web_log, worker_log = tmp / "web.log", tmp / "worker.log"
     with web_log.open("ab") as out:
-        web = subprocess.Popen([str(PROJECT_ROOT / ".venv/bin/gunicorn"), "-c", "gunicorn.conf.py"], cwd=PROJECT_ROOT,
+        web = subprocess.Popen(web_unit["ExecStart"], cwd=PROJECT_ROOT,
                                env={**env, "PROMETHEUS_MULTIPROC_DIR": str(tmp / "web-metrics")},
                                stdout=out, stderr=subprocess.STDOUT, start_new_session=True)  # fmt: skip
     with worker_log.open("ab") as out:
-        worker = subprocess.Popen(
-            [str(PROJECT_ROOT / ".venv/bin/flask"), "--app", "wsgi", "worker", "--name", f"ops-{os.getpid()}",
-             "--health-port", str(health_port)], cwd=PROJECT_ROOT,
-            env={**env, "PROMETHEUS_MULTIPROC_DIR": str(tmp / "worker-metrics")},
-            stdout=out, stderr=subprocess.STDOUT, start_new_session=True)  # fmt: skip
+        worker = subprocess.Popen(worker_argv, cwd=PROJECT_ROOT,
+                                  env={**env, "PROMETHEUS_MULTIPROC_DIR": str(tmp / "worker-metrics")},
+                                  stdout=out, stderr=subprocess.STDOUT, start_new_session=True)  # fmt: skip
+    nginx = start_nginx(tmp / "nginx", web_port, https_port, http_port)
     site = Site(web, worker, f"http://127.0.0.1:{web_port}", f"http://127.0.0.1:{health_port}", web_log,
-                worker_log, services, redis_url, tmp, stop_redis, api_token, campaign_ids)  # fmt: skip
+                worker_log, services, redis_url, tmp, stop_redis, api_token, campaign_ids, nginx)  # fmt: skip
     try:
         _wait("gunicorn /healthz", lambda: _get(site.url + "/healthz")[0] == 200, site.logs)
         _wait("the worker's /healthz", lambda: _get(site.worker_url + "/healthz")[0] == 200, site.logs)
         yield site
     finally:
+        nginx.stop()
         _stop(worker)
         _stop(web)
         site.stop_redis()
@@ -242,14 +262,22 @@ def _publish(site: Site, slug: str) -> Publish:
         ).first()
 
 
-def test_sign_in_publish_and_download_through_gunicorn_with_two_workers_of_four_threads(site: Site) -> None:
+def _tls(site: Site) -> ssl.SSLContext:
+    context = ssl.create_default_context(cafile=str(site.nginx.cert))
+    context.check_hostname = False  # the throwaway certificate names cobrand.example.com and 127.0.0.1
+    return context
+
+
+def test_sign_in_publish_and_download_through_nginx_and_gunicorn_with_two_workers_of_four_threads(
+    site: Site,
+) -> None:
     booted = [line for line in _json_lines(site) if line.get("logger") == "gunicorn.error"]
     assert sum("Booting worker" in line["message"] for line in booted) == 2, site.logs()
     assert any(line["message"] == "Using worker: gthread" for line in booted)
     children = [p for p in os.listdir("/proc") if p.isdigit() and _ppid(int(p)) == site.web.pid]
     assert len(children) == 2
 
-    browser = Browser(site.url)
+    browser = Browser(site.nginx.https_url, _tls(site))
     token = browser.csrf("/login")
     status, _, _ = browser.request(
         "POST", "/login", {"email": ADMIN_EMAIL, "password": "wrong-password-1", "csrf_token": token}
@@ -290,6 +318,21 @@ def _ppid(pid: int) -> int:
         return int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1])
     except (OSError, IndexError, ValueError):
         return -1
+
+
+def test_nginx_in_front_tls_request_ids_forwarded_headers_and_metrics_closed(site: Site) -> None:
+    tls = _tls(site)
+    status, headers, _ = Browser(site.nginx.http_url).request("GET", "/login")
+    assert status == 301 and headers["Location"].startswith("https://")
+    browser = Browser(site.nginx.https_url, tls)
+    status, headers, _ = browser.request("GET", "/healthz", headers={"X-Request-ID": "edge-42"})
+    assert status == 200 and headers["X-Request-ID"] == "edge-42"
+    status, headers, _ = browser.request("GET", "/login", headers={"X-Forwarded-For": "203.0.113.9"})
+    assert status == 200 and re.fullmatch(r"[0-9a-f]{32}", headers["X-Request-ID"])  # made by nginx
+    line = next(line for line in _json_lines(site) if line.get("request_id") == headers["X-Request-ID"])
+    assert line["remote_addr"] == "127.0.0.1" and line["scheme"] == "https"  # the forged address dropped
+    assert browser.request("GET", "/metrics")[0] == 404
+    assert _get(site.url + "/metrics")[0] == 200  # on loopback, straight to gunicorn
 
 
 def test_the_workers_metrics_count_every_asset_it_rendered(site: Site) -> None:
