@@ -245,3 +245,34 @@ class DesignStore:
         finally:
             shutil.rmtree(scratch, ignore_errors=True)
         return folder
+
+
+def draft_template(services: Services, slug: str, zones: Any) -> CampaignTemplate:
+    """An uploaded design with other zones, unsaved (the zone editor's live preview)."""
+    store = services.content.uploaded
+    if not isinstance(store, DesignStore):
+        raise InvalidInput(f"template {slug!r}: not an uploaded design")
+    manifest = store.manifest(slug)
+    folder = store.template_dir(slug)
+    if manifest is None or folder is None:
+        raise InvalidInput(f"template {slug!r}: not an uploaded design")
+    manifest = {**manifest, "zones": build_manifest(title=manifest["title"], description="", master_name="",
+                                                    zones=zones, audience={}, editable={})["zones"]}  # fmt: skip
+    digest = hashlib.sha256(json.dumps(manifest, sort_keys=True).encode()).hexdigest()[:24]
+    draft = store.cache_dir / "drafts" / digest / slug
+    if not (draft / MANIFEST).is_file():
+        scratch = Path(tempfile.mkdtemp(prefix=f".{slug}-", dir=store.cache_dir))
+        try:
+            _write_folder(scratch / slug, manifest, (folder / manifest["master"]).read_bytes())
+            draft.parent.mkdir(parents=True, exist_ok=True)
+            try:
+                os.rename(scratch / slug, draft)
+            except OSError:
+                if not (draft / MANIFEST).is_file():
+                    raise
+        finally:
+            shutil.rmtree(scratch, ignore_errors=True)
+    template, problems = check_template(draft)
+    if template is None:
+        raise InvalidInput(_problem_lines(problems))
+    return template

@@ -109,7 +109,7 @@ TEMPLATE = _obj(
     },
     ["slug", "title", "version", "outputs"],
 )
-ZONES = _obj({"zones": {"type": "array", "items": {"type": "object"}, "minItems": 1}}, ["zones"])
+ZONES = _obj({"zones": {"type": "array", "items": {"type": "object"}}}, ["zones"])
 """The zones of a design (each zone's fields: docs/formats.md, Design template)."""
 
 _PROGRAM_LIST = {"type": "array", "items": {"type": "string"}}

@@ -137,6 +137,8 @@ class DesignRenderer:
         context = base_context(kit, template, partner, campaign, channel)
         context["partner"] = partner_context(partner, None)
         warnings: list[str] = []
+        if not output.zones:
+            return output.master.read_bytes(), warnings  # nothing is co-branded yet: the master as it is
         if output.format == "pdf":
             return self._pdf(kit, template, output, context, logo, warnings), warnings
         return self._image(kit, template, output, context, logo, warnings), warnings

@@ -183,7 +183,7 @@ def test_image_master_is_composited_with_pillow(tmp_path: Path, renderer: Render
         (zone("name", 10, 10, 50, 20, extra='align = "justify"'), "zones[0].align: 'justify' is not one of"),
         (zone("text", 10, 10, 50, 20), "zones[0].text: a text zone needs its text"),
         (zone("name", 10, 10, 50, 20, extra="colour = 'red'"), "zones[0]: unknown field 'colour'"),
-        ("", "zones: at least one zone is required"),
+        ("zones = 3", "zones: is not a list of zones"),
     ],
 )
 def test_bad_zones_are_named(tmp_path: Path, zones: str, problem: str) -> None:
