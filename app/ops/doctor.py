@@ -12,11 +12,8 @@ import hashlib
 import hmac
 import os
 import shutil
-import subprocess
 import sys
-import unicodedata
 import urllib.request
-from collections.abc import Callable
 from pathlib import Path
 
 import click
@@ -32,26 +29,17 @@ SECRET_DIGEST_KEY = "cobrand:secret-key-digest"
 
 MIN_WEBHOOK_SECRET = 16
 
-SCRIPT_FONTS: dict[str, tuple[str, str]] = {
-    "latin": ("en", "fonts-dejavu-core"),
-    "greek": ("el", "fonts-dejavu-core"),
-    "cyrillic": ("ru", "fonts-dejavu-core"),
-    "arabic": ("ar", "fonts-noto-core"),
-    "hebrew": ("he", "fonts-noto-core"),
-    "devanagari": ("hi", "fonts-noto-core"),
-    "thai": ("th", "fonts-noto-core"),
-    "japanese": ("ja", "fonts-noto-cjk"),
-    "chinese": ("zh-cn", "fonts-noto-cjk"),
-    "korean": ("ko", "fonts-noto-cjk"),
-}
-"""Script → (fontconfig language that needs it, the Debian package whose fonts cover it)."""
+SAMPLES: dict[str, tuple[str, str]] = {
+    "latin": ("Cobrand Partner", "en"), "greek": ("Ελληνικά", "el"), "cyrillic": ("Кириллица", "ru"),
+    "arabic": ("العربية", "ar"), "hebrew": ("עברית", "he"), "devanagari": ("हिन्दी", "hi"),
+    "thai": ("ภาษาไทย", "th"), "japanese": ("日本語のテキスト", "ja"), "korean": ("한국어", "ko"),
+    "chinese-simplified": ("简体中文", "zh-CN"), "chinese-traditional": ("繁體中文", "zh-TW"),
+}  # fmt: skip
+"""A few words of each script (app/rendering/fonts.SCRIPTS): what each brand kit's fonts must draw."""
 
-_LANGUAGE_SCRIPTS = {"el": "greek", "ru": "cyrillic", "bg": "cyrillic", "uk": "cyrillic", "sr": "cyrillic",
-                     "ar": "arabic", "fa": "arabic", "he": "hebrew", "hi": "devanagari", "th": "thai",
-                     "ja": "japanese", "zh": "chinese", "ko": "korean"}  # fmt: skip
-_CHAR_SCRIPTS = {"GREEK": "greek", "CYRILLIC": "cyrillic", "ARABIC": "arabic", "HEBREW": "hebrew",
-                 "DEVANAGARI": "devanagari", "THAI": "thai", "HIRAGANA": "japanese", "KATAKANA": "japanese",
-                 "CJK": "chinese", "HANGUL": "korean"}  # fmt: skip
+_LANGUAGE_SAMPLES = {"el": "Ω", "ru": "Ж", "bg": "Ж", "uk": "Ж", "sr": "Ж", "ar": "ع", "fa": "ع", "he": "ש",
+                     "hi": "ह", "th": "ก", "ja": "日本", "ko": "한", "zh": "中"}  # fmt: skip
+"""A character of the script a partner's language is written in (its copy comes in that script)."""
 
 
 def is_production(config: dict[str, object]) -> bool:
@@ -148,44 +136,62 @@ def check_weasyprint() -> list[Check]:
 
 
 def scripts_in_use(services: Services) -> set[str]:
-    """Scripts the partners' languages and names are written in (Latin always)."""
+    """Scripts the partners' languages, names and addresses are written in (Latin always)."""
     from app.models import Partner
+    from app.rendering.fonts import text_scripts
 
     scripts = {"latin"}
     with services.db.session() as session:
         for locale, name, address in session.execute(select(Partner.locale, Partner.name, Partner.address)):
-            language = (locale or "").split("-")[0].split("_")[0].lower()
-            if language in _LANGUAGE_SCRIPTS:
-                scripts.add(_LANGUAGE_SCRIPTS[language])
-            for char in f"{name}{address or ''}":
-                if ord(char) > 0x24F:
-                    word = unicodedata.name(char, "").split(" ")[0]
-                    if word in _CHAR_SCRIPTS:
-                        scripts.add(_CHAR_SCRIPTS[word])
-    return scripts
+            language = (locale or "").replace("_", "-").split("-")[0].lower()
+            text = f"{name} {address or ''} {_LANGUAGE_SAMPLES.get(language, '')}"
+            scripts.update(text_scripts(text, locale or ""))
+    return scripts & set(SAMPLES)
 
 
-def check_fonts(scripts: set[str], fc_list: Callable[[str], list[str]] | None = None) -> list[Check]:
-    """A font for every script in use, as fontconfig (which WeasyPrint asks) sees the system."""
-    fc_list = fc_list or _fc_list
+def package_for(family: str) -> str | None:
+    """The Debian package that installs a fallback family of the default chains."""
+    if family.startswith("Noto") and "CJK" in family:
+        return "fonts-noto-cjk"
+    if family.startswith("Noto"):
+        return "fonts-noto-core"
+    if family.startswith("DejaVu"):
+        return "fonts-dejavu-core"
+    return None
+
+
+def check_fonts(services: Services, scripts: set[str]) -> list[Check]:
+    """Every brand kit draws every script in use: with its own fonts or its fallback chain's
+    (brand.toml [font_fallback], then the Noto defaults), as installed on this machine."""
+    from app.rendering.fonts import SCRIPT_LABELS, fallback_families, script_uses
+
+    content = services.content
+    kits = [content.brand_kit(slug) for slug in content.brand_kit_slugs()]
     checks = []
     for script in sorted(scripts):
-        language, package = SCRIPT_FONTS[script]
-        families = fc_list(language)
-        if families:
-            checks.append(Check(f"fonts ({script})", True, f"{len(families)} font(s), e.g. {families[0]}"))
-        else:
-            checks.append(Check(f"fonts ({script})", False, f"no installed font covers {script} (:lang={language})",
-                                f"apt-get install {package}"))  # fmt: skip
+        text, locale = SAMPLES[script]
+        label = SCRIPT_LABELS[script]
+        missing: list[tuple[str, tuple[str, ...]]] = []
+        faces: set[str] = set()
+        for kit in kits:
+            uses = [use for use in script_uses(kit, text, locale) if use.script == script]
+            if any(use.source == "missing" for use in uses):
+                missing.append((kit.slug, fallback_families(kit, script)[0]))
+            faces.update(use.face.family for use in uses if use.face is not None)
+        if not missing:
+            checks.append(
+                Check(f"fonts ({script})", True, f"{label} drawn with {', '.join(sorted(faces)) or 'no kit'}")
+            )
+            continue
+        families = sorted({family for _, chain in missing for family in chain})
+        packages = sorted({p for p in map(package_for, families) if p})
+        kits_text = ", ".join(slug for slug, _ in missing)
+        fix = (f"apt-get install {' '.join(packages)}" if packages
+               else f"install {', '.join(families) or 'a font for it'}, or name one in brand.toml [font_fallback].{script}")  # fmt: skip
+        checks.append(Check(f"fonts ({script})", False,
+                            f"no installed font draws {label} for kit {kits_text} (fallback: {', '.join(families) or 'none'})",
+                            fix))  # fmt: skip
     return checks
-
-
-def _fc_list(language: str) -> list[str]:
-    exe = shutil.which("fc-list")
-    if exe is None:
-        return []
-    result = subprocess.run([exe, f":lang={language}", "family"], capture_output=True, text=True, timeout=30)
-    return sorted({line.split(",")[0].strip() for line in result.stdout.splitlines() if line.strip()})
 
 
 # --- settings ------------------------------------------------------------------------------------
@@ -267,7 +273,7 @@ def run_checks(services: Services) -> list[Check]:
         scripts = scripts_in_use(services)
     except SQLAlchemyError:  # no database or no partners table yet: the database line says why
         scripts = {"latin"}
-    checks += check_fonts(scripts)
+    checks += check_fonts(services, scripts)
     checks += [check_secret_key(services), check_cookie_secure(services.config),
                check_webhook_secrets(services.config)]  # fmt: skip
     return checks
