@@ -13,12 +13,14 @@ from PIL import Image, ImageDraw
 from app.errors import CobrandError
 from app.rendering.audience import parse_audience
 from app.rendering.brand_kit import check_brand_kit
+from app.rendering.design_lint import lint_design
 from app.rendering.fonts import describe_uses, script_uses
 from app.rendering.jinja import html_environment
 from app.rendering.model import (
     BrandKit,
     CampaignInput,
     CampaignTemplate,
+    DesignOutput,
     PartnerInput,
     locale_chain,
     normalize_locale,
@@ -215,6 +217,9 @@ def lint_content(
         report.checked.append(f"template {root.name}")
         if template and not syntax:
             templates.append(template)
+            for output in template.outputs:
+                if isinstance(output, DesignOutput):
+                    report.errors.extend(lint_design(template, output))
             if program:
                 report.errors.extend(_program_problems(program, None, template))
     if not kits or not templates:
