@@ -13,6 +13,8 @@
    peak RSS and RSS growth per render after warm-up.
 4. Short links: /r/<code> served by gunicorn on loopback at 500 requests/s from an open-loop
    Python load generator (bench/redirects.py): throughput, p50/p95/p99, clicks sent vs recorded.
+5. Designs (bench/designs.py): the uploaded-design path, zones stamped onto the designer's PDF,
+   against the same zones drawn by WeasyPrint over the master as a background image.
 
 Prints a table with the targets and PASS/MISS, and writes bench/results/latest.json.
 Usage: .venv/bin/python bench/run.py [--partners 200] [--samples 30] [--renders 2000] [--skip-e2e]
@@ -47,6 +49,7 @@ REGIONS = ("NA", "EMEA", "APAC")
 TARGETS = {
     "pdf_speedup": (5.0, ">="),
     "image_speedup": (3.0, ">="),
+    "design_speedup": (3.0, ">="),
     "publish_1000_s": (180.0, "<="),
     "republish_s": (10.0, "<="),
     "rss_growth_kib_per_render": (20.0, "<"),
@@ -450,6 +453,16 @@ def report(results: dict[str, Any]) -> str:
             asset["image_speedup"],
             verdict("image_speedup", asset["image_speedup"]),
         )
+    designs = results.get("designs")
+    if designs:
+        row("design PDF, naive (WeasyPrint, raster master), ms", designs["design_naive"])
+        row("design PDF, ours (zones stamped on the master), ms", designs["design_ours"])
+        row("design speed-up vs naive, ×", designs["design_speedup"],
+            verdict("design_speedup", designs["design_speedup"]))  # fmt: skip
+        row(
+            "design PDF size, naive / ours, KiB",
+            f"{designs['design_naive_kib']} / {designs['design_ours_kib']}",
+        )
     e2e = results.get("end_to_end")
     if e2e:
         row(f"publish {e2e['partners']} partners, 2 workers: assets", e2e["publish_assets"])
@@ -490,6 +503,7 @@ def main() -> None:
     parser.add_argument("--samples", type=int, default=30, help="partners timed per asset (default 30)")
     parser.add_argument("--renders", type=int, default=2000, help="renders in the memory run (default 2000)")
     parser.add_argument("--skip-e2e", action="store_true", help="skip the end-to-end publish")
+    parser.add_argument("--skip-designs", action="store_true", help="skip the uploaded-design run")
     parser.add_argument("--skip-memory", action="store_true", help="skip the memory run")
     parser.add_argument("--skip-redirects", action="store_true", help="skip the short-link redirect run")
     parser.add_argument("--memory-child", type=int, help=argparse.SUPPRESS)
@@ -501,6 +515,11 @@ def main() -> None:
     results: dict[str, Any] = {"started": time.strftime("%Y-%m-%dT%H:%M:%S"), "cpus": os.cpu_count()}
     print(f"per asset: {args.samples} partners, interleaved …", flush=True)
     results["per_asset"] = bench_per_asset(args.samples)
+    if not args.skip_designs:
+        from bench.designs import bench_designs
+
+        print(f"designs: {args.samples} partners, stamped vs naive, interleaved …", flush=True)
+        results["designs"] = bench_designs(args.samples, partner_input)
     if not args.skip_e2e:
         print(f"end to end: {args.partners} partners, 2 workers, Redis + PostgreSQL + S3 …", flush=True)
         with tempfile.TemporaryDirectory(prefix="cobrand-bench-") as workdir:

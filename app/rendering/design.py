@@ -133,15 +133,29 @@ class DesignRenderer:
         logo: PreparedLogo | None,
     ) -> tuple[bytes, list[str]]:
         """Render a design for one partner; returns the bytes and fit warnings."""
-        channel = "pdf" if output.format == "pdf" else "image"
-        context = base_context(kit, template, partner, campaign, channel)
-        context["partner"] = partner_context(partner, None)
+        context = self.context(kit, template, output, partner, campaign)
         warnings: list[str] = []
         if not output.zones:
             return output.master.read_bytes(), warnings  # nothing is co-branded yet: the master as it is
         if output.format == "pdf":
             return self._pdf(kit, template, output, context, logo, warnings), warnings
         return self._image(kit, template, output, context, logo, warnings), warnings
+
+    def context(self, kit: BrandKit, template: CampaignTemplate, output: DesignOutput, partner: PartnerInput,
+                campaign: CampaignInput) -> dict[str, Any]:  # fmt: skip
+        """What the zones of a design show for one partner (the context every renderer builds)."""
+        channel = "pdf" if output.format == "pdf" else "image"
+        context = base_context(kit, template, partner, campaign, channel)
+        context["partner"] = partner_context(partner, None)
+        return context
+
+    def zone_markup(self, kit: BrandKit, template: CampaignTemplate, output: DesignOutput, context: dict[str, Any],
+                    logo: PreparedLogo | None, warnings: list[str]) -> list[str]:  # fmt: skip
+        """Each zone of a PDF design as an absolutely placed HTML box, in mm from its page's corner."""
+        texts = self._texts(kit, template, output, context, warnings, 1.0, PT_PER_MM)
+        return [
+            self._zone_html(kit, zone, texts.get(i), context, logo) for i, zone in enumerate(output.zones)
+        ]
 
     def _where(self, template: CampaignTemplate, index: int, zone: DesignZone) -> str:
         return f"{template.root / 'template.toml'}: zones[{index}] ({zone.kind})"
@@ -172,7 +186,7 @@ class DesignRenderer:
     def _pdf(self, kit: BrandKit, template: CampaignTemplate, output: DesignOutput, context: dict[str, Any],
              logo: PreparedLogo | None, warnings: list[str]) -> bytes:  # fmt: skip
         master = self.master_pdf(output, template.version)
-        texts = self._texts(kit, template, output, context, warnings, 1.0, PT_PER_MM)
+        markup = self.zone_markup(kit, template, output, context, logo, warnings)
         pages = sorted({zone.page for zone in output.zones})
         sections, placements = [], []
         for overlay_index, number in enumerate(pages):
@@ -182,7 +196,7 @@ class DesignRenderer:
             for index, zone in enumerate(output.zones):
                 if zone.page != number:
                     continue
-                items.append(self._zone_html(kit, zone, texts.get(index), context, logo))
+                items.append(markup[index])
                 rect: Rect = (
                     left + zone.x_mm * PT_PER_MM,
                     top - (zone.y_mm + zone.height_mm) * PT_PER_MM,
