@@ -274,8 +274,7 @@ def test_sign_in_publish_and_download_through_nginx_and_gunicorn_with_two_worker
     booted = [line for line in _json_lines(site) if line.get("logger") == "gunicorn.error"]
     assert sum("Booting worker" in line["message"] for line in booted) == 2, site.logs()
     assert any(line["message"] == "Using worker: gthread" for line in booted)
-    children = [p for p in os.listdir("/proc") if p.isdigit() and _ppid(int(p)) == site.web.pid]
-    assert len(children) == 2
+    assert len(_children(site.web.pid)) == 2
 
     browser = Browser(site.nginx.https_url, _tls(site))
     token = browser.csrf("/login")
@@ -386,6 +385,25 @@ def test_every_log_line_is_json_and_the_publish_lines_carry_its_id_and_no_secret
     messages = [line["message"] for line in mine]
     assert any(m.startswith(f"publish {publish.id} of spring started") for m in messages)
     assert any(m.startswith(f"publish {publish.id} completed: {publish.rendered} rendered") for m in messages)
+
+
+def _children(pid: int) -> set[int]:
+    return {int(p) for p in os.listdir("/proc") if p.isdigit() and _ppid(int(p)) == pid}
+
+
+def test_sighup_reloads_gracefully_onto_fresh_workers_and_keeps_the_counts(site: Site) -> None:
+    before = _children(site.web.pid)
+    assert len(before) == 2
+    os.kill(site.web.pid, signal.SIGHUP)  # what `systemctl reload cobrand-web` sends (ExecReload)
+
+    def replaced() -> bool:
+        now = _children(site.web.pid)
+        return len(now) == 2 and not now & before and _get(site.url + "/healthz")[0] == 200
+
+    _wait("two fresh gunicorn workers serving", replaced, site.logs, timeout=90)
+    assert site.web.poll() is None  # the same master: the listening socket never closed
+    web = _samples(_get(site.url + "/metrics")[1].decode())
+    assert _total(web, "cobrand_http_requests_total", route="/login", method="POST", status="302") == 1
 
 
 def test_queue_depth_rises_while_no_worker_runs(site: Site) -> None:
