@@ -92,19 +92,40 @@ def register_cli(app: Flask) -> None:
         click.echo(f"ok: {', '.join(report.checked)}")
 
     @app.cli.command("import-partners")
-    @click.argument("csv_file", type=click.Path(path_type=Path))
-    def import_partners(csv_file: Path) -> None:
-        """Create or update partners from a CSV (columns: see docs/formats.md)."""
-        from app.partners import import_partners_csv
+    @click.argument("file", type=click.Path(path_type=Path))
+    @click.option(
+        "--dry-run", is_flag=True, help="Check every row and report what it would do; write nothing."
+    )
+    def import_partners(file: Path, dry_run: bool) -> None:
+        """Create or update partners from a PRM export (CSV or XLSX; columns mapped by the partner program)."""
+        from app.partner_import import import_partners_file
+
+        bar = click.progressbar(length=1, label="importing", show_pos=True, file=sys.stderr)
+
+        def progress(done: int, total: int) -> None:
+            bar.length = total
+            bar.update(done - bar.pos)
 
         try:
-            report = import_partners_csv(_services(), csv_file)
+            with bar:
+                report = import_partners_file(_services(), file, dry_run=dry_run, progress=progress)
         except CobrandError as exc:
-            _fail(str(exc))
+            _fail(f"{file}: {exc}")
         for line in report.errors:
-            click.echo(f"{csv_file}: {line}", err=True)
-        click.echo(f"{report.created} created, {report.updated} updated, {len(report.errors)} rejected")
-        if report.errors:
+            click.echo(f"{file}: {line}", err=True)
+        for line in report.logo_problems:
+            click.echo(f"{file}: {line}", err=True)
+        if report.ignored_columns:
+            click.echo(f"{file}: columns not mapped (ignored): {', '.join(report.ignored_columns)}; map them in"
+                       " [import.columns] of the partner program", err=True)  # fmt: skip
+        if report.unknown:
+            click.echo("values the partner program does not declare:", err=True)
+            for line in report.unknown_summary():
+                click.echo(f"  {line}", err=True)
+        verb = "would be " if dry_run else ""
+        click.echo(f"{report.created} {verb}created, {report.updated} {verb}updated, {report.rejected} rejected"
+                   + (" (dry run: nothing written)" if dry_run else ""))  # fmt: skip
+        if report.rejected:
             sys.exit(1)
 
     @app.cli.command("render")

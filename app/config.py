@@ -90,6 +90,11 @@ def load_config() -> dict:
         "LINK_CACHE_SECONDS": float(_env("LINK_CACHE_SECONDS", "30")),
         "CLICK_BATCH_SIZE": int(_env("CLICK_BATCH_SIZE", "500")),
         "CLICK_FLUSH_SECONDS": float(_env("CLICK_FLUSH_SECONDS", "0.5")),
+        # Logo URLs in an import: public https addresses only (true: loopback tests), a deadline
+        # per logo, a few fetched at a time.
+        "LOGO_FETCH_ALLOW_PRIVATE": _env("LOGO_FETCH_ALLOW_PRIVATE", "false") == "true",
+        "LOGO_FETCH_TIMEOUT": float(_env("LOGO_FETCH_TIMEOUT", "10")),
+        "LOGO_FETCH_CONCURRENCY": int(_env("LOGO_FETCH_CONCURRENCY", "4")),
         "MAX_LOGO_BYTES": int(_env("MAX_LOGO_BYTES", str(5 * 1024 * 1024))),
         "MAX_LOGO_PIXELS": int(_env("MAX_LOGO_PIXELS", str(25_000_000))),
         # Uploaded designs (docs/api.md): file size, pages and PDF objects; parse time limit (seconds).

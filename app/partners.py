@@ -1,29 +1,21 @@
-"""Partners: create, update, logos, CSV import."""
+"""Partners: validate, create, update, delete, logos. Imports live in app/partner_import.py."""
 
 from __future__ import annotations
 
-import csv
 import hashlib
-import io
 import re
-from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.errors import CobrandError, InvalidInput, PartnerNotFound, UploadRejected
+from app.errors import InvalidInput, PartnerNotFound
 from app.models import Asset, AssetStatus, Partner, utcnow
 from app.rendering.logos import check_logo_bytes, prepare_logo
 from app.rendering.problems import SLUG
 from app.rendering.program import DIMENSIONS, PartnerProgram
 from app.services import Services
 
-CSV_COLUMNS = (
-    "slug", "name", "type", "tier", "region", "country", "locale", "website",
-    "email", "phone", "address", "logo", "active",
-)  # fmt: skip
 REQUIRED_COLUMNS = ("slug", "name", "type", "tier", "region")
 """Fields every partner has (the region may be implied by the country)."""
 TEXT_LIMITS = {
@@ -170,7 +162,8 @@ def store_logo(services: Services, partner: Partner, data: bytes, *, source: str
     info = check_logo_bytes(
         data, source=source, max_bytes=config["MAX_LOGO_BYTES"], max_pixels=config["MAX_LOGO_PIXELS"]
     )
-    prepare_logo(data, source)  # also refuses empty or unparseable content
+    # Also refuses empty or unparseable content, with the same limits as above.
+    prepare_logo(data, source, max_bytes=config["MAX_LOGO_BYTES"], max_pixels=config["MAX_LOGO_PIXELS"])
     digest = hashlib.sha256(data).hexdigest()
     extension = {"jpeg": "jpg"}.get(info.kind, info.kind)
     key = f"partner-logos/{partner.slug}/{digest[:16]}.{extension}"
@@ -179,75 +172,3 @@ def store_logo(services: Services, partner: Partner, data: bytes, *, source: str
     partner.logo_key = key
     partner.logo_sha256 = digest
     partner.updated_at = utcnow()
-
-
-@dataclass
-class ImportReport:
-    created: int = 0
-    updated: int = 0
-    errors: list[str] = field(default_factory=list)
-    """`line N: problem` for every rejected row."""
-    rows: list[tuple[int, str, str]] = field(default_factory=list)
-    """(line, slug, "created" | "updated" | the problem) for every data row, in file order."""
-
-
-def import_partners_csv(services: Services, path: Path) -> ImportReport:
-    """Create or update partners from a CSV; bad rows are reported by line and skipped, good rows kept."""
-    report = ImportReport()
-    try:
-        text = path.read_text("utf-8-sig")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InvalidInput(f"{path}: cannot read the CSV ({exc})") from exc
-    reader = csv.DictReader(io.StringIO(text))
-    header = [h.strip() for h in reader.fieldnames or []]
-    missing = [c for c in REQUIRED_COLUMNS if c not in header]
-    if missing:
-        raise InvalidInput(f"{path}: line 1: missing column(s) {', '.join(missing)}")
-    unknown = [c for c in header if c not in CSV_COLUMNS and not c.startswith("custom.")]
-    if unknown:
-        raise InvalidInput(f"{path}: line 1: unknown column(s) {', '.join(unknown)}; see docs/formats.md")
-    base = path.parent.resolve()
-    program = services.content.program()
-    for row in reader:
-        line = reader.line_num
-        if None in row:
-            report.errors.append(f"line {line}: more fields than columns")
-            report.rows.append((line, "", "more fields than columns"))
-            continue
-        row = {k.strip(): (v or "").strip() for k, v in row.items()}
-        if not any(row.values()):
-            continue
-        data: dict[str, Any] = {k: v for k, v in row.items() if k in CSV_COLUMNS and k != "logo"}
-        data["custom_fields"] = {
-            k.removeprefix("custom."): v for k, v in row.items() if k.startswith("custom.") and v
-        }
-        try:
-            logo_bytes = _read_logo(base, row.get("logo", ""))
-            with services.db.session() as session:
-                partner, created = upsert_partner(session, data, program)
-                if logo_bytes is not None:
-                    store_logo(services, partner, logo_bytes, source=f"line {line}: logo {row['logo']!r}")
-        except CobrandError as exc:
-            message = str(exc)
-            report.errors.append(message if message.startswith("line ") else f"line {line}: {message}")
-            report.rows.append((line, row.get("slug", ""), message.removeprefix(f"line {line}: ")))
-            continue
-        report.rows.append((line, partner.slug, "created" if created else "updated"))
-        if created:
-            report.created += 1
-        else:
-            report.updated += 1
-    return report
-
-
-def _read_logo(base: Path, value: str) -> bytes | None:
-    if not value:
-        return None
-    if "://" in value:
-        raise UploadRejected(f"logo {value!r}: URLs are not fetched; give a file path relative to the CSV")
-    path = (base / value).resolve()
-    if not path.is_relative_to(base):
-        raise UploadRejected(f"logo {value!r}: the path leaves the CSV's folder")
-    if not path.is_file():
-        raise UploadRejected(f"logo {value!r}: file not found")
-    return path.read_bytes()

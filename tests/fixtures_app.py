@@ -68,8 +68,8 @@ def runner(app: Flask) -> Any:
 @pytest.fixture
 def sample_partners(services: Services) -> Services:
     """The 12 sample partners imported from sample_data/partners.csv (with their logos)."""
-    from app.partners import import_partners_csv
+    from app.partner_import import import_partners_file
 
-    report = import_partners_csv(services, SAMPLE_CSV)
+    report = import_partners_file(services, SAMPLE_CSV)
     assert report.errors == [], report.errors
     return services

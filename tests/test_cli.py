@@ -106,25 +106,22 @@ def test_import_keeps_good_rows_and_reports_bad_ones_by_line(runner, services, t
     )
     result = runner.invoke(args=["import-partners", str(csv)])
     assert result.exit_code == 1
-    lines = [line for line in result.output.splitlines() if "partners.csv: line" in line]
-    assert [line.split(": ")[1] for line in lines] == [
-        "line 3",
-        "line 5",
-        "line 6",
-        "line 7",
-        "line 8",
-        "line 9",
-        "line 10",
-    ]
-    assert "'wholesaler' is not one of reseller" in result.output
-    assert "decompression bomb" in result.output
-    assert "not a PNG, JPEG, WebP or SVG" in result.output
-    assert "leaves the CSV's folder" in result.output
-    assert "URLs are not fetched" in result.output
-    assert "2 created, 0 updated, 7 rejected" in result.output
+    rejected = [line.split(": ")[1] for line in result.output.splitlines() if "partners.csv: line" in line
+                and "logo not used" not in line]  # fmt: skip
+    assert rejected == ["line 3", "line 9", "line 10"]
+    assert "type 'wholesaler': 1 row(s) (lines 3)" in result.output
+    # A logo that fails leaves its partner imported without one; the report names the row and why.
+    logos = [line for line in result.output.splitlines() if "logo not used" in line]
+    assert [line.split(": ")[1] for line in logos] == ["line 5", "line 6", "line 7", "line 8"]
+    assert "decompression bomb" in logos[0]
+    assert "not a PNG, JPEG, WebP or SVG" in logos[1]
+    assert "leaves the file's folder" in logos[2]
+    assert "127.0.0.1 is a loopback address" in logos[3]
+    assert "6 created, 0 updated, 3 rejected" in result.output
     with services.db.session() as session:
         partners = {p.slug: p for p in session.scalars(select(Partner))}
-    assert set(partners) == {"good-one", "good-two"}
+    assert set(partners) == {"good-one", "good-two", "bomb", "text-logo", "escape", "remote"}
+    assert not any(partners[s].logo_key for s in ("bomb", "text-logo", "escape", "remote"))
     assert partners["good-one"].logo_key and services.storage.exists(partners["good-one"].logo_key)
 
 
@@ -192,7 +189,7 @@ def test_a_template_pointing_at_etc_passwd_fails_only_its_assets(
     )
 
 
-def test_oversized_logo_is_one_line_and_the_partner_is_not_half_created(make_app, tmp_path: Path) -> None:
+def test_oversized_logo_is_one_line_and_the_partner_is_imported_without_it(make_app, tmp_path: Path) -> None:
     app = make_app(MAX_LOGO_BYTES=2000)
     (tmp_path / "in").mkdir()
     (tmp_path / "in" / "big.png").write_bytes(png_logo(400, 400, color="#123456") + b"\x00" * 5000)
@@ -204,4 +201,5 @@ def test_oversized_logo_is_one_line_and_the_partner_is_not_half_created(make_app
     errors = [line for line in result.output.splitlines() if "line 2" in line]
     assert len(errors) == 1 and "over the 2,000-byte limit for logos" in errors[0]
     with app.extensions["cobrand"].db.session() as session:
-        assert [p.slug for p in session.scalars(select(Partner))] == ["fine"]
+        partners = {p.slug: p.logo_key for p in session.scalars(select(Partner))}
+    assert partners == {"big": None, "fine": None}

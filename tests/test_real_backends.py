@@ -21,10 +21,10 @@ def production_app(make_app, postgres_db, s3_endpoint, s3_credentials, s3_bucket
 def test_publish_on_postgres_and_s3_then_nothing_changes(production_app, s3_client, s3_bucket) -> None:
     services = production_app.extensions["cobrand"]
     assert services.db.engine.dialect.name == "postgresql"
-    from app.partners import import_partners_csv
+    from app.partner_import import import_partners_file
     from tests.fixtures_app import SAMPLE_CSV
 
-    assert import_partners_csv(services, SAMPLE_CSV).errors == []
+    assert import_partners_file(services, SAMPLE_CSV).errors == []
     runner = production_app.test_cli_runner()
     result = runner.invoke(args=["create-campaign", "spring", "--template", "spring-flyer", "--brand-kit", "northwind",
                                  "--landing-url", "https://northwind.example.com/spring"])  # fmt: skip

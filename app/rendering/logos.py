@@ -212,9 +212,15 @@ def _content_bbox(image: Image.Image) -> tuple[int, int, int, int] | None:
 
 
 @lru_cache(maxsize=64)
-def prepare_logo(data: bytes, source: str = "logo") -> PreparedLogo:
-    """Validate a logo and return it ready to place: sanitised and trimmed SVG, or trimmed PNG."""
-    info = check_logo_bytes(data, source=source)
+def prepare_logo(
+    data: bytes, source: str = "logo", *, max_bytes: int | None = None, max_pixels: int = MAX_LOGO_PIXELS
+) -> PreparedLogo:
+    """Validate a logo and return it ready to place: sanitised and trimmed SVG, or trimmed PNG.
+
+    The byte limit is the caller's (MAX_LOGO_BYTES where bytes come in); None skips it, for
+    logos already checked when they were stored.
+    """
+    info = check_logo_bytes(data, source=source, max_bytes=max_bytes or len(data), max_pixels=max_pixels)
     if info.kind == "svg":
         clean = sanitize_svg(data, source=source)
         return _trim_svg(clean, source)

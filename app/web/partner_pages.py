@@ -1,9 +1,7 @@
-"""Partners: list with search and filters, create and edit (with logo), CSV import, invite users."""
+"""Partners: list with search and filters, create and edit (with logo), invite users."""
 
 from __future__ import annotations
 
-import tempfile
-from pathlib import Path
 from typing import Any
 
 from flask import abort, flash, redirect, render_template, request, url_for
@@ -12,7 +10,7 @@ from sqlalchemy import or_, select
 from app.auth.users import create_user, start_password_reset
 from app.errors import CobrandError, InvalidInput
 from app.models import Partner, User, UserRole
-from app.partners import clean_partner_fields, import_partners_csv, store_logo, update_partner, upsert_partner
+from app.partners import clean_partner_fields, store_logo, update_partner, upsert_partner
 from app.web import bp
 from app.web.forms import FormErrors
 from app.web.program_views import choices, program
@@ -200,25 +198,3 @@ def partner_invite(slug: str) -> object:
         "success",
     )
     return redirect(url_for("web.partner_edit", slug=slug))
-
-
-@bp.route("/partners/import", methods=["GET", "POST"])
-@admin_required
-def partners_import() -> object:
-    report = None
-    errors = FormErrors()
-    if request.method == "POST":
-        file = request.files.get("csv")
-        if file is None or not file.filename:
-            errors["csv"] = "Choose a CSV file to import."
-        else:
-            with tempfile.TemporaryDirectory() as folder:
-                path = Path(folder) / "partners.csv"
-                file.save(path)
-                try:
-                    report = import_partners_csv(services(), path)
-                except CobrandError as exc:
-                    errors["csv"] = str(exc).replace(str(path), file.filename)
-    return render_template(
-        "console/partners_import.html", report=report, errors=errors
-    ), 400 if errors else 200

@@ -13,7 +13,7 @@ from sqlalchemy import select
 from app.api.registry import ADMIN, PUBLIC, SIGNATURE, TOKEN, Route, registry
 from app.campaigns import save_campaign
 from app.models import Asset, Partner, Publish
-from app.partners import import_partners_csv
+from app.partner_import import import_partners_file
 from app.publishing import start_publish
 from app.services import Services
 from tests.api_support import bearer, make_token
@@ -28,7 +28,7 @@ OWNED_PARAMS = {"partner", "asset_id"}
 def world(make_app: Callable[..., Flask]) -> dict[str, Any]:
     app = make_app(WEBHOOK_ALLOW_PRIVATE_TARGETS=True)  # the subscription below is to 127.0.0.1
     services: Services = app.extensions["cobrand"]
-    assert import_partners_csv(services, SAMPLE_CSV).errors == []
+    assert import_partners_file(services, SAMPLE_CSV).errors == []
     save_campaign(services, {"slug": "spring", "template": "spring-flyer", "brand_kit": "northwind"})
     start_publish(services, "spring")
     assert services.queue.wait_idle(timeout=180)

@@ -19,7 +19,7 @@ from schemathesis.specs.openapi.checks import (
 
 from app.api.registry import registry
 from app.campaigns import save_campaign
-from app.partners import import_partners_csv
+from app.partner_import import import_partners_file
 from app.services import Services
 from tests.api_support import bearer, make_token
 from tests.fixtures_app import SAMPLE_CSV
@@ -36,7 +36,7 @@ def fuzzed_app(make_app: Callable[..., Flask]) -> Flask:
         API_RATE_LIMIT=1_000_000, WEBHOOK_SECRETS="prm=fuzz-secret", WEBHOOK_ALLOW_PRIVATE_TARGETS=True
     )
     services: Services = app.extensions["cobrand"]
-    assert import_partners_csv(services, SAMPLE_CSV).errors == []
+    assert import_partners_file(services, SAMPLE_CSV).errors == []
     save_campaign(services, {"slug": "spring", "template": "spring-flyer", "brand_kit": "northwind"})
     return app
 

@@ -16,7 +16,7 @@ from app.auth.users import create_user
 from app.campaigns import save_campaign
 from app.config import PROJECT_ROOT
 from app.models import UserRole
-from app.partners import import_partners_csv
+from app.partner_import import import_partners_file
 from app.publishing import start_publish
 
 SCREENSHOTS = PROJECT_ROOT / "docs" / "screenshots"
@@ -43,7 +43,7 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
                       "STORAGE_URL": f"file://{tmp / 'storage'}", "REDIS_URL": None})  # fmt: skip
     services = app.extensions["cobrand"]
     services.db.upgrade()
-    report = import_partners_csv(services, PROJECT_ROOT / "sample_data" / "partners.csv")
+    report = import_partners_file(services, PROJECT_ROOT / "sample_data" / "partners.csv")
     assert not report.errors
     with services.db.session() as session:
         create_user(session, ADMIN[0], UserRole.ADMIN, password=ADMIN[1])

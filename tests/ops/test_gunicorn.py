@@ -142,7 +142,7 @@ def site(postgres_url: str, s3_endpoint: str, s3_credentials: dict[str, str], s3
     from app.auth.tokens import create_token
     from app.auth.users import create_user
     from app.campaigns import save_campaign
-    from app.partners import import_partners_csv
+    from app.partner_import import import_partners_file
     from tests.fixtures_app import SAMPLE_CSV
 
     tmp = tmp_path_factory.mktemp("gunicorn-site")
@@ -184,7 +184,7 @@ def site(postgres_url: str, s3_endpoint: str, s3_credentials: dict[str, str], s3
     app = create_app(config)
     services = app.extensions["cobrand"]
     services.db.upgrade()
-    assert import_partners_csv(services, SAMPLE_CSV).errors == []
+    assert import_partners_file(services, SAMPLE_CSV).errors == []
     campaign_ids = {}
     with services.db.session() as session:
         create_user(session, ADMIN_EMAIL, UserRole.ADMIN, password=ADMIN_PASSWORD)

@@ -72,13 +72,13 @@ def test_render_histogram_counts_match_the_assets_a_publish_rendered(app, sample
 
 @pytest.mark.redis
 def test_queue_depth_rises_when_jobs_are_queued_with_no_worker(make_app, redis_conn, redis_url) -> None:
-    from app.partners import import_partners_csv
+    from app.partner_import import import_partners_file
     from tests.fixtures_app import SAMPLE_CSV
 
     queue = f"metrics-{uuid.uuid4().hex[:8]}"
     app = make_app(REDIS_URL=redis_url, RQ_QUEUE=queue, PUBLISH_BATCH_SIZE=3)
     services = app.extensions["cobrand"]
-    assert import_partners_csv(services, SAMPLE_CSV).errors == []
+    assert import_partners_file(services, SAMPLE_CSV).errors == []
     runner = app.test_cli_runner()
     runner.invoke(
         args=["create-campaign", "spring", "--template", "spring-flyer", "--brand-kit", "northwind"]

@@ -13,7 +13,7 @@ from pypdf import PdfReader
 from sqlalchemy import func, select
 
 from app.models import Asset, AssetStatus, Partner, Publish, WebhookEvent
-from app.partners import import_partners_csv
+from app.partner_import import import_partners_file
 from app.publishing import start_publish
 from app.services import Services
 from tests.api_support import WEBHOOK_SECRET, signed
@@ -26,7 +26,7 @@ def published_app(make_app: Callable[..., Flask], **config: Any) -> tuple[Flask,
     """An app with the sample partners and the spring-flyer campaign published."""
     app = make_app(WEBHOOK_SECRETS=f"prm={WEBHOOK_SECRET},git=other-secret", **config)
     services: Services = app.extensions["cobrand"]
-    assert import_partners_csv(services, SAMPLE_CSV).errors == []
+    assert import_partners_file(services, SAMPLE_CSV).errors == []
     from app.campaigns import save_campaign
 
     save_campaign(services, {"slug": "spring", "template": "spring-flyer", "brand_kit": "northwind",

@@ -11,7 +11,7 @@ from flask import Flask
 
 from app.campaigns import save_campaign
 from app.config import PROJECT_ROOT
-from app.partners import import_partners_csv
+from app.partner_import import import_partners_file
 from app.publishing import start_publish
 from app.services import Services
 from tests.api_support import bearer, http_receiver, make_token
@@ -34,7 +34,7 @@ def setup(
     # The receivers are on 127.0.0.1: private targets must be allowed (tests/webhooks/test_ssrf.py).
     app = make_app(WEBHOOK_RETRY_BASE_SECONDS=0, WEBHOOK_ALLOW_PRIVATE_TARGETS=True)
     services: Services = app.extensions["cobrand"]
-    assert import_partners_csv(services, SAMPLE_CSV).errors == []
+    assert import_partners_file(services, SAMPLE_CSV).errors == []
     save_campaign(services, {"slug": "spring", "template": "spring-flyer", "brand_kit": "northwind"})
     headers = bearer(make_token(services))
     created = app.test_client().post(

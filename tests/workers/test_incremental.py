@@ -16,7 +16,8 @@ from sqlalchemy import select
 
 from app.config import PROJECT_ROOT
 from app.models import Asset, Partner
-from app.partners import import_partners_csv, store_logo
+from app.partner_import import import_partners_file
+from app.partners import store_logo
 from app.publishing import start_publish
 from app.services import Services
 from tests.factories import png_logo
@@ -36,7 +37,7 @@ def two_campaigns(make_app: Callable[..., Flask], content_copy: tuple[Path, Path
     kits, templates = content_copy
     app = make_app(BRAND_KITS_DIR=str(kits), TEMPLATES_DIR=str(templates))
     services: Services = app.extensions["cobrand"]
-    assert import_partners_csv(services, SAMPLE_CSV).errors == []
+    assert import_partners_file(services, SAMPLE_CSV).errors == []
     runner = app.test_cli_runner()
     for slug, template in (("flyer", "spring-flyer"), ("social", "social-launch")):
         result = runner.invoke(

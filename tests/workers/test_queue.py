@@ -24,13 +24,13 @@ def _campaign(runner: Any) -> None:
 def test_repeated_enqueue_of_a_publish_adds_no_duplicate_work(
     make_app: Callable[..., Flask], redis_url: str, redis_conn: Any
 ) -> None:
-    from app.partners import import_partners_csv
+    from app.partner_import import import_partners_file
     from tests.fixtures_app import SAMPLE_CSV
 
     app = make_app(REDIS_URL=redis_url, PUBLISH_BATCH_SIZE=4, JOB_RETRIES=1, JOB_RETRY_INTERVALS=(0,))
     services: Services = app.extensions["cobrand"]
     assert isinstance(services.queue, RQRunner)
-    assert import_partners_csv(services, SAMPLE_CSV).errors == []
+    assert import_partners_file(services, SAMPLE_CSV).errors == []
     _campaign(app.test_cli_runner())
 
     plan = plan_publish(services, "spring")
