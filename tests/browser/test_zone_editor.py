@@ -18,7 +18,7 @@ from app import create_app
 from app.auth.users import create_user
 from app.config import PROJECT_ROOT
 from app.models import DesignTemplate, UserRole
-from app.partners import import_partners_csv
+from app.partner_import import import_partners_file
 from tests.browser.conftest import ADMIN, LiveServer, screenshot, sign_in
 
 pytestmark = pytest.mark.browser
@@ -33,7 +33,7 @@ def editor_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServ
                       "DESIGN_CACHE_DIR": str(tmp / "designs")})  # fmt: skip
     services = app.extensions["cobrand"]
     services.db.upgrade()
-    assert not import_partners_csv(services, PROJECT_ROOT / "sample_data" / "partners.csv").errors
+    assert not import_partners_file(services, PROJECT_ROOT / "sample_data" / "partners.csv").errors
     with services.db.session() as session:
         create_user(session, ADMIN[0], UserRole.ADMIN, password=ADMIN[1])
     server = make_server("127.0.0.1", 0, app, threaded=True)

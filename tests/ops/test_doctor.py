@@ -76,7 +76,7 @@ def test_doctor_reports_a_missing_bucket_and_a_pending_migration(tmp_path, s3_en
 
 
 def test_doctor_names_the_font_package_a_partners_script_needs(tmp_path) -> None:
-    from app.partners import import_partners_csv
+    from app.partner_import import import_partners_file
 
     database_url = f"sqlite:///{tmp_path / 'cobrand.db'}"
     app = create_app(
@@ -88,7 +88,7 @@ def test_doctor_names_the_font_package_a_partners_script_needs(tmp_path) -> None
     )
     services = app.extensions["cobrand"]
     services.db.upgrade()
-    assert import_partners_csv(services, SAMPLE_CSV).errors == []  # sakura-digital writes ja-JP
+    assert import_partners_file(services, SAMPLE_CSV).errors == []  # sakura-digital writes ja-JP
     services.db.dispose()
     status, lines = doctor({
         "DATABASE_URL": database_url,
@@ -111,7 +111,7 @@ def test_doctor_names_the_font_package_a_partners_script_needs(tmp_path) -> None
 def test_doctor_passes_on_the_test_setup(
     tmp_path, s3_env, s3_bucket, postgres_db, redis_url, redis_conn, monkeypatch
 ) -> None:
-    from app.partners import import_partners_csv
+    from app.partner_import import import_partners_file
 
     env = {
         **s3_env,
@@ -130,7 +130,7 @@ def test_doctor_passes_on_the_test_setup(
     app = create_app({**config, "S3_ENDPOINT_URL": s3_env["S3_ENDPOINT_URL"], "REDIS_URL": None})
     services = app.extensions["cobrand"]
     services.db.upgrade()
-    assert import_partners_csv(services, SAMPLE_CSV).errors == []
+    assert import_partners_file(services, SAMPLE_CSV).errors == []
     services.db.dispose()
     status, lines = doctor(env)
     assert status == 0, "\n".join(lines)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 import zipfile
 from typing import Any
 
@@ -88,12 +89,24 @@ def test_partner_logo_upload_rejects_garbage(admin: Any, users: Any) -> None:
     assert response.status_code == 400 and 'id="e-logo"' in response.get_data(as_text=True)
 
 
-def test_csv_import_reports_row_by_row(admin: Any, users: Any) -> None:
-    csv = "slug,name,type,tier,region\nnew-co,New Co,reseller,gold,NA\nbad,Bad,unknown,gold,NA\n"
-    data = {"csv": (io.BytesIO(csv.encode()), "p.csv")}
+def test_import_previews_row_by_row_then_imports(admin: Any, users: Any) -> None:
+    csv = "slug;name;type;tier;region\r\nnew-co;New Co;reseller;gold;NA\r\nbad;Bad;unknown;gold;NA\r\n"
+    data = {"file": (io.BytesIO(b"\xef\xbb\xbf" + csv.encode()), "p.csv")}
     html = post(admin, "/partners/import", data, content_type="multipart/form-data").get_data(as_text=True)
-    assert "<td>2</td><td>new-co</td>" in html and "Created" in html
-    assert "<td>3</td>" in html and "type: &#39;unknown&#39; is not one of" in html
+    assert "Preview: nothing has been written yet" in html
+    assert 'data-label="Slug">new-co</td>' in html and "Would be created" in html
+    assert "type &#39;unknown&#39;: 1 row(s) (lines 3)" in html
+    with users.db.session() as session:
+        assert session.scalar(select(Partner).where(Partner.slug == "new-co")) is None
+    upload = re.search(r'name="upload" value="([^"]+)"', html)
+    assert upload is not None
+    html = post(
+        admin, "/partners/import", {"upload": upload.group(1), "filename": "p.csv"}, page="/partners/import"
+    )
+    html = html.get_data(as_text=True)
+    assert "Import report" in html and "<strong>1</strong> created" in html
+    with users.db.session() as session:
+        assert session.scalar(select(Partner.tier).where(Partner.slug == "new-co")) == "gold"
 
 
 def test_invite_partner_user(admin: Any, users: Any, client: Any) -> None:
