@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import logging
 import threading
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 from app.errors import CobrandError, RenderFailed
@@ -19,10 +20,14 @@ from app.rendering.model import (
     EmailOutput,
     ImageOutput,
     PartnerInput,
+    PdfOutput,
     RenderedFile,
 )
 from app.rendering.pdf import PdfRenderer
 from app.rendering.stamp import ZoneStamper
+from app.rendering.zone_batch import ZoneJob, render_zones
+
+logger = logging.getLogger(__name__)
 
 RENDER_LOCK = threading.RLock()
 """One render at a time per process: Pango and fontconfig under WeasyPrint are not thread-safe
@@ -103,6 +108,55 @@ class Renderer:
                 data, warnings = self.stamper.render(kit, template, output, partner, campaign, logo)
                 files.append(RenderedFile(output.name, data, "application/pdf", "pdf", tuple(warnings)))
         return files
+
+    def render_many(
+        self,
+        kit: BrandKit,
+        template: CampaignTemplate,
+        jobs: Sequence[tuple[PartnerInput, CampaignInput]],
+        output_id: str,
+    ) -> list[RenderedFile | CobrandError]:
+        """Render one output for many partners, in order; a partner's input error is its own result.
+
+        PDF outputs with a co-brand zone lay every partner's zone out in one document (zone_batch).
+        """
+        output = next((o for o in template.outputs if o.name == output_id), None)
+        if not isinstance(output, PdfOutput) or output.cobrand_zone is None or len(jobs) < 2:
+            return [self._try_one(kit, template, partner, campaign, output_id) for partner, campaign in jobs]
+        results: list[RenderedFile | CobrandError | None] = [None] * len(jobs)
+        zone_jobs: list[tuple[int, ZoneJob]] = []
+        for index, (partner, campaign) in enumerate(jobs):
+            try:
+                zone_jobs.append((index, ZoneJob(partner, campaign, self.partner_logo(partner))))
+            except CobrandError as exc:
+                results[index] = exc
+        with RENDER_LOCK:
+            try:
+                outcomes = render_zones(self.stamper, kit, template, output, [job for _, job in zone_jobs])
+            except CobrandError:
+                raise
+            except Exception:  # WeasyPrint internals: each partner alone names its own error
+                logger.exception("%s/%s: batch of %d failed; rendering one by one", template.slug,
+                                 output_id, len(zone_jobs))  # fmt: skip
+                for index, job in zone_jobs:
+                    results[index] = self._try_one(kit, template, job.partner, job.campaign, output_id)
+                outcomes = []
+        for (index, _), outcome in zip(zone_jobs, outcomes, strict=False):
+            if isinstance(outcome, CobrandError):
+                results[index] = outcome
+            else:
+                data, warnings = outcome
+                results[index] = RenderedFile(output_id, data, "application/pdf", "pdf", tuple(warnings))
+        return [result for result in results if result is not None]
+
+    def _try_one(
+        self, kit: BrandKit, template: CampaignTemplate, partner: PartnerInput, campaign: CampaignInput,
+        output_id: str,
+    ) -> RenderedFile | CobrandError:  # fmt: skip
+        try:
+            return self.render_one(kit, template, partner, campaign, output_id)
+        except CobrandError as exc:
+            return exc
 
     def render_one(
         self,

@@ -27,7 +27,7 @@ from io import BytesIO
 from typing import Any
 from xml.etree import ElementTree
 
-from pypdf import PdfReader
+from pypdf import PageObject, PdfReader
 from pypdf.generic import (
     ArrayObject,
     DictionaryObject,
@@ -252,7 +252,8 @@ class MasterPdf:
 class _Writer:
     """Serialise pypdf objects with the overlay's object numbers mapped onto new ones."""
 
-    def __init__(self, first_number: int) -> None:
+    def __init__(self, first_number: int, deflated: dict[int, bytes] | None = None) -> None:
+        self.deflated = {} if deflated is None else deflated
         self.next_number = first_number
         self.numbers: dict[int, int] = {}
         self.pending: list[tuple[int, Any]] = []
@@ -302,7 +303,10 @@ class _Writer:
             if "/Filter" not in header:
                 # The overlay is written uncompressed (WeasyPrint deflates at level 9 and packs
                 # object streams, the slowest part of writing it); its streams are deflated here.
-                raw = zlib.compress(raw, COMPRESSION_LEVEL)
+                key = id(value)
+                if key not in self.deflated:
+                    self.deflated[key] = zlib.compress(raw, COMPRESSION_LEVEL)
+                raw = self.deflated[key]
                 header[NameObject("/Filter")] = NameObject("/FlateDecode")
             header[NameObject("/Length")] = _number(len(raw))
             self.serialise(header, out, remap=remap)
@@ -330,9 +334,16 @@ def _stream(data: bytes, extra: dict[str, PdfObject] | None = None) -> StreamObj
 
 def stamp(master: MasterPdf, overlay: bytes, overlay_page: int) -> bytes:
     """Append overlay's page, clipped to the zone, to the master's zone page as an update."""
-    reader = PdfReader(BytesIO(overlay))
-    page = reader.pages[overlay_page]
-    writer = _Writer(master.size)
+    return stamp_page(master, PdfReader(BytesIO(overlay)).pages[overlay_page], {})
+
+
+def stamp_page(master: MasterPdf, page: PageObject, deflated: dict[int, bytes]) -> bytes:
+    """Append an overlay page (clipped to the zone) to the master's zone page as an update.
+
+    deflated keeps the overlay's streams once compressed, by object: the pages of one overlay
+    share their fonts, and each is deflated once per batch.
+    """
+    writer = _Writer(master.size, deflated)
     out = BytesIO()
     out.write(master.data)
     if not master.data.endswith(b"\n"):

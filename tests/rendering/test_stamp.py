@@ -1,4 +1,5 @@
-"""Lay out once, stamp per partner: the stamped PDF looks like the full render, pixel for pixel.
+"""Lay out once, stamp per partner: the stamped PDF looks like the full render, pixel for pixel,
+also when many partners' zones are laid out in one document (a batch).
 
 Both paths are rasterised with pypdfium2 at 150 dpi. Outside the co-brand zone no pixel may
 differ at all; inside it, only anti-aliasing may: glyph and image edges land on slightly
@@ -18,9 +19,10 @@ from PIL import Image, ImageChops
 from pypdf import PdfReader
 
 from app.config import PROJECT_ROOT
+from app.errors import CobrandError
 from app.rendering.brand_kit import load_brand_kit
 from app.rendering.cobrand import display_url, tracked_url
-from app.rendering.model import BrandKit, CampaignTemplate, PartnerInput, PdfOutput, Zone
+from app.rendering.model import BrandKit, CampaignTemplate, PartnerInput, PdfOutput, RenderedFile, Zone
 from app.rendering.renderer import Renderer
 from app.rendering.template import load_template
 
@@ -242,3 +244,66 @@ def test_sample_datasheet_zone_on_page_two_matches_the_full_render(
     assert stamped != full
     assert output.cobrand_zone is not None
     assert_same_outside_zone_and_antialiasing_inside(full, stamped, output.cobrand_zone)
+
+
+# --- Many partners' zones in one document (zone_batch.py) ------------------------------------
+
+
+def _partners(sample_partner, count: int):
+    names = ("Helios Diktya A.E.", "Kestrel Systems", "A Very Long Partner Name That Needs Two Lines GmbH")
+    return [
+        replace(
+            sample_partner,
+            slug=f"p{index}",
+            name=names[index % len(names)],
+            email=f"sales@p{index}.example",
+            logo=None if index % 3 == 1 else sample_partner.logo,
+        )
+        for index in range(count)
+    ]
+
+
+def _text(data: bytes) -> str:
+    return "".join(page.extract_text() for page in PdfReader(io.BytesIO(data)).pages)
+
+
+def test_a_batch_of_flyers_matches_each_full_render(
+    renderer, sample_kit, flyer, sample_partner, campaign
+) -> None:
+    output = _pdf_output(flyer)
+    assert output.cobrand_zone is not None
+    partners = _partners(sample_partner, 4)
+    results = renderer.render_many(sample_kit, flyer, [(p, campaign) for p in partners], output.name)
+    assert len(results) == len(partners)
+    for partner, result in zip(partners, results, strict=True):
+        assert isinstance(result, RenderedFile), result
+        assert len(PdfReader(io.BytesIO(result.data)).pages) == 1
+        full = _full_render(renderer, sample_kit, flyer, output, partner, campaign)
+        assert_same_outside_zone_and_antialiasing_inside(full, result.data, output.cobrand_zone)
+        assert partner.email in _text(result.data)  # each page is its own partner's
+        others = [p.email for p in partners if p.email != partner.email]
+        assert not any(email in _text(result.data) for email in others)
+
+
+def test_a_batch_of_datasheets_zone_on_page_two(renderer, sample_kit, sample_partner, campaign) -> None:
+    datasheet = load_template(PROJECT_ROOT / "campaign_templates" / "datasheet")
+    output = _pdf_output(datasheet)
+    assert output.cobrand_zone is not None
+    partners = [replace(p, type="system_integrator") for p in _partners(sample_partner, 3)]
+    results = renderer.render_many(sample_kit, datasheet, [(p, campaign) for p in partners], output.name)
+    for partner, result in zip(partners, results, strict=True):
+        assert isinstance(result, RenderedFile), result
+        full = _full_render(renderer, sample_kit, datasheet, output, partner, campaign)
+        assert_same_outside_zone_and_antialiasing_inside(full, result.data, output.cobrand_zone)
+
+
+def test_a_broken_logo_fails_its_partner_only(sample_kit, flyer, sample_partner, campaign) -> None:
+    renderer = Renderer()
+    partners = _partners(sample_partner, 3)
+    partners[1] = replace(partners[1], logo=b"not an image at all")
+    results = renderer.render_many(sample_kit, flyer, [(p, campaign) for p in partners], "flyer")
+    assert isinstance(results[1], CobrandError)
+    assert "p1" in str(results[1])
+    assert isinstance(results[0], RenderedFile) and isinstance(results[2], RenderedFile)
+    # Laid out in the batch, not one by one: its fonts are subset over the whole batch.
+    assert renderer.render_one(sample_kit, flyer, partners[2], campaign, "flyer").data != results[2].data
