@@ -50,7 +50,7 @@ def load_config() -> dict:
         "S3_ENDPOINT_URL": _env("S3_ENDPOINT_URL"),
         "REDIS_URL": _env("REDIS_URL"),
         "RQ_QUEUE": _env("RQ_QUEUE", "cobrand"),
-        "PUBLISH_BATCH_SIZE": int(_env("PUBLISH_BATCH_SIZE", "10")),
+        "PUBLISH_BATCH_SIZE": int(_env("PUBLISH_BATCH_SIZE", "25")),
         # RQ jobs: a batch that raises is tried again JOB_RETRIES times, waiting the next of
         # JOB_RETRY_INTERVALS seconds (the last one repeats) before each try.
         "JOB_TIMEOUT": int(_env("JOB_TIMEOUT", "600")),

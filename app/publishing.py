@@ -1,7 +1,7 @@
 """Publishing: render every eligible partner's assets of a campaign into storage.
 
 A publish is a record; its work is split into batches of partners, each a job
-(`workers.jobs.render_batch`). Progress is counted from the assets themselves (each
+(`workers.jobs.render_batch`, app/batches.py), after one job that lays the masters out. Progress is counted from the assets themselves (each
 remembers the last publish that processed it and what it did), so a batch that is
 retried or picked up again after a killed worker never counts twice.
 """
@@ -11,7 +11,6 @@ from __future__ import annotations
 import hashlib
 import logging
 import re
-import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -21,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from app import metrics
 from app.audience import eligible_partners
-from app.errors import CampaignNotFound, CobrandError, InvalidInput
+from app.errors import CampaignNotFound, InvalidInput
 from app.events import Event
 from app.jobs import JobOptions
 from app.links import ensure_links, link_urls
@@ -38,9 +37,8 @@ from app.models import (
 )
 from app.ops import logs
 from app.rendering.fingerprint import fingerprint
-from app.rendering.model import BrandKit, CampaignInput, CampaignTemplate, PartnerInput
+from app.rendering.model import CampaignInput, CampaignTemplate, PartnerInput
 from app.rendering.program import DIMENSIONS, PartnerProgram
-from app.rendering.thumbnails import thumbnail
 from app.services import Services
 
 OUTCOMES = ("rendered", "unchanged", "failed")
@@ -190,7 +188,7 @@ def plan_publish(
         stale = _count_unchanged(services, session, publish_id, campaign, template, partners, outputs)
         total = publish.total
     refresh_progress(services, publish_id)
-    size = max(1, int(services.config.get("PUBLISH_BATCH_SIZE", 10)))
+    size = max(1, int(services.config.get("PUBLISH_BATCH_SIZE", 25)))
     batches = [stale[i : i + size] for i in range(0, len(stale), size)]
     logs.bind(publish_id=publish_id)  # the rest of this request's (or command's) lines are about it
     logger.info("publish %s of %s started: %s assets, %s batches to render", publish_id, campaign_slug, total,
@@ -259,9 +257,22 @@ def _count_unchanged(
 
 
 def enqueue_plan(services: Services, plan: PublishPlan) -> None:
-    """Queue every batch of a planned publish (in-process: run them now)."""
-    for batch in plan.batches:
-        enqueue_batch(services, plan.publish_id, batch, plan.output_ids)
+    """Queue a planned publish: one job lays its masters out, then queues its batches (app.batches)."""
+    if not plan.batches:
+        return
+    services.jobs.enqueue(
+        "workers.jobs.prepare_publish",
+        plan.publish_id,
+        plan.batches,
+        plan.output_ids,
+        options=JobOptions(
+            job_id=f"publish-{plan.publish_id}-prepare",
+            on_failure="workers.jobs.prepare_publish_failed",
+            timeout=int(services.config.get("JOB_TIMEOUT", 600)),
+            retries=int(services.config.get("JOB_RETRIES", 3)),
+            retry_intervals=tuple(services.config.get("JOB_RETRY_INTERVALS", (5, 30, 120))),
+        ),
+    )
 
 
 def enqueue_batch(
@@ -309,53 +320,6 @@ def withdraw_asset(services: Services, asset: Asset) -> None:
     asset.fingerprint = None
 
 
-def render_batch(
-    services: Services, publish_id: int, partner_ids: list[int], output_ids: list[str] | None = None
-) -> None:
-    """Render (or skip as unchanged) every asset of these partners for one publish."""
-    with services.db.session() as session:
-        publish = session.get(Publish, publish_id)
-        if publish is None:
-            return  # the publish was deleted with its campaign: nothing to do
-        campaign = publish.campaign
-        kit = services.content.brand_kit(campaign.brand_kit_slug)
-        template = services.content.template(campaign.template_slug)
-        campaign_id = campaign.id
-    outputs = output_ids if output_ids is not None else template.output_ids()
-    batch_events: list[Event] = []
-    for partner_id in partner_ids:
-        with services.db.session() as session:
-            partner = session.get(Partner, partner_id)
-            campaign = session.get(Campaign, campaign_id)
-            if partner is None or campaign is None:
-                continue
-            values = session.scalar(
-                select(PartnerFieldValues.values).where(
-                    PartnerFieldValues.campaign_id == campaign_id, PartnerFieldValues.partner_id == partner_id
-                )
-            )
-            partner_data: PartnerInput | None = None
-            links = partner_links(services, session, campaign_id, partner_id)
-            for output_id in outputs:
-                partner_data = process_asset(
-                    services,
-                    session,
-                    publish_id,
-                    kit,
-                    template,
-                    campaign,
-                    partner,
-                    output_id,
-                    values or {},
-                    batch_events,
-                    partner_data,
-                    links,
-                )
-                session.commit()
-    services.events.emit(batch_events)  # once per batch, after its work is committed
-    refresh_progress(services, publish_id)
-
-
 def _asset_row(session: Session, campaign_id: int, partner_id: int, output_id: str) -> Asset:
     asset = session.scalar(
         select(Asset).where(
@@ -372,104 +336,6 @@ def _asset_row(session: Session, campaign_id: int, partner_id: int, output_id: s
         # whole render, and a publish planned meanwhile would time out waiting for it.
         session.commit()
     return asset
-
-
-def process_asset(
-    services: Services,
-    session: Session,
-    publish_id: int,
-    kit: BrandKit,
-    template: CampaignTemplate,
-    campaign: Campaign,
-    partner: Partner,
-    output_id: str,
-    field_values: dict[str, str],
-    batch_events: list[Event],
-    partner_data: PartnerInput | None = None,
-    links: dict[str, str] | None = None,
-) -> PartnerInput | None:
-    """Bring one asset up to date, adding its event to batch_events. Input errors mark it failed,
-    I/O errors raise.
-
-    Returns the partner's data with its logo loaded, for the partner's next output.
-    """
-    asset = _asset_row(session, campaign.id, partner.id, output_id)
-    if asset.publish_id == publish_id and asset.outcome in OUTCOMES:
-        return partner_data  # counted already: unchanged at planning, or done by an earlier try
-    asset.attempts += 1
-    try:
-        partner_data = partner_data or partner_input(services, partner)
-        campaign_data = campaign_input(
-            campaign, field_values, links, asset_base_url=public_asset_base(services.config)
-        )
-        fp = fingerprint(kit, template, output_id, partner_data, campaign_data)
-        if (
-            asset.fingerprint == fp
-            and asset.status == AssetStatus.RENDERED
-            and asset.storage_key
-            and services.storage.exists(asset.storage_key)
-        ):
-            outcome = "unchanged"
-        else:
-            started = time.perf_counter()
-            rendered = services.renderer.render_one(kit, template, partner_data, campaign_data, output_id)
-            metrics.observe_render(metrics.kind_of(rendered.content_type), time.perf_counter() - started)
-            key = asset_key(campaign.slug, partner.slug, output_id, fp, rendered.extension)
-            filename = asset_filename(campaign, output_id, partner, rendered.extension)
-            metadata = {
-                "campaign": campaign.slug,
-                "partner": partner.slug,
-                "output": output_id,
-                "template-version": template.version[:16],
-                "brand-kit-version": kit.version[:16],
-                "fingerprint": fp,
-            }
-            services.storage.put(
-                key, rendered.data, content_type=rendered.content_type, filename=filename, metadata=metadata
-            )
-            for public in rendered.public_files:  # content-addressed: never rewritten, never deleted here
-                if not services.storage.exists(public_key(public.name)):
-                    services.storage.put(
-                        public_key(public.name), public.data, content_type=public.content_type
-                    )
-            thumb_key = f"thumbnails/{campaign.slug}/{partner.slug}/{output_id}-{fp[:16]}.jpg"
-            preview = (
-                (rendered.preview, "image/png")
-                if rendered.preview
-                else (rendered.data, rendered.content_type)
-            )
-            services.storage.put(thumb_key, thumbnail(*preview), content_type="image/jpeg")
-            # Point the record at the new object only now that it is stored; then drop the old one.
-            old_keys = {asset.storage_key, asset.thumbnail_key} - {key, thumb_key, None}
-            asset.storage_key, asset.thumbnail_key = key, thumb_key
-            asset.fingerprint = fp
-            asset.size_bytes = len(rendered.data)
-            asset.content_type = rendered.content_type
-            asset.filename = filename
-            asset.rendered_at = utcnow()
-            session.flush()
-            session.commit()
-            for old in old_keys:
-                services.storage.delete(old)  # type: ignore[arg-type]
-            outcome = "rendered"
-        asset.status = AssetStatus.RENDERED
-        asset.error = None
-    except CobrandError as exc:
-        # Bad input (a broken logo, a template error): retrying cannot help, record it.
-        asset.status = AssetStatus.FAILED
-        asset.error = str(exc)
-        outcome = "failed"
-    asset.publish_id = publish_id
-    asset.outcome = outcome
-    metrics.count_asset(outcome)
-    logger.info("asset %s %s/%s: %s", asset.id, partner.slug, output_id, outcome,
-                extra={"fields": {"asset_id": asset.id, "partner": partner.slug, "output": output_id,
-                                  "campaign": campaign.slug, "outcome": outcome}})  # fmt: skip
-    if outcome != "unchanged":
-        session.flush()
-        event_type = "asset.ready" if outcome == "rendered" else "asset.failed"
-        batch_events.append(Event(event_type, asset_payload(asset, partner, campaign)))
-    return partner_data
 
 
 def asset_payload(asset: Asset, partner: Partner, campaign: Campaign) -> dict[str, object]:

@@ -21,6 +21,7 @@ from app.events import Events
 from app.jobs import JobRunner, build_runner
 from app.links import LinkResolver
 from app.links.clicks import ClickRecorder
+from app.masters import StorageMasterStore
 from app.rendering.renderer import Renderer
 from app.storage import Storage, storage_from_url
 from app.webhooks.outbound import queue_events
@@ -47,7 +48,9 @@ class Services:
     def renderer(self) -> Renderer:
         """The renderer, made on first use (importing WeasyPrint costs ~0.4 s)."""
         if self._renderer is None:
-            self._renderer = Renderer(extra_roots=_storage_roots(self.storage))
+            self._renderer = Renderer(
+                extra_roots=_storage_roots(self.storage), master_store=StorageMasterStore(self.storage)
+            )
         return self._renderer
 
     @property

@@ -4,15 +4,33 @@ from __future__ import annotations
 
 from typing import Any
 
-from app import publishing
+from app import batches, publishing
 from app.ops.logs import job_logged
 from app.services import get_services
 
 
-def render_batch(publish_id: int, partner_ids: list[int], output_ids: list[str] | None = None) -> None:
-    """Render one batch of partners' assets for a publish."""
+def prepare_publish(
+    publish_id: int, partner_batches: list[list[int]], output_ids: list[str] | None
+) -> dict[str, int]:
+    """Lay out a publish's masters once (stored for every worker), then queue its batches."""
+    with job_logged("prepare_publish", publish_id=publish_id, batches=len(partner_batches)):
+        return batches.prepare_publish(get_services(), publish_id, partner_batches, output_ids)
+
+
+def prepare_publish_failed(job_args: tuple[Any, ...], error: BaseException | str) -> None:
+    """Called once after prepare_publish's last try failed: mark the publish's assets failed."""
+    publish_id, partner_batches, output_ids = job_args
+    message = error if isinstance(error, str) else f"{type(error).__name__}: {error}"
+    with job_logged("prepare_publish_failed", publish_id=publish_id, batches=len(partner_batches)):
+        batches.prepare_publish_failed(get_services(), publish_id, partner_batches, output_ids, message)
+
+
+def render_batch(
+    publish_id: int, partner_ids: list[int], output_ids: list[str] | None = None
+) -> dict[str, int]:
+    """Render one batch of partners' assets for a publish; returns the renderer's counters for it."""
     with job_logged("render_batch", publish_id=publish_id, partners=len(partner_ids)):
-        publishing.render_batch(get_services(), publish_id, partner_ids, output_ids)
+        return batches.render_batch(get_services(), publish_id, partner_ids, output_ids)
 
 
 def render_batch_failed(job_args: tuple[Any, ...], error: BaseException | str) -> None:

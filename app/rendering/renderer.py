@@ -24,7 +24,7 @@ from app.rendering.model import (
     RenderedFile,
 )
 from app.rendering.pdf import PdfRenderer
-from app.rendering.stamp import ZoneStamper
+from app.rendering.stamp import MasterStore, ZoneStamper
 from app.rendering.zone_batch import ZoneJob, render_zones
 
 logger = logging.getLogger(__name__)
@@ -38,14 +38,33 @@ request threads while in-process jobs render on theirs."""
 class Renderer:
     """Renders outputs; build one per process and reuse it (it keeps fonts and stylesheets warm)."""
 
-    def __init__(self, extra_roots: tuple[Path, ...] = ()) -> None:
+    def __init__(self, extra_roots: tuple[Path, ...] = (), master_store: MasterStore | None = None) -> None:
         self.pdf = PdfRenderer(extra_roots)
-        self.stamper = ZoneStamper(self.pdf)
+        self.stamper = ZoneStamper(self.pdf, master_store)
         """Outputs with a declared co-brand zone: lay out once per campaign, stamp per partner."""
         self.image = ImageRenderer()
         self.email = EmailRenderer(self.image)
         self.design = DesignRenderer(self.pdf)
         """Designs from other tools: only their zones are drawn, stamped onto the untouched master."""
+
+    def stats(self) -> dict[str, int]:
+        """Counters of this process: masters laid out here, and masters read from the store."""
+        return {
+            "masters_laid_out": self.stamper.masters_laid_out,
+            "masters_loaded": self.stamper.masters_loaded,
+        }
+
+    def prepare_masters(
+        self, kit: BrandKit, template: CampaignTemplate, campaign: CampaignInput
+    ) -> list[str]:
+        """Lay out (or find) the masters of every PDF output with a co-brand zone; returns their keys."""
+        keys = []
+        with RENDER_LOCK:
+            for output in template.outputs:
+                if isinstance(output, PdfOutput) and output.cobrand_zone is not None:
+                    self.stamper.master(kit, template, output, campaign)
+                    keys.append(self.stamper.master_key(kit, template, output, campaign))
+        return keys
 
     def partner_logo(self, partner: PartnerInput) -> PreparedLogo | None:
         """The partner's logo, validated and trimmed (UploadRejected if it is not acceptable)."""

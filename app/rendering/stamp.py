@@ -19,12 +19,14 @@ full render, so one partner's edits never fill the cache with one-off masters.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import re
 import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from io import BytesIO
-from typing import Any
+from typing import Any, Protocol
 from xml.etree import ElementTree
 
 from pypdf import PageObject, PdfReader
@@ -466,6 +468,43 @@ class Master:
     default_fields: dict[str, str]
     reason: str = ""
 
+    def to_bytes(self) -> bytes:
+        """One line of JSON (everything but the PDF), then the master PDF's bytes."""
+        header = {
+            "zone": None if self.zone is None else [list(self.zone.path), self.zone.tag, self.zone.classes],
+            "fields_outside": self.fields_outside,
+            "default_fields": self.default_fields,
+            "reason": self.reason,
+        }
+        return json.dumps(header).encode() + b"\n" + (self.pdf.data if self.pdf is not None else b"")
+
+    @classmethod
+    def from_bytes(cls, data: bytes, zone_spec: Zone) -> Master:
+        line, _, pdf = data.partition(b"\n")
+        header = json.loads(line)
+        zone = header["zone"]
+        return cls(
+            MasterPdf.parse(pdf, zone_spec) if pdf else None,
+            None if zone is None else ZoneElement(tuple(zone[0]), zone[1], zone[2]),
+            bool(header["fields_outside"]),
+            dict(header["default_fields"]),
+            str(header["reason"]),
+        )
+
+
+class MasterStore(Protocol):
+    """Where laid-out masters are shared by every worker of the fleet (the app puts them in storage)."""
+
+    def load(self, key: str) -> bytes | None:
+        """The master stored under key, or None."""
+
+    def save(self, key: str, data: bytes) -> None:
+        """Store a master under key (any worker may read it at once)."""
+
+
+MASTER_FORMAT = "1"
+"""Version of Master.to_bytes and of what a master depends on in this code; part of its key."""
+
 
 def _outside_zone(html: str, zone: ZoneElement) -> bytes | None:
     """The markup outside the zone, serialised, or None if the zone is not where expected."""
@@ -484,8 +523,13 @@ def _outside_zone(html: str, zone: ZoneElement) -> bytes | None:
 class ZoneStamper:
     """Render PDF outputs with a declared co-brand zone by stamping the zone onto a master."""
 
-    def __init__(self, pdf: PdfRenderer) -> None:
+    def __init__(self, pdf: PdfRenderer, store: MasterStore | None = None) -> None:
         self.pdf = pdf
+        self.store = store
+        self.masters_laid_out = 0
+        """Masters this process laid out itself (a worker that finds them in the store lays none)."""
+        self.masters_loaded = 0
+        """Masters this process read from the store."""
         self._masters = _BoundedCache(MASTER_CACHE_SIZE)
         self._master_css = CSS(string=MASTER_CSS)
         self._overlay_css = CSS(string=OVERLAY_CSS)
@@ -559,13 +603,36 @@ class ZoneStamper:
     def master(
         self, kit: BrandKit, template: CampaignTemplate, output: PdfOutput, campaign: CampaignInput
     ) -> Master:
-        """The master of this output for this campaign, laid out on first use."""
-        key = (
-            kit.slug, kit.version, template.slug, template.version, output.name,
-            campaign.slug, campaign.title, campaign.landing_url, tuple(sorted(campaign.copy_overrides.items())),
+        """The master of this output for this campaign: from memory, the store, or laid out now."""
+        key = self.master_key(kit, template, output, campaign)
+        return self._masters.get_or_make(key, lambda: self._find_master(key, kit, template, output, campaign))  # type: ignore[no-any-return]
+
+    @staticmethod
+    def master_key(
+        kit: BrandKit, template: CampaignTemplate, output: PdfOutput, campaign: CampaignInput
+    ) -> str:
+        """<campaign>/<template>-<output>-<fingerprint of every input of the master>."""
+        inputs = (
+            MASTER_FORMAT, kit.slug, kit.version, template.slug, template.version, output.name,
+            campaign.slug, campaign.title, campaign.landing_url, sorted(campaign.copy_overrides.items()),
             campaign.locale,
         )  # fmt: skip
-        return self._masters.get_or_make(key, lambda: self._make_master(kit, template, output, campaign))  # type: ignore[no-any-return]
+        digest = hashlib.sha256(json.dumps(inputs).encode()).hexdigest()[:32]
+        return f"{campaign.slug}/{template.slug}-{output.name}-{digest}"
+
+    def _find_master(
+        self, key: str, kit: BrandKit, template: CampaignTemplate, output: PdfOutput, campaign: CampaignInput
+    ) -> Master:
+        assert output.cobrand_zone is not None
+        stored = self.store.load(key) if self.store is not None else None
+        if stored is not None:
+            self.masters_loaded += 1
+            return Master.from_bytes(stored, output.cobrand_zone)
+        master = self._make_master(kit, template, output, campaign)
+        self.masters_laid_out += 1
+        if self.store is not None:
+            self.store.save(key, master.to_bytes())
+        return master
 
     def _html_for(
         self,

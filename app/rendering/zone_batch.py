@@ -64,23 +64,32 @@ def render_zones(
     output: PdfOutput,
     jobs: Sequence[ZoneJob],
 ) -> list[Outcome]:
-    """Render one PDF output with a co-brand zone for many partners, in order."""
+    """Render one PDF output with a co-brand zone for many partners, in order.
+
+    Partners share a batch when they share a master (the campaign's copy in their language).
+    """
     results: list[Outcome | None] = [None] * len(jobs)
-    master = stamper.master(kit, template, output, jobs[0].campaign) if jobs else None
-    batched: list[tuple[int, str, list[str]]] = []
+    groups: dict[tuple[object, ...], list[int]] = {}
     for index, job in enumerate(jobs):
-        if master is None or not _stampable(master, template, job, jobs[0].campaign):
-            results[index] = _one(stamper, kit, template, output, job)
+        groups.setdefault(_campaign_key(job.campaign), []).append(index)
+    for indices in groups.values():
+        master = stamper.master(kit, template, output, jobs[indices[0]].campaign)
+        batched: list[tuple[int, str, list[str]]] = []
+        for index in indices:
+            job = jobs[index]
+            if not _stampable(master, template, job):
+                results[index] = _one(stamper, kit, template, output, job)
+                continue
+            warnings: list[str] = []
+            try:
+                context = stamper.pdf.context(
+                    kit, template, output, job.partner, job.campaign, job.logo, warnings
+                )
+                batched.append((index, stamper.pdf.render_html(output, template, context), warnings))
+            except CobrandError as exc:
+                results[index] = exc
+        if not batched:
             continue
-        warnings: list[str] = []
-        try:
-            context = stamper.pdf.context(
-                kit, template, output, job.partner, job.campaign, job.logo, warnings
-            )
-            batched.append((index, stamper.pdf.render_html(output, template, context), warnings))
-        except CobrandError as exc:
-            results[index] = exc
-    if batched and master is not None:
         try:
             pages = _overlay_batch(stamper, kit, template, output, [html for _, html, _ in batched], master)
         except ZoneMismatch:
@@ -93,18 +102,20 @@ def render_zones(
     return [result for result in results if result is not None]
 
 
-def _stampable(master: Master, template: CampaignTemplate, job: ZoneJob, first: CampaignInput) -> bool:
+def _stampable(master: Master, template: CampaignTemplate, job: ZoneJob) -> bool:
     if master.pdf is None or master.zone is None:
         return False
-    if _campaign_key(job.campaign) != _campaign_key(first):
-        return False  # another campaign's master: the single path finds its own
     return not (
         master.fields_outside and resolve_copy(template, job.campaign).fields != master.default_fields
     )
 
 
 def _campaign_key(campaign: CampaignInput) -> tuple[object, ...]:
-    return (campaign.slug, campaign.title, campaign.landing_url, sorted(campaign.copy_overrides.items()))
+    """What a master depends on in a campaign (as ZoneStamper.master_key)."""
+    return (
+        campaign.slug, campaign.title, campaign.landing_url, tuple(sorted(campaign.copy_overrides.items())),
+        campaign.locale,
+    )  # fmt: skip
 
 
 def _one(

@@ -189,3 +189,40 @@ def test_cli_publish_shows_progress_and_counts_with_workers(cluster: Cluster, pa
     assert f"publish {publish.id}" in result.output  # the progress bar's label
     # (Off a terminal click shows the bar's label only; on one it redraws "label [###] n/total".)
     assert f"{publish.total} rendered, 0 unchanged, 0 failed (of {publish.total})" in result.output
+
+
+def test_two_forking_workers_lay_a_campaign_master_out_once_in_total(
+    cluster: Cluster, partner_ids: list[int]
+) -> None:
+    """Must-show: the master is laid out by one job, stored once, and read by every batch's child."""
+    from app.masters import StorageMasterStore
+
+    services = cluster.services
+    cluster.create_campaign("shared-master", types=["referral"], regions=["APAC"])
+    publish_id = start_publish(services, "shared-master")
+    publish = wait_for_publish(services, publish_id, timeout=600, pool=cluster.pool)
+    assert publish.total > 0 and publish.rendered == publish.total
+
+    # In storage: one master for the campaign's one PDF output with a co-brand zone.
+    stored = StorageMasterStore(services.storage).keys("shared-master")
+    assert len(stored) == 1 and stored[0].startswith("masters/shared-master/spring-flyer-flyer-"), stored
+
+    # By the renderer's counters, which every job returns (RQ keeps them as its result).
+    queue = services.jobs.queue  # type: ignore[attr-defined]
+    ids = [i for i in queue.finished_job_registry.get_job_ids() if i.startswith(f"publish-{publish_id}-")]
+    jobs = {job.id: job for job in Job.fetch_many(ids, connection=queue.connection) if job is not None}
+    prepare = jobs.pop(f"publish-{publish_id}-prepare")
+    assert prepare.return_value() == {"masters_laid_out": 1, "masters_loaded": 0}
+    assert len(jobs) == -(-len(set(_partner_ids_of(cluster, publish_id))) // 10) >= 2  # batches of 10
+    workers_seen = {job.worker_name for job in jobs.values()}
+    assert len(workers_seen) == 2, workers_seen  # both worker processes ran batches
+    for job in jobs.values():  # each batch ran in a forked child that read the master from storage
+        assert job.return_value() == {"masters_laid_out": 0, "masters_loaded": 1}, (
+            job.id,
+            job.return_value(),
+        )
+
+
+def _partner_ids_of(cluster: Cluster, publish_id: int) -> list[int]:
+    with cluster.services.db.session() as session:
+        return list(session.scalars(select(Asset.partner_id).where(Asset.publish_id == publish_id)))

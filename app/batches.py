@@ -1,0 +1,274 @@
+"""The work of a publish: lay its masters out once, then render its batches of partners.
+
+A publish's first job (`prepare_publish`) lays out (or finds in storage) the masters of the
+campaign's PDF outputs, so no two workers race to make one, then queues the batches. A batch
+(`render_batch`) reads its partners, assets and field values in one query each, renders each
+output for all its partners at once (Renderer.render_many: PDF zones in one document), hands
+every file and thumbnail to a small thread pool that uploads while the next output renders,
+writes the asset rows in one commit, and emits its events once.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app import metrics
+from app.errors import CobrandError
+from app.events import Event
+from app.links import ensure_links, link_urls
+from app.models import Asset, AssetStatus, Campaign, Partner, PartnerFieldValues, Publish, utcnow
+from app.publishing import (
+    OUTCOMES,
+    asset_filename,
+    asset_key,
+    asset_payload,
+    campaign_input,
+    enqueue_batch,
+    mark_batch_failed,
+    partner_input,
+    public_asset_base,
+    public_key,
+    refresh_progress,
+)
+from app.rendering.fingerprint import fingerprint
+from app.rendering.model import CampaignInput, PartnerInput, RenderedFile
+from app.rendering.thumbnails import thumbnail
+from app.services import Services
+
+logger = logging.getLogger(__name__)
+
+UPLOAD_THREADS = 4
+"""Uploads (and thumbnails: PDFium and zlib release the GIL) in flight while rendering goes on."""
+
+
+def prepare_publish(
+    services: Services, publish_id: int, batches: list[list[int]], output_ids: list[str] | None
+) -> dict[str, int]:
+    """Lay out (or find) the campaign's masters once, then queue the publish's batches."""
+    before = services.renderer.stats()
+    with services.db.session() as session:
+        publish = session.get(Publish, publish_id)
+        if publish is None:
+            return {}  # the publish was deleted with its campaign
+        campaign = publish.campaign
+        kit = services.content.brand_kit(campaign.brand_kit_slug)
+        template = services.content.template(campaign.template_slug)
+        data = campaign_input(campaign)
+    try:
+        services.renderer.prepare_masters(kit, template, data)
+    except CobrandError as exc:  # a template error: every asset's own render records it
+        logger.warning("publish %s: masters not prepared: %s", publish_id, exc)
+    for batch in batches:
+        enqueue_batch(services, publish_id, batch, output_ids)
+    return _delta(before, services.renderer.stats())
+
+
+def prepare_publish_failed(
+    services: Services, publish_id: int, batches: list[list[int]], output_ids: list[str] | None, error: str
+) -> None:
+    """After the last try of prepare_publish: every asset of the publish not yet done is failed."""
+    for batch in batches:
+        mark_batch_failed(services, publish_id, batch, output_ids, error)
+
+
+@dataclass
+class _Work:
+    """One asset to render in this batch."""
+
+    asset: Asset
+    partner: Partner
+    partner_data: PartnerInput
+    campaign_data: CampaignInput
+    fingerprint: str
+
+
+def render_batch(
+    services: Services, publish_id: int, partner_ids: list[int], output_ids: list[str] | None = None
+) -> dict[str, int]:
+    """Render (or skip as unchanged) every asset of these partners for one publish.
+
+    Returns the renderer's counters for this batch (RQ keeps them as the job's result).
+    """
+    before = services.renderer.stats()
+    events: list[Event] = []
+    with services.db.session() as session:
+        publish = session.get(Publish, publish_id)
+        if publish is None:
+            return {}  # the publish was deleted with its campaign: nothing to do
+        campaign = publish.campaign
+        kit = services.content.brand_kit(campaign.brand_kit_slug)
+        template = services.content.template(campaign.template_slug)
+        outputs = output_ids if output_ids is not None else template.output_ids()
+        partners = session.scalars(
+            select(Partner).where(Partner.id.in_(partner_ids)).order_by(Partner.id)
+        ).all()
+        values = dict(
+            session.execute(
+                select(PartnerFieldValues.partner_id, PartnerFieldValues.values).where(
+                    PartnerFieldValues.campaign_id == campaign.id,
+                    PartnerFieldValues.partner_id.in_(partner_ids),
+                )
+            ).all()
+        )
+        assets = _asset_rows(session, campaign, [p.id for p in partners], outputs)
+        links = ensure_links(session, campaign.id, [p.id for p in partners])
+        program = services.content.program()
+        asset_base_url = public_asset_base(services.config)
+        todo: dict[str, list[_Work]] = {output_id: [] for output_id in outputs}
+        for partner in partners:
+            partner_data: PartnerInput | None = None
+            for output_id in outputs:
+                asset = assets[(partner.id, output_id)]
+                if asset.publish_id == publish_id and asset.outcome in OUTCOMES:
+                    continue  # counted already: unchanged at planning, or done by an earlier try
+                asset.attempts += 1
+                try:
+                    partner_data = partner_data or partner_input(services, partner, program=program)
+                except CobrandError as exc:
+                    _finish(asset, partner, publish_id, "failed", error=str(exc))
+                    events.append(Event("asset.failed", asset_payload(asset, partner, campaign)))
+                    continue
+                partner_links = link_urls(services.config, links.get(partner.id, {}))
+                campaign_data = campaign_input(
+                    campaign, values.get(partner.id) or {}, partner_links, asset_base_url=asset_base_url
+                )
+                fp = fingerprint(kit, template, output_id, partner_data, campaign_data)
+                if _is_current(services, asset, fp):
+                    _finish(asset, partner, publish_id, "unchanged")
+                else:
+                    todo[output_id].append(_Work(asset, partner, partner_data, campaign_data, fp))
+        # Commit before rendering: on SQLite an open write would hold the database lock throughout.
+        session.commit()
+        with ThreadPoolExecutor(UPLOAD_THREADS, thread_name_prefix="cobrand-upload") as pool:
+            stored: list[tuple[_Work, RenderedFile, Future[tuple[str, str]]]] = []
+            for output_id, works in todo.items():
+                if not works:
+                    continue
+                jobs = [(w.partner_data, w.campaign_data) for w in works]
+                started = time.perf_counter()
+                results = services.renderer.render_many(kit, template, jobs, output_id)
+                each = (time.perf_counter() - started) / len(works)
+                for work, result in zip(works, results, strict=True):
+                    if isinstance(result, CobrandError):
+                        # Bad input (a broken logo, a template error): retrying cannot help, record it.
+                        work.asset.status = AssetStatus.FAILED
+                        _finish(work.asset, work.partner, publish_id, "failed", error=str(result))
+                        events.append(
+                            Event("asset.failed", asset_payload(work.asset, work.partner, campaign))
+                        )
+                        continue
+                    metrics.observe_render(metrics.kind_of(result.content_type), each)
+                    upload = _uploader(services, campaign, template.version, kit.version, work, result)
+                    stored.append((work, result, pool.submit(upload)))
+            old_keys: list[str] = []
+            for work, result, future in stored:
+                key, thumb_key = future.result()  # an upload error fails the job: RQ retries it
+                asset = work.asset
+                old_keys += [
+                    k for k in (asset.storage_key, asset.thumbnail_key) if k and k not in (key, thumb_key)
+                ]
+                asset.storage_key, asset.thumbnail_key = key, thumb_key
+                asset.fingerprint = work.fingerprint
+                asset.size_bytes = len(result.data)
+                asset.content_type = result.content_type
+                asset.filename = asset_filename(campaign, asset.output, work.partner, result.extension)
+                asset.rendered_at = utcnow()
+                _finish(asset, work.partner, publish_id, "rendered")
+                events.append(Event("asset.ready", asset_payload(asset, work.partner, campaign)))
+        session.commit()  # every row of the batch at once, now that its files are stored
+    for old in old_keys:
+        services.storage.delete(old)  # the records point at the new objects: drop the old ones
+    services.events.emit(events)  # once per batch, after its work is committed
+    refresh_progress(services, publish_id)
+    return _delta(before, services.renderer.stats())
+
+
+def _asset_rows(
+    session: Session, campaign: Campaign, partner_ids: list[int], outputs: list[str]
+) -> dict[tuple[int, str], Asset]:
+    """Every asset row of these partners and outputs, the missing ones created (one query, one flush)."""
+    rows = {
+        (a.partner_id, a.output): a
+        for a in session.scalars(
+            select(Asset).where(Asset.campaign_id == campaign.id, Asset.partner_id.in_(partner_ids))
+        )
+    }
+    for partner_id in partner_ids:
+        for output_id in outputs:
+            if (partner_id, output_id) not in rows:
+                asset = Asset(campaign_id=campaign.id, partner_id=partner_id, output=output_id,
+                              status=AssetStatus.PENDING, attempts=0)  # fmt: skip
+                session.add(asset)
+                rows[(partner_id, output_id)] = asset
+    session.flush()
+    session.commit()  # the new rows now: on SQLite an open write would hold the database lock
+    return rows
+
+
+def _is_current(services: Services, asset: Asset, fp: str) -> bool:
+    return (
+        asset.fingerprint == fp
+        and asset.status == AssetStatus.RENDERED
+        and bool(asset.storage_key)
+        and services.storage.exists(asset.storage_key)  # type: ignore[arg-type]
+    )
+
+
+def _finish(
+    asset: Asset, partner: Partner, publish_id: int, outcome: str, *, error: str | None = None
+) -> None:
+    """Record what this publish did with an asset (counted, logged)."""
+    metrics.count_asset(outcome)
+    logger.info("asset %s %s/%s: %s", asset.id, partner.slug, asset.output, outcome,
+                extra={"fields": {"asset_id": asset.id, "partner": partner.slug, "output": asset.output,
+                                  "outcome": outcome}})  # fmt: skip
+    if outcome == "failed":
+        if asset.status != AssetStatus.RENDERED:
+            asset.status = AssetStatus.FAILED
+        asset.error = error
+    else:
+        asset.status = AssetStatus.RENDERED
+        asset.error = None
+    asset.publish_id = publish_id
+    asset.outcome = outcome
+
+
+def _uploader(
+    services: Services, campaign: Campaign, template_version: str, kit_version: str, work: _Work,
+    rendered: RenderedFile,
+) -> Callable[[], tuple[str, str]]:  # fmt: skip
+    """The upload of one rendered file and its thumbnail, to run on the pool; returns their keys."""
+    asset, partner, fp = work.asset, work.partner, work.fingerprint
+    key = asset_key(campaign.slug, partner.slug, asset.output, fp, rendered.extension)
+    thumb_key = f"thumbnails/{campaign.slug}/{partner.slug}/{asset.output}-{fp[:16]}.jpg"
+    filename = asset_filename(campaign, asset.output, partner, rendered.extension)
+    metadata = {
+        "campaign": campaign.slug, "partner": partner.slug, "output": asset.output,
+        "template-version": template_version[:16], "brand-kit-version": kit_version[:16], "fingerprint": fp,
+    }  # fmt: skip
+
+    def upload() -> tuple[str, str]:
+        services.storage.put(key, rendered.data, content_type=rendered.content_type, filename=filename,
+                             metadata=metadata)  # fmt: skip
+        for public in rendered.public_files:  # content-addressed: never rewritten, never deleted here
+            if not services.storage.exists(public_key(public.name)):
+                services.storage.put(public_key(public.name), public.data, content_type=public.content_type)
+        preview = (
+            (rendered.preview, "image/png") if rendered.preview else (rendered.data, rendered.content_type)
+        )
+        services.storage.put(thumb_key, thumbnail(*preview), content_type="image/jpeg")
+        return key, thumb_key
+
+    return upload
+
+
+def _delta(before: dict[str, int], after: dict[str, int]) -> dict[str, Any]:
+    return {name: after[name] - before.get(name, 0) for name in after}

@@ -1,0 +1,33 @@
+"""Laid-out masters shared by the whole fleet: stored once in storage, under their fingerprint.
+
+The renderer asks for a master by key (<campaign>/<template>-<output>-<fingerprint>); whichever
+worker lays it out first stores it, and every other worker, on any machine, and every forked
+job child reads it instead of laying it out again. A publish lays its masters out in one job
+before its batches start (publishing.prepare_masters), so two workers never race to make one.
+"""
+
+from __future__ import annotations
+
+from app.storage import Storage
+
+PREFIX = "masters/"
+
+
+class StorageMasterStore:
+    """rendering.stamp.MasterStore on the app's storage."""
+
+    def __init__(self, storage: Storage) -> None:
+        self.storage = storage
+
+    def load(self, key: str) -> bytes | None:
+        try:
+            return self.storage.open(PREFIX + key + ".master")
+        except FileNotFoundError:
+            return None
+
+    def save(self, key: str, data: bytes) -> None:
+        self.storage.put(PREFIX + key + ".master", data, content_type="application/octet-stream")
+
+    def keys(self, campaign_slug: str) -> list[str]:
+        """The stored masters of one campaign."""
+        return sorted(self.storage.list(f"{PREFIX}{campaign_slug}/"))
