@@ -25,6 +25,7 @@ from sqlalchemy import select
 
 from app.errors import InvalidInput, TemplateInvalid
 from app.models import Campaign, CampaignStatus, DesignTemplate
+from app.rendering.audience import parse_audience
 from app.rendering.intake import IntakeLimits, MasterFile, check_master
 from app.rendering.model import CampaignTemplate
 from app.rendering.problems import SLUG
@@ -33,7 +34,6 @@ from app.rendering.versioning import folder_version
 from app.services import Services
 
 FIELD_KEY = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
-AUDIENCE_KEYS = ("types", "tiers", "regions")
 
 
 def intake_limits(config: dict[str, Any]) -> IntakeLimits:
@@ -63,8 +63,13 @@ def manifest_toml(manifest: dict[str, Any]) -> str:
         f"{key} = {_toml_value(manifest[key])}"
         for key in ("kind", "title", "description", "master", "output")
     ]
+    audience = dict(manifest["audience"])
+    attributes = audience.pop("attributes", {})
     lines.append("\n[audience]")
-    lines += [f"{key} = {_toml_value(values)}" for key, values in manifest["audience"].items()]
+    lines += [f"{key} = {_toml_value(values)}" for key, values in audience.items()]
+    if attributes:
+        lines.append("\n[audience.attributes]")
+        lines += [f"{json.dumps(name)} = {_toml_value(values)}" for name, values in attributes.items()]
     for key, spec in manifest["editable"].items():
         lines.append(f"\n[fields.editable.{key}]")
         lines += [f"{name} = {_toml_value(value)}" for name, value in spec.items()]
@@ -86,12 +91,9 @@ def build_manifest(*, title: str, description: str, master_name: str, zones: Any
         raise InvalidInput("title: required, a non-empty string")
     if not isinstance(zones, list) or not all(isinstance(z, dict) for z in zones):
         raise InvalidInput("zones: a JSON array of zone objects is required")
-    audience = audience or {}
-    if not isinstance(audience, dict) or set(audience) - set(AUDIENCE_KEYS):
-        raise InvalidInput(f"audience: a JSON object with any of {', '.join(AUDIENCE_KEYS)}")
-    for key, values in audience.items():
-        if not isinstance(values, list) or not all(isinstance(v, str) for v in values):
-            raise InvalidInput(f"audience.{key}: a JSON array of strings")
+    rules, problems = parse_audience(audience or {})
+    if problems:
+        raise InvalidInput("; ".join(problems))
     editable = editable or {}
     if not isinstance(editable, dict):
         raise InvalidInput(
@@ -119,7 +121,7 @@ def build_manifest(*, title: str, description: str, master_name: str, zones: Any
         "description": description or "",
         "master": master_name,
         "output": "design",
-        "audience": {key: list(audience.get(key, [])) for key in AUDIENCE_KEYS},
+        "audience": rules.to_dict(),
         "editable": editable,
         "zones": zones,
     }

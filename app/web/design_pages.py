@@ -13,6 +13,7 @@ from app.rendering.design import page_image
 from app.rendering.model import MASTER_FORMATS, CampaignInput, DesignOutput
 from app.rendering.zones import ZONE_FIELDS, zone_json
 from app.web import bp
+from app.web.campaign_pages import _choices, audience_from_form
 from app.web.content_pages import SAMPLE_LANDING_URL, _partner_choices, _template_or_404
 from app.web.previews import preview_image, preview_partner
 from app.web.security import admin_required
@@ -37,25 +38,35 @@ def _design_or_404(slug: str) -> tuple[DesignOutput, bool]:
 @admin_required
 def design_upload() -> object:
     error = None
-    values = {"slug": "", "title": "", "description": ""}
+    keys = ("slug", "title", "description", "field_key", "field_label", "field_max_length", "field_default")
+    values: dict[str, object] = dict.fromkeys(keys, "")
     if request.method == "POST":
-        values = {k: request.form.get(k, "").strip() for k in values}
+        values = {k: request.form.get(k, "").strip() for k in keys}
+        values["audience"] = audience_from_form(request.form)
         upload = request.files.get("master")
         try:
             if upload is None or not upload.filename:
                 raise CobrandError("master: choose the design file (PDF, PNG, JPEG or WebP)")
             data = upload.read(int(services().config["MAX_DESIGN_BYTES"]) + 1)
             upload.close()
-            manifest = build_manifest(title=values["title"], description=values["description"], master_name="master",
-                                      zones=[], audience={}, editable={})  # fmt: skip
-            saved = save_design(services(), values["slug"], manifest, data, filename=upload.filename)
+            editable = {}
+            if values["field_key"]:
+                limit = str(values["field_max_length"] or "60")
+                if not limit.isdigit():
+                    raise CobrandError(f"field_max_length: {limit!r} is not a whole number")
+                editable[str(values["field_key"])] = {"label": values["field_label"] or values["field_key"],
+                                                      "max_length": int(limit), "default": values["field_default"]}  # fmt: skip
+            manifest = build_manifest(title=str(values["title"]), description=str(values["description"]),
+                                      master_name="master", zones=[], audience=values["audience"],
+                                      editable=editable)  # fmt: skip
+            saved = save_design(services(), str(values["slug"]), manifest, data, filename=upload.filename)
         except CobrandError as exc:
             error = str(exc)
         else:
             flash("Design uploaded. Draw its co-brand zones on the pages, then save.", "success")
             return redirect(url_for("web.design_zones", slug=saved.slug))
-    return render_template("console/design_upload.html", error=error, values=values,
-                           formats=", ".join(f.upper() for f in MASTER_FORMATS))  # fmt: skip
+    return render_template("console/design_upload.html", error=error, values=values, errors={},
+                           formats=", ".join(f.upper() for f in MASTER_FORMATS), **_choices())  # fmt: skip
 
 
 @bp.get("/templates/<slug>/pages/<int:page>.png")

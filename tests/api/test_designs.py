@@ -169,3 +169,18 @@ def test_bad_uploads_are_named(client: Any, services: Services, fields: dict[str
 def test_partner_tokens_cannot_upload(client: Any, sample_partners: Services) -> None:
     token = make_token(sample_partners, "summit-it")
     assert upload(client, bearer(token), MASTER).status_code == 403
+
+
+def test_audience_rules_and_editable_fields_of_an_upload(client: Any, sample_partners: Services) -> None:
+    headers = bearer(make_token(sample_partners))
+    zones = [*ZONES, {"page": 1, "kind": "text", "text": "{{ fields.offer }}", "x_mm": 80, "y_mm": 231,
+                      "width_mm": 70, "height_mm": 20, "background": "#FFFFFF", "align": "right"}]  # fmt: skip
+    answer = upload(client, headers, MASTER, zones=zones,
+                    audience=json.dumps({"min_tier": "gold", "countries": ["de", "US"]}),
+                    editable=json.dumps({"offer": {"label": "Offer", "max_length": 40, "default": "Free pilot"}}))  # fmt: skip
+    assert answer.status_code == 201, answer.get_json()
+    body = answer.get_json()
+    assert body["audience"]["min_tier"] == "gold" and body["audience"]["countries"] == ["DE", "US"]
+    assert body["editable_fields"] == ["offer"] and body["zones"][4]["background"] == "#FFFFFF"
+    bad = upload(client, headers, MASTER, slug="bad-audience", audience=json.dumps({"continent": ["EU"]}))
+    assert bad.status_code == 422 and "audience.continent: unknown rule" in bad.get_json()["message"]

@@ -139,3 +139,35 @@ def test_draw_two_zones_move_one_with_the_keyboard_save_and_preview(
     )
     expect(page.locator(".ze-preview-status")).to_contain_text("Summit")
     screenshot(page, "zone-editor")
+
+
+def test_upload_with_an_audience_and_an_editable_field(page: Any, editor_server: LiveServer) -> None:
+    sign_in(page, editor_server, *ADMIN)
+    page.goto(f"{editor_server.url}/templates/upload")
+    page.get_by_label("Design file").set_input_files(str(MASTER))
+    page.get_by_label("Slug").fill("emea-flyer")
+    page.get_by_label("Title").fill("EMEA flyer")
+    page.get_by_label("Or: this tier and above").select_option("gold")
+    page.get_by_label("Countries").fill("DE, FR")
+    page.get_by_label("Name", exact=True).fill("offer")
+    page.get_by_label("Label").fill("Local offer")
+    page.get_by_label("Maximum length").fill("40")
+    page.get_by_role("button", name="Upload").click()
+    expect(page.get_by_role("heading", name="Co-brand zones: EMEA flyer")).to_be_visible()
+    with editor_server.services.db.session() as session:
+        row = session.scalar(select(DesignTemplate).where(DesignTemplate.slug == "emea-flyer"))
+        assert row.manifest["audience"]["min_tier"] == "gold" and row.manifest["audience"]["countries"] == [
+            "DE",
+            "FR",
+        ]
+        assert row.manifest["editable"] == {
+            "offer": {"label": "Local offer", "max_length": 40, "default": ""}
+        }
+    page.goto(f"{editor_server.url}/templates/upload")
+    page.get_by_label("Design file").set_input_files(str(PROJECT_ROOT / "README.md"))
+    page.get_by_label("Slug").fill("not-a-design")
+    page.get_by_label("Title").fill("Not a design")
+    page.get_by_role("button", name="Upload").click()
+    expect(page.get_by_role("alert")).to_contain_text(
+        "README.md: refused: the file is not a PDF, PNG, JPEG or WebP file"
+    )
