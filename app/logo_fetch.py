@@ -8,6 +8,7 @@ same checks as an upload (app.partners.store_logo).
 
 from __future__ import annotations
 
+import socket
 import time
 import urllib.error
 import urllib.request
@@ -17,7 +18,13 @@ from http.client import HTTPException
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
-from app.webhooks.outbound import DestinationRefused, _any_opener, _public_opener, resolve_public
+from app.webhooks.outbound import (
+    DestinationRefused,
+    _any_opener,
+    _forbidden_kind,
+    _public_opener,
+    resolve_public,
+)
 
 MAX_REDIRECTS = 5
 USER_AGENT = "Cobrand logo fetcher"
@@ -28,7 +35,7 @@ class LogoFetchFailed(Exception):
 
 
 def allow_private(config: dict[str, Any]) -> bool:
-    """LOGO_FETCH_ALLOW_PRIVATE=true: loopback and private addresses allowed (loopback tests only)."""
+    """LOGO_FETCH_ALLOW_PRIVATE=true: loopback addresses (and plain http) allowed, for loopback tests only."""
     value = config.get("LOGO_FETCH_ALLOW_PRIVATE", False)
     return value is True or str(value).strip().lower() in ("true", "1", "yes")
 
@@ -48,6 +55,17 @@ def _check(url: str, private: bool) -> None:
             ) from None
         except (OSError, UnicodeError):
             raise LogoFetchFailed(f"host {parts.hostname!r} does not resolve") from None
+        return
+    # Loopback tests: loopback is allowed, every other non-public address is still refused.
+    try:
+        infos = socket.getaddrinfo(parts.hostname, parts.port or 80, type=socket.SOCK_STREAM)
+    except (OSError, UnicodeError):
+        raise LogoFetchFailed(f"host {parts.hostname!r} does not resolve") from None
+    for info in infos:
+        kind = _forbidden_kind(str(info[4][0]))
+        if kind not in (None, "loopback"):
+            raise LogoFetchFailed(f"refused: {parts.hostname} is a {kind} address; logos are not fetched from "
+                                  "private, link-local, multicast or reserved addresses")  # fmt: skip
 
 
 def fetch_logo(url: str, *, max_bytes: int, timeout: float, private: bool = False) -> bytes:

@@ -126,3 +126,50 @@ def logo_from_request() -> bytes:
     if not data:
         raise UploadRejected("logo: the file is empty")
     return data
+
+
+IMPORT_TYPES = (
+    "text/csv",
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "multipart/form-data",
+)
+"""What an import may be sent as: the raw CSV or XLSX, or a form with a `file` field."""
+IMPORT_REPORT = {
+    "type": "object",
+    "properties": {
+        "dry_run": {"type": "boolean"},
+        "created": {"type": "integer"},
+        "updated": {"type": "integer"},
+        "rejected": {"type": "integer"},
+        "unknown_values": {"type": "array", "items": {"type": "string"}},
+        "ignored_columns": {"type": "array", "items": {"type": "string"}},
+        "rows": {"type": "array", "items": {"type": "object"}},
+    },
+    "required": ["dry_run", "created", "updated", "rejected", "unknown_values", "rows"],
+}
+
+
+@registry.route(bp, "POST", "/partners/import",
+                summary="Import partners from a PRM export (CSV or XLSX, columns mapped by the partner program)",
+                access=ADMIN, upload=IMPORT_TYPES, response=IMPORT_REPORT, errors=(413, 415),
+                query=(Param("dry_run", {"type": "string", "enum": ["true", "false"], "default": "false"},
+                             "true: report what each row would do and write nothing."),))  # fmt: skip
+def import_partners_api(query: dict[str, Any]) -> dict[str, Any]:
+    from app.partner_import import import_partners
+
+    if request.mimetype not in IMPORT_TYPES:
+        raise ApiError(415, "unsupported_media_type",
+                       f"send the export as text/csv, as XLSX, or as multipart/form-data with a 'file' field; "
+                       f"got {request.mimetype or 'no Content-Type'}")  # fmt: skip
+    filename = "export.xlsx" if "spreadsheet" in request.mimetype else "export.csv"
+    if request.mimetype == "multipart/form-data":
+        upload = request.files.get("file")
+        if upload is None:
+            raise ApiError(422, "invalid", "multipart upload: no 'file' field")
+        data, filename = upload.read(), upload.filename or filename
+    else:
+        data = request.get_data()
+    if not data:
+        raise UploadRejected("import: the file is empty")
+    # Logo file paths cannot be resolved from an upload (base=None); https logo URLs are fetched.
+    return import_partners(services(), data, filename=filename, dry_run=query["dry_run"] == "true").as_json()

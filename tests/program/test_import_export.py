@@ -119,3 +119,50 @@ def test_the_export_imports_with_nothing_rejected_once_the_program_declares_them
     assert with_logo == 41  # every fifth row has none
     again = app.test_cli_runner().invoke(args=["import-partners", str(export)])
     assert "0 created, 51 updated, 0 rejected" in again.output
+
+
+def test_the_api_imports_the_same_export(make_app: Callable[..., Flask], tmp_path: Path) -> None:
+    from tests.api_support import bearer, make_token
+
+    app = make_app()
+    services: Services = app.extensions["cobrand"]
+    headers = bearer(make_token(services))
+    data = write_export(tmp_path / "export", logos=False).read_bytes()
+    client = app.test_client()
+    dry = client.post(
+        "/api/v1/partners/import?dry_run=true", data=data, content_type="text/csv", headers=headers
+    )
+    assert dry.status_code == 200, dry.get_json()
+    assert (dry.get_json()["created"], dry.get_json()["rejected"], _partners(services)) == (51, 0, 0)
+    real = client.post(
+        "/api/v1/partners/import", data=data, content_type="text/csv", headers=headers
+    ).get_json()
+    assert (real["created"], real["rejected"], real["dry_run"]) == (51, 0, False)
+    assert _partners(services) == 51
+    assert (
+        client.post(
+            "/api/v1/partners/import", data=data, content_type="text/plain", headers=headers
+        ).status_code
+        == 415
+    )
+
+
+def test_an_xlsx_export_imports_the_same(make_app: Callable[..., Flask], tmp_path: Path) -> None:
+    import csv
+    import io
+
+    from openpyxl import Workbook
+
+    app = make_app()
+    services: Services = app.extensions["cobrand"]
+    export = write_export(tmp_path / "export")
+    book = Workbook()
+    for row in csv.reader(io.StringIO(export.read_text("utf-8-sig"), newline="")):
+        book.active.append(row)
+    xlsx = tmp_path / "export" / "Account Export.xlsx"
+    book.save(xlsx)
+    result = app.test_cli_runner().invoke(args=["import-partners", str(xlsx)])
+    assert "51 created, 0 updated, 0 rejected" in result.output, result.output
+    with services.db.session() as session:
+        p0 = session.scalar(select(Partner).where(Partner.slug == "partner-000-solucoes-systems"))
+        assert p0 is not None and p0.address == "Rua Exemplo 0\nSala 1\nCidade BR" and p0.logo_key
