@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Response, redirect
+from flask import Response
 from sqlalchemy import Select, select
 
 from app.api import bp
@@ -14,7 +14,7 @@ from app.api.lookups import get_asset_or_404, get_publish_or_404
 from app.api.registry import ADMIN, TOKEN, registry
 from app.api.schemas import ASSET, PUBLISH
 from app.api.serializers import asset_json, publish_json
-from app.downloads import record_download
+from app.downloads import deliver_asset
 from app.models import Asset, AssetStatus, Campaign, Partner
 
 
@@ -43,25 +43,11 @@ def get_asset(asset_id: int) -> dict[str, Any]:
                 access=TOKEN, media="application/octet-stream",
                 responses={302: ("", None)}, response={"type": "string", "format": "binary"})  # fmt: skip
 def download_asset(asset_id: int) -> Response:
-    storage = services().storage
     with services().db.session() as session:
         asset = get_asset_or_404(session, asset_id)
         if asset.status != AssetStatus.RENDERED or not asset.storage_key:
             raise not_found(f"asset {asset_id} has no rendered file")
-        key, filename, content_type = asset.storage_key, asset.filename, asset.content_type
-        url = storage.url_for_download(key, filename=filename)
-        if url is None:
-            try:
-                data = storage.open(key)
-            except FileNotFoundError:
-                raise not_found(f"asset {asset_id}: the file is missing from storage") from None
-        record_download(session, asset, "api")
-    if url is not None:
-        return redirect(url)  # type: ignore[return-value]
-    response = Response(data, mimetype=content_type or "application/octet-stream")
-    response.headers.set("Content-Disposition", "attachment", filename=filename or f"asset-{asset_id}")
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
+        return deliver_asset(services().storage, session, asset, "api")
 
 
 @registry.route(bp, "GET", "/publishes/<int:publish_id>", summary="Get a publish's progress",

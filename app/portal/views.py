@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import base64
 import dataclasses
-import io
-import zipfile
 from typing import Any
 
 from flask import Response, abort, current_app, flash, redirect, render_template, request, session, url_for
@@ -13,7 +11,7 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from app import partner_access as access
-from app.downloads import record_download
+from app.downloads import deliver_asset, deliver_bundle
 from app.errors import CobrandError, InvalidInput
 from app.models import Asset, Campaign, Partner, Publish
 from app.partners import clean_partner_fields, store_logo, update_partner
@@ -49,16 +47,6 @@ def my_campaign_or_404(session: Any, slug: str) -> tuple[Partner, Campaign]:
     if campaign is None:
         abort(404)
     return partner, campaign
-
-
-def _send(asset: Asset, data: bytes, *, inline: bool) -> Response:
-    response = Response(data, mimetype=asset.content_type or "application/octet-stream")
-    if not inline:
-        response.headers.set(
-            "Content-Disposition", "attachment", filename=asset.filename or f"asset-{asset.id}"
-        )
-    response.headers["Cache-Control"] = "private, max-age=300"
-    return response
 
 
 def my_progress(session: Any, partner: Partner, publish_ids: list[int]) -> dict[str, Any]:
@@ -168,18 +156,7 @@ def campaign_zip(slug: str) -> Response:
     with services().db.session() as db:
         partner, campaign = my_campaign_or_404(db, slug)
         assets = [a for a in access.partner_assets(db, campaign, partner) if a.status.value == "rendered"]
-        if not assets:
-            abort(404)
-        buffer = io.BytesIO()
-        with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-            for asset in assets:
-                archive.writestr(
-                    asset.filename or f"asset-{asset.id}", services().storage.open(asset.storage_key or "")
-                )
-                record_download(db, asset, "portal")
-    response = Response(buffer.getvalue(), mimetype="application/zip")
-    response.headers.set("Content-Disposition", "attachment", filename=f"{campaign.slug}-{partner.slug}.zip")
-    return response
+        return deliver_bundle(services().storage, db, assets, "portal", f"{campaign.slug}-{partner.slug}.zip")
 
 
 @bp.get("/assets/<int:asset_id>/download")
@@ -189,12 +166,7 @@ def download(asset_id: int) -> Response:
         asset = access.partner_asset(services(), db, my_partner(db), asset_id)
         if asset is None:
             abort(404)
-        try:
-            data = services().storage.open(asset.storage_key or "")
-        except FileNotFoundError:
-            abort(404)
-        record_download(db, asset, "portal")
-    return _send(asset, data, inline=False)
+        return deliver_asset(services().storage, db, asset, "portal")
 
 
 @bp.get("/assets/<int:asset_id>/thumbnail")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Response, abort, current_app, redirect, render_template, request
 from sqlalchemy import select
 
+from app.downloads import deliver_asset
 from app.models import Asset, AssetStatus, Campaign, Partner
 from app.services import Services
 from app.web import bp
@@ -72,9 +73,11 @@ def index() -> str:
 @bp.get("/assets/<int:asset_id>/download")
 @admin_required
 def download(asset_id: int) -> Response:
-    asset = get_asset_or_404(asset_id)
-    return send_stored(asset.storage_key or "", content_type=asset.content_type or "application/octet-stream",
-                       filename=asset.filename, inline=False)  # fmt: skip
+    with services().db.session() as session:
+        asset = session.get(Asset, asset_id)
+        if asset is None or asset.status != AssetStatus.RENDERED:
+            abort(404)
+        return deliver_asset(services().storage, session, asset, "console")
 
 
 @bp.get("/assets/<int:asset_id>/thumbnail")
