@@ -127,10 +127,30 @@ def build_manifest(*, title: str, description: str, master_name: str, zones: Any
     }
 
 
-def _write_folder(folder: Path, manifest: dict[str, Any], master: bytes) -> None:
+def _write_folder(folder: Path, manifest: dict[str, Any], data: bytes, *, master: Path | None = None) -> None:
+    """A design template folder: template.toml and the master (data, or a hard link to master)."""
     folder.mkdir(parents=True)
-    (folder / manifest["master"]).write_bytes(master)
+    target = folder / manifest["master"]
+    if master is None:
+        target.write_bytes(data)
+    else:
+        try:
+            os.link(master, target)  # drafts share the master's bytes on disk
+        except OSError:
+            shutil.copyfile(master, target)
     (folder / MANIFEST).write_text(manifest_toml(manifest), "utf-8")
+
+
+DRAFTS_KEPT = 64
+"""Unsaved zone layouts kept on disk for the editor's live preview (oldest removed first)."""
+
+
+def _prune_drafts(drafts: Path) -> None:
+    if not drafts.is_dir():
+        return
+    folders = sorted(drafts.iterdir(), key=lambda p: p.stat().st_mtime)
+    for old in folders[: max(0, len(folders) - DRAFTS_KEPT + 1)]:
+        shutil.rmtree(old, ignore_errors=True)
 
 
 def check_design(slug: str, manifest: dict[str, Any], master: bytes) -> tuple[CampaignTemplate, str]:
@@ -263,9 +283,10 @@ def draft_template(services: Services, slug: str, zones: Any) -> CampaignTemplat
     digest = hashlib.sha256(json.dumps(manifest, sort_keys=True).encode()).hexdigest()[:24]
     draft = store.cache_dir / "drafts" / digest / slug
     if not (draft / MANIFEST).is_file():
+        _prune_drafts(store.cache_dir / "drafts")
         scratch = Path(tempfile.mkdtemp(prefix=f".{slug}-", dir=store.cache_dir))
         try:
-            _write_folder(scratch / slug, manifest, (folder / manifest["master"]).read_bytes())
+            _write_folder(scratch / slug, manifest, b"", master=folder / manifest["master"])
             draft.parent.mkdir(parents=True, exist_ok=True)
             try:
                 os.rename(scratch / slug, draft)

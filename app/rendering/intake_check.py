@@ -145,7 +145,8 @@ def check_pdf(data: bytes, limits: dict[str, Any]) -> dict[str, Any]:
         raise Refused("has a damaged cross-reference table (export it again from the design tool)")
     document = pdfium.PdfDocument(data)
     try:
-        document[0].render(scale=0.1)  # the pages must draw, within these limits, before they are stored
+        for index in range(len(document)):  # every page must draw, within these limits, before it is stored
+            document[index].render(scale=0.05)
     finally:
         document.close()
     return {"format": "pdf", "pages": pages}

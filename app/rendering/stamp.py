@@ -802,7 +802,9 @@ def stamp_pages(master: ForeignMaster, overlay: bytes, placements: list[Placemen
 
         page = pages.get(placement.page_index) or DictionaryObject(target.page)
         old = page.get("/Contents")
-        old_list = list(old) if isinstance(old, ArrayObject) else ([old] if old is not None else [])
+        resolved = old.get_object() if isinstance(old, IndirectObject) else old
+        # /Contents is a stream, an array of streams, or a reference to such an array.
+        old_list = list(resolved) if isinstance(resolved, ArrayObject) else ([old] if old is not None else [])
         page[NameObject("/Contents")] = ArrayObject(
             [IndirectObject(open_number, 0, None), *old_list, IndirectObject(draw_number, 0, None)]
         )
