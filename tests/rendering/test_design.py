@@ -205,3 +205,25 @@ def test_design_thumbnail_and_partner_logo_fallback(tmp_path: Path, renderer: Re
                              logo=png_logo(200, 80, color="#00AA00"))  # fmt: skip
     data = renderer.render_one(northwind, template, with_logo, campaign, "flyer").data
     assert "Logo Partner" not in pdf_facts(data).text
+
+
+def test_a_page_whose_contents_refer_to_an_array(tmp_path: Path, renderer: Renderer, northwind: BrandKit,
+                                                 partner: PartnerInput, campaign: CampaignInput) -> None:  # fmt: skip
+    from tests.support.designs import raw_pdf
+
+    content = b"0 0 1 rg 0 600 595 242 re f"
+    master = raw_pdf([
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R /Resources << >> >>",
+        b"[5 0 R]",
+        b"<< /Length %d >>\nstream\n%s\nendstream" % (len(content), content),
+    ])  # fmt: skip
+    template = load_template(design_folder(tmp_path / "array", master, zone("name", 20, 250, 120, 12)))
+    output = template.outputs[0]
+    assert isinstance(output, DesignOutput)
+    data = renderer.render_one(northwind, template, partner, campaign, "flyer").data
+    before, after = raster(master), raster(data)
+    mask = zone_mask(before.size, output.zones, (0, 0), PX_PER_MM)
+    assert differing_outside(before, after, mask) == 0 and differing_inside(before, after, mask) > 100
+    assert after.getpixel((100, 50)) == (0, 0, 255)  # the master's own blue band is still drawn
