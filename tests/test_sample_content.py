@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import email
 import io
+import json
 from email import policy
 
 import pytest
@@ -77,6 +78,10 @@ def test_every_eligible_partner_has_every_output_and_each_file_is_right(publishe
                     assert "".join(partner.name.split()) in facts.compact_text, (partner.slug, facts.text)
                     url = partner_links(services, session, campaign.id, partner.id)["pdf"].split("://", 1)[1]
                     assert url in facts.compact_text, (partner.slug, url)
+                elif asset.content_type == "application/json":
+                    post = json.loads(data)
+                    social = partner_links(services, session, campaign.id, partner.id)["social"]
+                    assert all(social in text for text in post["text"].values())
                 elif asset.content_type == "message/rfc822":
                     message = email.message_from_bytes(data, policy=policy.default)
                     assert partner.name in message["Subject"]

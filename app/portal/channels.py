@@ -7,13 +7,17 @@ HTML part is served from here for the preview, "Copy HTML" and "Download .html".
 from __future__ import annotations
 
 import email
+import json
 from email import policy
 from email.message import EmailMessage
+from typing import Any
+from urllib.parse import quote
 
 from flask import Response, abort, request
 
 from app import partner_access as access
 from app.downloads import record_download
+from app.models import Asset
 from app.portal import bp
 from app.portal.views import my_partner, services
 from app.web.security import partner_required
@@ -66,3 +70,33 @@ def email_html(asset_id: int) -> Response:
     response.headers["X-Frame-Options"] = "SAMEORIGIN"
     response.headers["Cache-Control"] = "private, no-store"
     return response
+
+
+NETWORKS = (("linkedin", "LinkedIn"), ("x", "X"), ("facebook", "Facebook"))
+
+
+def share_links(post: dict[str, Any]) -> dict[str, str]:
+    """Each network's own share page for the post: opened by the partner, no API call of ours."""
+    link, x_text = quote(post["link"], safe=""), quote(post["text"]["x"], safe="")
+    return {
+        "linkedin": f"https://www.linkedin.com/sharing/share-offsite/?url={link}",
+        "x": f"https://x.com/intent/post?text={x_text}",
+        "facebook": f"https://www.facebook.com/sharer/sharer.php?u={link}",
+    }
+
+
+def social_posts(assets: list[Asset]) -> dict[int, dict[str, Any]]:
+    """The post texts and share links of a partner's social-post assets, by asset id."""
+    posts: dict[int, dict[str, Any]] = {}
+    for asset in assets:
+        if (
+            asset.content_type == "application/json"
+            and asset.status.value == "rendered"
+            and asset.storage_key
+        ):
+            try:
+                post = json.loads(services().storage.open(asset.storage_key))
+            except FileNotFoundError:
+                continue
+            posts[asset.id] = {**post, "share": share_links(post), "networks": NETWORKS}
+    return posts

@@ -49,6 +49,12 @@ def my_campaign_or_404(session: Any, slug: str) -> tuple[Partner, Campaign]:
     return partner, campaign
 
 
+def _social_posts(assets: list[Asset]) -> dict[int, dict[str, Any]]:
+    from app.portal.channels import social_posts  # imported here: channels uses this module's helpers
+
+    return social_posts(assets)
+
+
 def my_progress(session: Any, partner: Partner, publish_ids: list[int]) -> dict[str, Any]:
     """Progress of this partner's own assets in the given publishes."""
     total = done = failed = 0
@@ -100,7 +106,7 @@ def campaign(slug: str) -> str:
     template = services().content.template(campaign.template_slug)
     return render_template("portal/campaign.html", partner=partner, campaign=campaign, assets=assets,
                            template=template, values=values, errors=FormErrors(), previews=[],
-                           progress=progress)  # fmt: skip
+                           progress=progress, posts=_social_posts(assets))  # fmt: skip
 
 
 @bp.post("/campaigns/<slug>/fields")
@@ -147,7 +153,7 @@ def campaign_fields(slug: str) -> object:
                 previews.append((output_id, None, str(exc)))
     return render_template("portal/campaign.html", partner=partner, campaign=campaign, assets=assets,
                            template=template, values=typed, errors=errors, previews=previews,
-                           progress=None), 400 if errors else 200  # fmt: skip
+                           progress=None, posts=_social_posts(assets)), 400 if errors else 200  # fmt: skip
 
 
 @bp.get("/campaigns/<slug>/download.zip")

@@ -245,9 +245,13 @@ class ImageRenderer:
         partner: PartnerInput,
         campaign: CampaignInput,
         logo: PreparedLogo | None,
+        channel: str = "image",
     ) -> tuple[bytes, list[str]]:
-        """Render one size of an image output for one partner; returns bytes and fit warnings."""
-        context = base_context(kit, template, partner, campaign, "image")
+        """Render one size of an image output for one partner; returns bytes and fit warnings.
+
+        channel: whose short link the image prints (a social post's images print the social one).
+        """
+        context = base_context(kit, template, partner, campaign, channel)
         # Image layers cannot embed the logo by URL; a marker lets `when = "partner.logo"` test for it.
         context["partner"] = partner_context(partner, "partner-logo" if logo else None)
         master = self._master(kit, template, output, size, context) if self.master_cache_size else None

@@ -236,7 +236,30 @@ class EmailOutput:
     kind: Literal["email"] = "email"
 
 
-Output = PdfOutput | ImageOutput | DesignOutput | EmailOutput
+@dataclass(frozen=True)
+class SocialOutput:
+    """A social post: images (one asset per size, as an image output) and the post text (one asset)."""
+
+    name: str
+    format: Literal["png", "jpeg", "webp"]
+    sizes: tuple[ImageSize, ...]
+    post: Path
+    """Jinja2 text of the post for LinkedIn and Facebook; the link and hashtags are added after it."""
+    post_short: Path | None = None
+    """A shorter text for X (280 characters); without one the long text is shortened to fit."""
+    hashtags: tuple[str, ...] = ()
+    kind: Literal["social"] = "social"
+
+    @property
+    def images(self) -> ImageOutput:
+        return ImageOutput(self.name, self.format, self.sizes)
+
+    @property
+    def post_id(self) -> str:
+        return f"{self.name}-post"
+
+
+Output = PdfOutput | ImageOutput | DesignOutput | EmailOutput | SocialOutput
 
 
 @dataclass(frozen=True)
@@ -308,6 +331,9 @@ class CampaignTemplate:
         for output in self.outputs:
             if isinstance(output, PdfOutput | DesignOutput | EmailOutput):
                 ids.append(output.name)
+            elif isinstance(output, SocialOutput):
+                ids.extend(f"{output.name}-{size.label}" for size in output.sizes)
+                ids.append(output.post_id)
             else:
                 ids.extend(f"{output.name}-{size.label}" for size in output.sizes)
         return ids

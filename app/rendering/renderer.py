@@ -22,8 +22,10 @@ from app.rendering.model import (
     PartnerInput,
     PdfOutput,
     RenderedFile,
+    SocialOutput,
 )
 from app.rendering.pdf import PdfRenderer
+from app.rendering.social import render_post
 from app.rendering.stamp import MasterStore, ZoneStamper
 from app.rendering.zone_batch import ZoneJob, render_zones
 
@@ -120,6 +122,18 @@ class Renderer:
                     content_type = "application/pdf" if fmt == "pdf" else CONTENT_TYPES[fmt]
                     extension = "pdf" if fmt == "pdf" else EXTENSIONS[fmt]
                     files.append(RenderedFile(output.name, data, content_type, extension, tuple(warnings)))
+            elif isinstance(output, SocialOutput):
+                images = output.images
+                for size in output.sizes:
+                    output_id = f"{output.name}-{size.label}"
+                    if output_id in wanted:
+                        data, warnings = self.image.render(
+                            kit, template, images, size, partner, campaign, logo, channel="social"
+                        )
+                        files.append(RenderedFile(output_id, data, CONTENT_TYPES[output.format],
+                                                  EXTENSIONS[output.format], tuple(warnings)))  # fmt: skip
+                if output.post_id in wanted:
+                    files.append(render_post(kit, template, output, partner, campaign))
             elif isinstance(output, EmailOutput):
                 if output.name in wanted:
                     files.append(self.email.render(kit, template, output, partner, campaign, logo))

@@ -20,6 +20,7 @@ from app.rendering.model import (
     Layer,
     Output,
     PdfOutput,
+    SocialOutput,
     TextBox,
     Translation,
     Zone,
@@ -240,6 +241,29 @@ def _email_output(
     return EmailOutput(name=spec["name"], mjml=mjml, text=text, header=header)
 
 
+def _social_output(root: Path, spec: dict[str, Any], where: str, problems: Problems) -> SocialOutput | None:
+    images = _image_output(root, spec, where, problems)
+    files: dict[str, Path | None] = {}
+    for key in ("post", "post_short"):
+        files[key] = None
+        if key in spec:
+            path = inside(root, str(spec[key]))
+            if path is None or not path.is_file():
+                problems.add(f"{where}.{key}", f"{spec[key]!r} is not a file inside the template")
+            files[key] = path
+    if "post" not in spec:
+        problems.add(f"{where}.post", "required: the Jinja2 text of the post")
+    hashtags = spec.get("hashtags", [])
+    if not isinstance(hashtags, list) or not all(
+        isinstance(t, str) and re.match(r"^#?\w+$", t) for t in hashtags
+    ):
+        problems.add(f"{where}.hashtags", f"{hashtags!r} is not a list of hashtags (letters, digits, _)")
+    if problems or images is None or files["post"] is None:
+        return None
+    return SocialOutput(images.name, images.format, images.sizes, files["post"], files["post_short"],
+                        tuple(t.lstrip("#") for t in hashtags))  # fmt: skip
+
+
 def check_template(root: Path) -> tuple[CampaignTemplate | None, list[str]]:
     """Load a template, returning it (or None) and every problem found."""
     root = root.resolve()
@@ -313,8 +337,10 @@ def check_template(root: Path) -> tuple[CampaignTemplate | None, list[str]]:
             output = _image_output(root, spec, where, problems)
         elif kind == "email":
             output = _email_output(root, spec, where, problems, copy)
+        elif kind == "social":
+            output = _social_output(root, spec, where, problems)
         else:
-            problems.add(f"{where}.kind", f"{kind!r} is not pdf, image or email")
+            problems.add(f"{where}.kind", f"{kind!r} is not pdf, image, email or social")
             output = None
         if output:
             outputs.append(output)
