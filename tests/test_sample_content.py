@@ -14,7 +14,7 @@ from sqlalchemy import select
 from app.audience import is_eligible
 from app.models import Asset, AssetStatus, Campaign, Partner
 from app.publishing import partner_links, start_publish
-from app.rendering.model import ImageOutput
+from app.rendering.model import ImageOutput, SocialOutput
 from tests.pdfcheck import pdf_facts
 
 CAMPAIGNS = {
@@ -40,7 +40,7 @@ def published(runner, sample_partners):
 
 def partner_logo_boxes(template, output_id: str) -> list[tuple[int, int, int, int]]:
     for output in template.outputs:
-        if isinstance(output, ImageOutput):
+        if isinstance(output, ImageOutput | SocialOutput):
             for size in output.sizes:
                 if f"{output.name}-{size.label}" == output_id:
                     return [tuple(layer.spec["box"]) for layer in size.layers if layer.type == "partner_logo"]

@@ -16,9 +16,9 @@ from app.errors import CobrandError, InvalidInput
 from app.models import Asset, Campaign, Partner, Publish
 from app.partners import clean_partner_fields, store_logo, update_partner
 from app.portal import bp
-from app.publishing import OUTCOMES, campaign_input, partner_input, start_publish
+from app.publishing import OUTCOMES, campaign_input, partner_input, public_asset_base, start_publish
 from app.rendering.logos import check_logo_bytes, prepare_logo
-from app.rendering.model import ImageOutput
+from app.rendering.model import ImageOutput, SocialOutput
 from app.rendering.thumbnails import thumbnail
 from app.services import Services
 from app.web.forms import FormErrors
@@ -285,10 +285,13 @@ def logo_check() -> tuple[dict[str, Any], int]:
         partner = my_partner(db)
         me = dataclasses.replace(partner_input(services(), partner), logo=data)
         campaigns = access.visible_campaigns(services(), db, partner)
-    candidates = [(c.template_slug, c.brand_kit_slug, campaign_input(c)) for c in campaigns]
+    base = public_asset_base(services().config)
+    candidates = [
+        (c.template_slug, c.brand_kit_slug, campaign_input(c, asset_base_url=base)) for c in campaigns
+    ]
     for template_slug, kit_slug, campaign_data in candidates:
         template = services().content.template(template_slug)
-        image_outputs = [o for o in template.outputs if isinstance(o, ImageOutput)]
+        image_outputs = [o for o in template.outputs if isinstance(o, ImageOutput | SocialOutput)]
         output_id = (
             f"{image_outputs[0].name}-{image_outputs[0].sizes[0].label}"
             if image_outputs
@@ -299,7 +302,11 @@ def logo_check() -> tuple[dict[str, Any], int]:
             rendered = services().renderer.render_one(kit, template, me, campaign_data, output_id)
             preview = (
                 "data:image/jpeg;base64,"
-                + base64.b64encode(thumbnail(rendered.data, rendered.content_type, width=560)).decode()
+                + base64.b64encode(
+                    thumbnail(rendered.preview, "image/png", width=560)
+                    if rendered.preview
+                    else thumbnail(rendered.data, rendered.content_type, width=560)
+                ).decode()
             )
         except CobrandError as exc:
             return {"ok": False, "error": str(exc)}, 400
