@@ -22,7 +22,7 @@ from sqlalchemy import select
 from app.errors import CobrandError, InvalidInput, UploadRejected
 from app.logo_fetch import LogoFetchFailed, fetch_logos
 from app.models import Partner
-from app.partners import clean_partner_fields, store_logo, upsert_partner
+from app.partners import clean_partner_fields, store_logo
 from app.rendering.problems import SLUG
 from app.rendering.program import DIMENSIONS, PartnerProgram
 from app.services import Services
@@ -253,12 +253,14 @@ def import_partners(
     seen: set[str] = set()
     total = len(checked)
     for start in range(0, total, BATCH):
+        batch = checked[start : start + BATCH]
         with services.db.session() as session:
-            for row, clean in checked[start : start + BATCH]:
+            # One query per batch for the partners it updates; new ones are flushed together at commit.
+            wanted = [c["slug"] for _, c in batch if isinstance(c, dict)]
+            rows = {p.slug: p for p in session.scalars(select(Partner).where(Partner.slug.in_(wanted)))}
+            for row, clean in batch:
                 if isinstance(clean, str):
-                    report.rows.append(
-                        RowResult(row.line, str(row.data.get("slug") or ""), "rejected", clean)
-                    )
+                    report.rows.append(RowResult(row.line, str(row.data.get("slug") or ""), "rejected", clean))
                     continue
                 slug = clean["slug"]
                 outcome = "updated" if slug in existing or slug in seen else "created"
@@ -272,11 +274,17 @@ def import_partners(
                     result.logo = f"{row.logo!r}: {exc}"
                 if dry_run:
                     continue
-                partner, _ = upsert_partner(session, clean, program)
+                partner = rows.get(slug)
+                if partner is None:
+                    partner = rows[slug] = Partner(**clean)
+                    session.add(partner)
+                else:
+                    for key, value in clean.items():
+                        setattr(partner, key, value)
+                    partner.deleted_at = None
                 if logo is not None:
                     try:
-                        with session.begin_nested():
-                            store_logo(services, partner, logo, source=f"logo {row.logo!r}")
+                        store_logo(services, partner, logo, source=f"logo {row.logo!r}")
                     except CobrandError as exc:
                         result.logo = str(exc)
         if progress:

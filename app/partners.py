@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import select
@@ -11,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from app.errors import InvalidInput, PartnerNotFound
 from app.models import Asset, AssetStatus, Partner, utcnow
-from app.rendering.logos import check_logo_bytes, prepare_logo
+from app.rendering.logos import LogoInfo, check_logo_bytes, prepare_logo
 from app.rendering.problems import SLUG
 from app.rendering.program import DIMENSIONS, PartnerProgram
 from app.services import Services
@@ -156,19 +157,30 @@ def delete_partner(services: Services, session: Session, partner: Partner) -> No
     session.flush()
 
 
+@lru_cache(maxsize=256)
+def _checked_logo(data: bytes, source: str, max_bytes: int, max_pixels: int) -> LogoInfo:
+    """check_logo_bytes, then prepare_logo (which also refuses empty or unparseable content).
+
+    Cached: an import of thousands of rows sharing a few logo files decodes each file once.
+    A refusal raises, so only good logos are remembered.
+    """
+    info = check_logo_bytes(data, source=source, max_bytes=max_bytes, max_pixels=max_pixels)
+    prepare_logo(data, source, max_bytes=max_bytes, max_pixels=max_pixels)
+    return info
+
+
 def store_logo(services: Services, partner: Partner, data: bytes, *, source: str = "logo") -> None:
     """Validate a logo by its bytes (type, size, pixels, SVG safety) and attach it to the partner."""
     config = services.config
-    info = check_logo_bytes(
-        data, source=source, max_bytes=config["MAX_LOGO_BYTES"], max_pixels=config["MAX_LOGO_PIXELS"]
-    )
-    # Also refuses empty or unparseable content, with the same limits as above.
-    prepare_logo(data, source, max_bytes=config["MAX_LOGO_BYTES"], max_pixels=config["MAX_LOGO_PIXELS"])
+    info = _checked_logo(data, source, int(config["MAX_LOGO_BYTES"]), int(config["MAX_LOGO_PIXELS"]))
     digest = hashlib.sha256(data).hexdigest()
     extension = {"jpeg": "jpg"}.get(info.kind, info.kind)
-    key = f"partner-logos/{partner.slug}/{digest[:16]}.{extension}"
+    # Keyed by content: partners with the same logo share one object, and an import of thousands
+    # of rows writes each distinct logo once.
+    key = f"partner-logos/{digest}.{extension}"
     content_type = {"svg": "image/svg+xml", "jpeg": "image/jpeg"}.get(info.kind, f"image/{info.kind}")
-    services.storage.put(key, data, content_type=content_type)
+    if not services.storage.exists(key):
+        services.storage.put(key, data, content_type=content_type)
     partner.logo_key = key
     partner.logo_sha256 = digest
     partner.updated_at = utcnow()

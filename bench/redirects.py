@@ -37,8 +37,9 @@ def _seed(env: dict[str, str], partners: int) -> list[str]:
                             brand_kit_slug="northwind", landing_url="https://northwind.example.com/offer",
                             status=CampaignStatus.PUBLISHED)  # fmt: skip
         session.add(campaign)
-        people = [Partner(slug=f"bench-{i:04d}", name=f"Bench Partner {i}", type="reseller", tier="gold",
-                          region="EMEA") for i in range(partners)]  # fmt: skip
+        program = services.content.program()
+        first = {d: program.values(d)[0].slug for d in ("type", "tier", "region")}
+        people = [Partner(slug=f"bench-{i:04d}", name=f"Bench Partner {i}", **first) for i in range(partners)]
         session.add_all(people)
         session.flush()
         ensure_links(session, campaign.id, [p.id for p in people])

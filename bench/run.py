@@ -15,6 +15,8 @@
    Python load generator (bench/redirects.py): throughput, p50/p95/p99, clicks sent vs recorded.
 5. Designs (bench/designs.py): the uploaded-design path, zones stamped onto the designer's PDF,
    against the same zones drawn by WeasyPrint over the master as a background image.
+6. Import (bench/imports.py): 10,000 partners from a Salesforce-style CSV with file logos, in a
+   fresh process: seconds and peak RSS.
 
 Prints a table with the targets and PASS/MISS, and writes bench/results/latest.json.
 Usage: .venv/bin/python bench/run.py [--partners 200] [--samples 30] [--renders 2000] [--skip-e2e]
@@ -40,12 +42,12 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from app.rendering.model import CampaignInput, PartnerInput  # noqa: E402
+from app.rendering.program import load_program  # noqa: E402
 
 RESULTS = ROOT / "bench" / "results"
 LOGOS = sorted((ROOT / "sample_data" / "logos").iterdir())
-TYPES = ("reseller", "distributor", "system_integrator", "referral", "marketplace")
-TIERS = ("gold", "platinum", "registered")
-REGIONS = ("NA", "EMEA", "APAC")
+PROGRAM = load_program(ROOT / "partner_program.toml")
+"""Generated partners take their types, tiers and regions from the sample partner program."""
 TARGETS = {
     "pdf_speedup": (5.0, ">="),
     "image_speedup": (3.0, ">="),
@@ -55,19 +57,22 @@ TARGETS = {
     "rss_growth_kib_per_render": (20.0, "<"),
     "redirect_p95_ms": (20.0, "<"),
     "clicks_lost": (0.0, "<="),
+    "import_10000_s": (60.0, "<="),
 }
 
 
 def generated_partner(index: int) -> dict[str, str]:
     """A partner row as in sample_data/partners.csv; varied names, logos, types, tiers, regions."""
     slug = f"bench-{index:05d}"
+    region = PROGRAM.regions[index % len(PROGRAM.regions)]
     return {
         "slug": slug,
         "name": f"{('Northstar', 'Blue Fjord', 'Kestrel', 'Tamarind', 'Orion')[index % 5]} Systems {index}",
-        "type": TYPES[index % len(TYPES)],
-        "tier": TIERS[index % 2],  # gold/platinum: every partner gets the social posts too
-        "region": REGIONS[index % len(REGIONS)],
-        "country": ("US", "DE", "SG")[index % 3],
+        "type": PROGRAM.types[index % len(PROGRAM.types)].slug,
+        # The two highest-ranked tiers: every partner gets the social posts (gold and above) too.
+        "tier": PROGRAM.tiers[-1 - index % 2].slug,
+        "region": region.slug,
+        "country": region.countries[0] if region.countries else "",
         "locale": "en",
         "website": f"https://{slug}.example.com",
         "email": f"sales@{slug}.example.com",
@@ -492,6 +497,14 @@ def report(results: dict[str, Any]) -> str:
         row("redirect latency p95, ms", links["p95_ms"], verdict("redirect_p95_ms", links["p95_ms"]))
         row("clicks sent / recorded", f"{links['clicks_sent']} / {links['clicks_recorded']}")
         row("clicks lost", links["clicks_lost"], verdict("clicks_lost", links["clicks_lost"]))
+    imported = results.get("import")
+    if imported:
+        row(f"import {imported['rows']:,} partners (CSV, file logos), s", imported["import_s"])
+        row("import: rows/s", imported["rows_per_s"])
+        row("import scaled to 10,000 partners, s", imported["import_10000_s"],
+            verdict("import_10000_s", imported["import_10000_s"]))  # fmt: skip
+        row("import: peak RSS, MiB", imported["peak_rss_mib"])
+        row("import: rejected / logos not used", f"{imported['rejected']} / {imported['logo_problems']}")
     return "\n".join(lines)
 
 
@@ -506,6 +519,10 @@ def main() -> None:
     parser.add_argument("--skip-designs", action="store_true", help="skip the uploaded-design run")
     parser.add_argument("--skip-memory", action="store_true", help="skip the memory run")
     parser.add_argument("--skip-redirects", action="store_true", help="skip the short-link redirect run")
+    parser.add_argument(
+        "--import-rows", type=int, default=10_000, help="rows in the import run (default 10000)"
+    )
+    parser.add_argument("--skip-import", action="store_true", help="skip the partner import run")
     parser.add_argument("--memory-child", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.memory_child:
@@ -533,6 +550,11 @@ def main() -> None:
         print("short links: /r/<code> at 500 requests/s on loopback …", flush=True)
         with tempfile.TemporaryDirectory(prefix="cobrand-bench-links-") as workdir:
             results["redirects"] = bench_redirects(Path(workdir))
+    if not args.skip_import:
+        from bench.imports import bench_import
+
+        print(f"import: {args.import_rows:,} partners from a PRM-style CSV with file logos …", flush=True)
+        results["import"] = bench_import(args.import_rows)
     results["targets"] = {k: f"{op} {v:g}" for k, (v, op) in TARGETS.items()}
     print(report(results))
     RESULTS.mkdir(parents=True, exist_ok=True)
