@@ -260,7 +260,9 @@ def import_partners(
             rows = {p.slug: p for p in session.scalars(select(Partner).where(Partner.slug.in_(wanted)))}
             for row, clean in batch:
                 if isinstance(clean, str):
-                    report.rows.append(RowResult(row.line, str(row.data.get("slug") or ""), "rejected", clean))
+                    report.rows.append(
+                        RowResult(row.line, str(row.data.get("slug") or ""), "rejected", clean)
+                    )
                     continue
                 slug = clean["slug"]
                 outcome = "updated" if slug in existing or slug in seen else "created"
