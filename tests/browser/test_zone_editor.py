@@ -140,6 +140,14 @@ def test_draw_two_zones_move_one_with_the_keyboard_save_and_preview(
     expect(page.locator(".ze-preview-status")).to_contain_text("Summit")
     screenshot(page, "zone-editor")
 
+    # At phone width the editor is one column, nothing scrolls sideways, and zones still move.
+    page.set_viewport_size({"width": 375, "height": 812})
+    assert page.evaluate("() => document.documentElement.scrollWidth") <= 375
+    page.locator(".ze-zone-button").nth(1).click()
+    page.keyboard.press("ArrowUp")
+    moved = json.loads(page.locator("#ze-zones-input").input_value())[1]
+    assert moved["y_mm"] == pytest.approx(saved[1]["y_mm"] - 1, abs=0.01)
+
 
 def test_upload_with_an_audience_and_an_editable_field(page: Any, editor_server: LiveServer) -> None:
     sign_in(page, editor_server, *ADMIN)
