@@ -359,7 +359,7 @@ class PartnerInput:
     attributes: dict[str, Any] = field(default_factory=dict)
     """The program's custom attributes: a string, or a list for `multiple` ones."""
     labels: dict[str, str] = field(default_factory=dict)
-    """The program's labels of type, tier and region ({"tier": "Gold"}); a missing one shows the slug."""
+    """The program's labels of type, tier and region (dimension → label); a missing one shows the slug."""
     logo_sha256: str | None = None
     """SHA-256 of the logo file, so a fingerprint can be taken without loading the bytes."""
 

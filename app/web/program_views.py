@@ -7,7 +7,7 @@ from typing import Any
 from flask import Response
 
 from app.rendering.audience import parse_audience
-from app.rendering.program import PartnerProgram
+from app.rendering.program import DIMENSIONS, PartnerProgram
 from app.web import bp
 from app.web.views import services
 
@@ -23,8 +23,8 @@ def choices(dimension: str) -> list[tuple[str, str]]:
 
 @bp.app_template_filter("program_label")
 def program_label(slug: str, dimension: str) -> str:
-    """{{ partner.tier|program_label('tier') }} → "Gold"."""
-    return program().label(dimension, slug)
+    """{{ partner.tier|program_label('tier') }}: the tier's label; a value of no dimension is shown as it is."""
+    return program().label(dimension, slug) if dimension in DIMENSIONS else slug
 
 
 @bp.app_template_filter("audience_summary")
