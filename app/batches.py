@@ -24,6 +24,7 @@ from app import metrics
 from app.errors import CobrandError
 from app.events import Event
 from app.links import ensure_links, link_urls
+from app.locales import partner_locale
 from app.models import Asset, AssetStatus, Campaign, Partner, PartnerFieldValues, Publish, utcnow
 from app.publishing import (
     OUTCOMES,
@@ -138,7 +139,11 @@ def render_batch(
                     continue
                 partner_links = link_urls(services.config, links.get(partner.id, {}))
                 campaign_data = campaign_input(
-                    campaign, values.get(partner.id) or {}, partner_links, asset_base_url=asset_base_url
+                    campaign,
+                    values.get(partner.id) or {},
+                    partner_links,
+                    asset_base_url=asset_base_url,
+                    locale=partner_locale(template, campaign, partner),
                 )
                 fp = fingerprint(kit, template, output_id, partner_data, campaign_data)
                 if _is_current(services, asset, fp):
@@ -177,6 +182,7 @@ def render_batch(
                 ]
                 asset.storage_key, asset.thumbnail_key = key, thumb_key
                 asset.fingerprint = work.fingerprint
+                asset.locale = work.campaign_data.locale
                 asset.size_bytes = len(result.data)
                 asset.content_type = result.content_type
                 asset.filename = asset_filename(campaign, asset.output, work.partner, result.extension)

@@ -12,6 +12,7 @@ from app.audience import eligible_count as count_eligible
 from app.errors import InvalidInput
 from app.models import Campaign, CampaignStatus
 from app.rendering.audience import parse_audience
+from app.rendering.model import CampaignTemplate, locale_chain, normalize_locale
 from app.rendering.problems import SLUG
 from app.rendering.program import PartnerProgram
 from app.services import Services
@@ -64,6 +65,10 @@ def save_campaign(
             campaign.audience = clean_audience(data["audience"], services.content.program())
         if "landing_url" in data:
             campaign.landing_url = _landing_url(str(data["landing_url"] or ""))
+        if "locales" in data:
+            campaign.locales = clean_locales(
+                data["locales"], services.content.template(campaign.template_slug)
+            )
         if "overrides" in data:
             if not isinstance(data["overrides"], dict):
                 raise InvalidInput('overrides: must be an object like {"copy": {"headline": "..."}}')
@@ -75,6 +80,27 @@ def save_campaign(
             raise InvalidInput("ends_at: must be after starts_at")
         session.flush()
         return campaign, created
+
+
+def clean_locales(value: Any, template: CampaignTemplate) -> list[str]:
+    """The locales a campaign publishes: BCP 47 tags the template has copy for (or a parent of)."""
+    if value in (None, ""):
+        return []
+    items = value.split(",") if isinstance(value, str) else value
+    if not isinstance(items, list) or not all(isinstance(x, str) for x in items):
+        raise InvalidInput('locales: must be a list like ["en", "de", "ja"]')
+    locales = list(dict.fromkeys(normalize_locale(x) for x in items if x.strip()))
+    unknown = [
+        x
+        for x in locales
+        if template.copy_locale(x) == template.locale and template.locale not in locale_chain(x)
+    ]
+    if unknown:
+        raise InvalidInput(
+            f"locales: template {template.slug!r} has no copy in {', '.join(unknown)} "
+            f"(it has {', '.join(template.locales)})"
+        )
+    return locales
 
 
 def _datetime(value: Any, key: str) -> datetime | None:

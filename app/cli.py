@@ -173,9 +173,12 @@ def register_cli(app: Flask) -> None:
     @click.option("--tiers", multiple=True)
     @click.option("--regions", multiple=True)
     @click.option("--landing-url", default="")
+    @click.option(
+        "--locales", multiple=True, help="Locales it publishes, default first (empty: all the template's)."
+    )
     def create_campaign_command(
         slug: str, template: str, brand_kit: str, title: str, types: tuple[str, ...], tiers: tuple[str, ...],
-        regions: tuple[str, ...], landing_url: str,
+        regions: tuple[str, ...], landing_url: str, locales: tuple[str, ...],
     ) -> None:  # fmt: skip
         """Create a campaign (or update it if the slug exists)."""
         from app.campaigns import save_campaign
@@ -184,6 +187,8 @@ def register_cli(app: Flask) -> None:
             "slug": slug, "template": template, "brand_kit": brand_kit, "title": title, "landing_url": landing_url,
             "audience": {"types": _split(types), "tiers": _split(tiers), "regions": _split(regions)},
         }  # fmt: skip
+        if locales:
+            data["locales"] = _split(locales)
         try:
             campaign, created = save_campaign(_services(), data)
         except CobrandError as exc:

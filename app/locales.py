@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from sqlalchemy import inspect, select
 
-from app.models import Partner
+from app.models import Campaign, Partner
 from app.rendering.fonts import describe_uses, script_uses
 from app.rendering.model import BrandKit, CampaignTemplate, PartnerInput, locale_chain, normalize_locale
 from app.services import Services
@@ -26,6 +26,11 @@ def asset_locale(partner_locale: str, locales: list[str], template: CampaignTemp
         if candidate in locales:
             return partner_locale if template.copy_locale(partner_locale) == candidate else candidate
     return locales[0] if locales else template.locale
+
+
+def partner_locale(template: CampaignTemplate, campaign: Campaign, partner: Partner) -> str:
+    """The locale a partner's assets of a campaign are rendered in."""
+    return asset_locale(partner.locale, campaign_locales(template, campaign.locales), template)
 
 
 def partners_for_lint(services: Services) -> list[PartnerInput]:

@@ -119,6 +119,8 @@ class Campaign(Base):
     """Rules over the partner program (see app/rendering/audience.py); an empty rule means everyone."""
     landing_url: Mapped[str] = mapped_column(String(1000), default="")
     overrides: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    locales: Mapped[list[str]] = mapped_column(JSON, default=list)
+    """The locales this campaign publishes, its default first; empty: every locale of its template."""
     """Locked-copy overrides for this campaign: {"copy": {"headline": "..."}}."""
     status: Mapped[CampaignStatus] = mapped_column(_enum(CampaignStatus), default=CampaignStatus.DRAFT)
     starts_at: Mapped[datetime | None]
@@ -175,6 +177,8 @@ class Asset(Base):
     partner_id: Mapped[int] = mapped_column(ForeignKey("partners.id", ondelete="CASCADE"), index=True)
     output: Mapped[str] = mapped_column(String(100))
     """Output name, with the size for images: "flyer", "social-1080x1080"."""
+    locale: Mapped[str] = mapped_column(String(16), default="")
+    """The locale it is rendered in (the partner's, or the nearest the campaign publishes)."""
     fingerprint: Mapped[str | None] = mapped_column(String(64))
     """SHA-256 of every input of the render; equal fingerprint = nothing to render."""
     storage_key: Mapped[str | None] = mapped_column(String(500))
@@ -207,6 +211,8 @@ class User(Base):
     password_hash: Mapped[str] = mapped_column(String(255))
     role: Mapped[UserRole] = mapped_column(_enum(UserRole))
     partner_id: Mapped[int | None] = mapped_column(ForeignKey("partners.id", ondelete="CASCADE"))
+    locale: Mapped[str | None] = mapped_column(String(16))
+    """The language the user chose for the web app (None: the partner's locale, then the browser's)."""
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     reset_token_hash: Mapped[str | None] = mapped_column(String(64))
     reset_expires_at: Mapped[datetime | None]

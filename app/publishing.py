@@ -24,6 +24,7 @@ from app.errors import CampaignNotFound, InvalidInput
 from app.events import Event
 from app.jobs import JobOptions
 from app.links import ensure_links, link_urls
+from app.locales import partner_locale
 from app.models import (
     Asset,
     AssetStatus,
@@ -78,11 +79,14 @@ def campaign_input(
     links: dict[str, str] | None = None,
     *,
     asset_base_url: str = "",
+    locale: str = "",
 ) -> CampaignInput:
-    """The renderer's view of a campaign for one partner (links: its short URL per channel)."""
+    """The renderer's view of a campaign for one partner (links: its short URL per channel; locale:
+    the one its assets are in, see app.locales.partner_locale)."""
     return CampaignInput(
         slug=campaign.slug,
         title=campaign.title,
+        locale=locale,
         landing_url=campaign.landing_url,
         copy_overrides=dict((campaign.overrides or {}).get("copy", {})),
         field_values=dict(field_values or {}),
@@ -230,7 +234,11 @@ def _count_unchanged(
         partner_data = partner_input(services, partner, with_logo=False, program=program)
         links = link_urls(services.config, codes.get(partner.id, {}))
         campaign_data = campaign_input(
-            campaign, values.get(partner.id), links, asset_base_url=public_asset_base(services.config)
+            campaign,
+            values.get(partner.id),
+            links,
+            asset_base_url=public_asset_base(services.config),
+            locale=partner_locale(template, campaign, partner),
         )
         needs_render = False
         for output_id in outputs:

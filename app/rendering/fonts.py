@@ -229,11 +229,12 @@ class FontStack:
         runs: list[tuple[list[str], FontFace, str | None]] = []
         for char in text:
             script = char_script(char, han)
-            if runs and (script is None or unicodedata.category(char) in ("Mn", "Me", "Cf")):
-                chars, face, run_script = runs[-1]
-                if ord(char) in coverage(face) or unicodedata.category(char) != "Zs":
-                    chars.append(char)
-                    continue
+            # Marks and joiners stay with their base; spaces and punctuation stay in the run
+            # around them when its face has them (so an Arabic name stays one run, shaped whole).
+            mark = unicodedata.category(char) in ("Mn", "Me", "Cf")
+            if runs and (mark or (script is None and ord(char) in coverage(runs[-1][1]))):
+                runs[-1][0].append(char)
+                continue
             face = next((f for f in self.faces_for(script) if ord(char) in coverage(f)), self.primary)
             if runs and runs[-1][1] == face:
                 runs[-1][0].append(char)
@@ -241,14 +242,22 @@ class FontStack:
                     runs[-1] = (runs[-1][0], face, script)
             else:
                 runs.append(([char], face, script))
-        return [
-            Run(
-                "".join(chars),
-                face,
-                "rtl" if script in RTL_SCRIPTS or (script is None and paragraph == "rtl") else "ltr",
-            )
-            for chars, face, script in runs
-        ]
+        out: list[Run] = []
+        for chars, face, script in runs:
+            run_text = "".join(chars)
+            rtl = script in RTL_SCRIPTS or (script is None and paragraph == "rtl")
+            direction: Direction = "rtl" if rtl else "ltr"
+            # Spaces at the edges of a run against the paragraph's direction belong to the paragraph
+            # ("محل VPN وجدران": the space after VPN sits on its left, not its right).
+            core = run_text.strip(" ")
+            if direction == paragraph or not core:
+                out.append(Run(run_text, face, direction))
+                continue
+            lead = run_text[: len(run_text) - len(run_text.lstrip(" "))]
+            trail = run_text[len(run_text.rstrip(" ")) :]
+            parts = ((lead, paragraph), (core, direction), (trail, paragraph))
+            out.extend(Run(part, face, d) for part, d in parts if part)
+        return out
 
     def visual_runs(self, text: str) -> list[Run]:
         """Runs left to right on the line: an RTL paragraph's runs in reverse order."""

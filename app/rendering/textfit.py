@@ -70,7 +70,9 @@ def segments(text: str) -> list[str]:
     for index, char in enumerate(text):
         if current:
             previous = text[index - 1]
-            if previous == " " and char != " ":
+            if (previous == " " and char != " ") or (
+                previous in "-\u2010" and char.isalpha() and index > 1 and text[index - 2].isalpha()
+            ):  # after a space, or after a hyphen inside a word ("Zero-Trust-|Netzwerke")
                 pieces.append(current)
                 current = ""
             elif (
@@ -100,7 +102,10 @@ def _split_long(piece: str, width: float, measure: Callable[[str], float]) -> li
     return [*lines, piece]
 
 
-def _wrap(pieces: list[str], width: float, measure: Callable[[str], float]) -> list[str]:
+def _wrap(
+    pieces: list[str], width: float, measure: Callable[[str], float], *, split_words: bool = True
+) -> list[str] | None:
+    """Lines of at most width; None if a piece is wider than a line and split_words is False."""
     lines: list[str] = []
     current = ""
     for piece in pieces:
@@ -111,6 +116,8 @@ def _wrap(pieces: list[str], width: float, measure: Callable[[str], float]) -> l
         if current:
             lines.append(current)
         *full, current = _split_long(piece, width, measure)
+        if full and not split_words:
+            return None
         lines.extend(full)
     if current:
         lines.append(current)
@@ -158,16 +165,18 @@ def fit_text(
             if size * line_height <= height + 1e-6 or size == sizes[-1]:
                 if _measure(fonts, size)(text) <= usable:
                     return FittedText(size, (text,), False, size < max_size)
-    for size in sizes:
-        lines = _wrap(pieces, usable, _measure(fonts, size))
-        if len(lines) <= allowed_lines(size):
-            return FittedText(size, tuple(lines), False, size < max_size)
+    # Shrink before breaking inside a word; break inside one only when no size avoids it.
+    for split_words in (False, True):
+        for size in sizes:
+            lines = _wrap(pieces, usable, _measure(fonts, size), split_words=split_words)
+            if lines is not None and len(lines) <= allowed_lines(size):
+                return FittedText(size, tuple(lines), False, size < max_size)
 
     # Nothing fits even at the minimum size: keep what fits and end on a break with an ellipsis.
     size = min_size
     measure = _measure(fonts, size)
     keep = allowed_lines(size)
-    lines = _wrap(pieces, usable, measure)[:keep]
+    lines = (_wrap(pieces, usable, measure) or [])[:keep]
     last = lines[-1]
     while last and measure(last + ELLIPSIS) > usable:
         cut = segments(last)
