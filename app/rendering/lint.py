@@ -247,7 +247,10 @@ def lint_content(
             cases += [(worst_case_partners(program)[0], locale) for locale in template.locales[1:]]
             for partner, locale in cases:
                 campaign = CampaignInput(
-                    slug="lint", landing_url="https://vendor.example.com/campaigns/lint", locale=locale
+                    slug="lint",
+                    landing_url="https://vendor.example.com/campaigns/lint",
+                    locale=locale,
+                    asset_base_url="https://assets.vendor.example.com/",  # e-mails link images absolutely
                 )
                 for output_id in template.output_ids():
                     try:
