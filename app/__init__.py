@@ -13,6 +13,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from app.api import init_app as init_api
     from app.auth.views import bp as auth_bp
     from app.cli import register_cli
+    from app.i18n import init_app as init_i18n
     from app.links.wsgi import ShortLinks
     from app.ops import init_app as init_ops
     from app.portal import bp as portal_bp
@@ -29,6 +30,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.wsgi_app = ShortLinks(app.wsgi_app, services)  # type: ignore[method-assign]
     init_ops(app)  # logging, trusted proxies, request ids and lines, /healthz /readyz /metrics, doctor
     init_security(app)  # sessions, CSRF on every form, cookie flags, security headers
+    init_i18n(app)  # the user's language: catalogs compiled, the switcher's route
     app.register_blueprint(web_bp)
     app.register_blueprint(auth_bp)  # also the create-user and demo-users commands
     app.register_blueprint(portal_bp)

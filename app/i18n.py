@@ -1,0 +1,117 @@
+"""The console and portal in the user's language: Flask-Babel with gettext catalogs.
+
+The language is the user's own choice (the switcher on every page, stored on the user, or in
+the session before sign-in), then the signed-in partner's locale, then the browser's
+Accept-Language, then English. Catalogs live as `.po` files in app/translations; their `.mo`
+files are compiled at start-up into the var folder when missing or older than the `.po`
+(a fresh clone needs no build step, and no binary is committed).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+from flask import Blueprint, Flask, Response, abort, current_app, g, redirect, request, session, url_for
+from flask_babel import Babel
+from flask_login import current_user
+from sqlalchemy import select
+
+from app.config import VAR_DIR
+from app.models import Partner, User
+
+TRANSLATIONS_DIR = Path(__file__).parent / "translations"
+LANGUAGES = {"en": "English", "de": "Deutsch", "fr": "Français", "es": "Español", "ja": "日本語"}
+"""The languages the web app speaks, each named in itself (the switcher's labels)."""
+SESSION_KEY = "language"
+
+
+def compile_catalogs(source: Path, target: Path) -> Path:
+    """Compile every <lang>/LC_MESSAGES/messages.po under source into target when stale; returns target."""
+    for po in source.glob("*/LC_MESSAGES/messages.po"):
+        mo = target / po.relative_to(source).with_suffix(".mo")
+        if mo.exists() and mo.stat().st_mtime >= po.stat().st_mtime:
+            continue
+        mo.parent.mkdir(parents=True, exist_ok=True)
+        with po.open("rb") as handle:
+            catalog = read_po(handle, locale=po.parent.parent.name)
+        partial = mo.with_suffix(".mo.tmp")
+        with partial.open("wb") as handle:
+            write_mo(handle, catalog, use_fuzzy=False)
+        partial.replace(mo)  # atomic: another process starting at the same time reads a whole file
+    return target
+
+
+def _partner_locale() -> str | None:
+    partner_id = getattr(current_user, "partner_id", None)
+    if not partner_id:
+        return None
+    services = current_app.extensions["cobrand"]
+    with services.db.session() as db:
+        locale = db.scalar(select(Partner.locale).where(Partner.id == partner_id))
+    return locale.replace("_", "-").split("-")[0].lower() if locale else None
+
+
+def _user_choice() -> str | None:
+    if getattr(current_user, "is_authenticated", False):
+        services = current_app.extensions["cobrand"]
+        with services.db.session() as db:
+            chosen = db.scalar(select(User.locale).where(User.id == current_user.id))
+        if chosen:
+            return str(chosen)
+    return session.get(SESSION_KEY)
+
+
+def select_language() -> str:
+    """The language of this request: user setting → partner locale → Accept-Language → English."""
+    if "language" not in g:
+        for candidate in (_user_choice(), _partner_locale()):
+            if candidate in LANGUAGES:
+                g.language = candidate
+                break
+        else:
+            g.language = request.accept_languages.best_match(list(LANGUAGES)) or "en"
+    return str(g.language)
+
+
+def set_language(language: str) -> None:
+    """Remember the user's choice: on the user when signed in, in the session otherwise."""
+    if language not in LANGUAGES:
+        raise ValueError(language)
+    session[SESSION_KEY] = language
+    if getattr(current_user, "is_authenticated", False):
+        services = current_app.extensions["cobrand"]
+        with services.db.session() as db:
+            user = db.get(User, current_user.id)
+            if user is not None:
+                user.locale = language
+    g.language = language
+
+
+bp = Blueprint("i18n", __name__)
+
+
+@bp.post("/language")
+def choose_language() -> Response:
+    """The language switcher on every page: remember the choice, go back to the same page."""
+    language = request.form.get("language", "")
+    if language not in LANGUAGES:
+        abort(400)
+    set_language(language)
+    back = request.form.get("next", "")
+    # Only a path on this site: never an open redirect.
+    return redirect(back if back.startswith("/") and not back.startswith("//") else url_for("web.home"))
+
+
+def init_app(app: Flask) -> None:
+    target = Path(app.config.get("TRANSLATIONS_CACHE_DIR") or VAR_DIR / "translations")
+    directories = [str(compile_catalogs(TRANSLATIONS_DIR, target))]
+    directories += app.config.get("EXTRA_TRANSLATION_DIRS", [])
+    app.config["BABEL_TRANSLATION_DIRECTORIES"] = ";".join(directories)
+    Babel(app, locale_selector=select_language)
+    app.register_blueprint(bp)
+
+    @app.context_processor
+    def languages() -> dict[str, object]:
+        return {"languages": LANGUAGES, "current_language": select_language()}
