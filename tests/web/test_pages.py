@@ -100,10 +100,14 @@ def test_import_previews_row_by_row_then_imports(admin: Any, users: Any) -> None
         assert session.scalar(select(Partner).where(Partner.slug == "new-co")) is None
     upload = re.search(r'name="upload" value="([^"]+)"', html)
     assert upload is not None
-    html = post(
+    started = post(
         admin, "/partners/import", {"upload": upload.group(1), "filename": "p.csv"}, page="/partners/import"
     )
-    html = html.get_data(as_text=True)
+    assert started.status_code == 302  # to the import's progress page: it runs as a job
+    assert users.jobs.wait_idle(timeout=60)
+    progress = admin.get(started.headers["Location"] + ".json").get_json()
+    assert progress == {"done": 2, "total": 2, "percent": 100, "finished": True, "failed": 1}
+    html = admin.get(started.headers["Location"]).get_data(as_text=True)
     assert "Import report" in html and "<strong>1</strong> created" in html
     with users.db.session() as session:
         assert session.scalar(select(Partner.tier).where(Partner.slug == "new-co")) == "gold"
