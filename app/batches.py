@@ -34,6 +34,7 @@ from app.publishing import (
     campaign_input,
     enqueue_batch,
     mark_batch_failed,
+    master_inputs,
     partner_input,
     public_asset_base,
     public_key,
@@ -56,15 +57,12 @@ def prepare_publish(
     """Lay out (or find) the campaign's masters once, then queue the publish's batches."""
     before = services.renderer.stats()
     with services.db.session() as session:
-        publish = session.get(Publish, publish_id)
-        if publish is None:
+        if session.get(Publish, publish_id) is None:
             return {}  # the publish was deleted with its campaign
-        campaign = publish.campaign
-        kit = services.content.brand_kit(campaign.brand_kit_slug)
-        template = services.content.template(campaign.template_slug)
-        data = campaign_input(campaign)
+    kit, template, inputs = master_inputs(services, publish_id, [p for batch in batches for p in batch])
     try:
-        services.renderer.prepare_masters(kit, template, data)
+        for data in inputs:
+            services.renderer.prepare_masters(kit, template, data)
     except CobrandError as exc:  # a template error: every asset's own render records it
         logger.warning("publish %s: masters not prepared: %s", publish_id, exc)
     for batch in batches:

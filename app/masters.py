@@ -8,6 +8,7 @@ before its batches start (publishing.prepare_masters), so two workers never race
 
 from __future__ import annotations
 
+from app.rendering.model import BrandKit, CampaignInput, CampaignTemplate, PdfOutput
 from app.storage import Storage
 
 PREFIX = "masters/"
@@ -31,3 +32,13 @@ class StorageMasterStore:
     def keys(self, campaign_slug: str) -> list[str]:
         """The stored masters of one campaign."""
         return sorted(self.storage.list(f"{PREFIX}{campaign_slug}/"))
+
+    def has_all(self, kit: BrandKit, template: CampaignTemplate, campaign: CampaignInput) -> bool:
+        """Every master of this campaign's template is stored already (a publish needs no prepare job)."""
+        from app.rendering.stamp import ZoneStamper  # imported here: it imports WeasyPrint
+
+        return all(
+            self.storage.exists(PREFIX + ZoneStamper.master_key(kit, template, output, campaign) + ".master")
+            for output in template.outputs
+            if isinstance(output, PdfOutput) and output.cobrand_zone is not None
+        )

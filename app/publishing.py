@@ -25,6 +25,7 @@ from app.events import Event
 from app.jobs import JobOptions
 from app.links import ensure_links, link_urls
 from app.locales import partner_locale
+from app.masters import StorageMasterStore
 from app.models import (
     Asset,
     AssetStatus,
@@ -38,7 +39,7 @@ from app.models import (
 )
 from app.ops import logs
 from app.rendering.fingerprint import fingerprint
-from app.rendering.model import CampaignInput, CampaignTemplate, PartnerInput
+from app.rendering.model import BrandKit, CampaignInput, CampaignTemplate, PartnerInput
 from app.rendering.program import DIMENSIONS, PartnerProgram
 from app.services import Services
 
@@ -264,9 +265,35 @@ def _count_unchanged(
     return stale
 
 
+def master_inputs(
+    services: Services, publish_id: int, partner_ids: list[int]
+) -> tuple[BrandKit, CampaignTemplate, list[CampaignInput]]:
+    """What the masters of a publish's partners depend on: the campaign once per locale they use."""
+    with services.db.session() as session:
+        publish = session.get(Publish, publish_id)
+        if publish is None:
+            raise InvalidInput(f"publish {publish_id} not found")
+        campaign = publish.campaign
+        kit = services.content.brand_kit(campaign.brand_kit_slug)
+        template = services.content.template(campaign.template_slug)
+        partners = session.scalars(select(Partner).where(Partner.id.in_(partner_ids))).all()
+        locales = sorted({partner_locale(template, campaign, p) for p in partners})
+        return kit, template, [campaign_input(campaign, locale=locale) for locale in locales]
+
+
 def enqueue_plan(services: Services, plan: PublishPlan) -> None:
-    """Queue a planned publish: one job lays its masters out, then queues its batches (app.batches)."""
+    """Queue a planned publish: one job lays its masters out, then queues its batches (app.batches).
+
+    When every master is in storage already (a re-publish, a webhook for one partner) the
+    batches are queued at once.
+    """
     if not plan.batches:
+        return
+    kit, template, inputs = master_inputs(services, plan.publish_id, [p for b in plan.batches for p in b])
+    store = StorageMasterStore(services.storage)
+    if all(store.has_all(kit, template, data) for data in inputs):
+        for batch in plan.batches:
+            enqueue_batch(services, plan.publish_id, batch, plan.output_ids)
         return
     services.jobs.enqueue(
         "workers.jobs.prepare_publish",
