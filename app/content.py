@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Protocol
 
@@ -26,8 +27,21 @@ class UploadedTemplates(Protocol):
     def template_dir(self, slug: str) -> Path | None: ...
 
 
+def folder_stamp(root: Path) -> tuple[tuple[str, int, int], ...]:
+    """Every file below root with its modification time and size: changes when any file does."""
+    files = (p for p in root.rglob("*") if "__pycache__" not in p.parts and p.is_file())
+    return tuple(sorted((p.relative_to(root).as_posix(), *_mtime_size(p)) for p in files))
+
+
+def _mtime_size(path: Path) -> tuple[int, int]:
+    stat = path.stat()
+    return stat.st_mtime_ns, stat.st_size
+
+
 class ContentLibrary:
-    """Reads kits and templates fresh on every call, so a `git pull` is seen at once."""
+    """Kits and templates by slug, loaded again whenever a file of theirs changes, so a `git pull`
+    is seen at once; unchanged, they are not re-read (loading hashes every file: a page or a job
+    would pay that on every call)."""
 
     def __init__(self, brand_kits_dir: Path, templates_dir: Path, program_file: Path | None = None) -> None:
         self.brand_kits_dir = Path(brand_kits_dir).resolve()
@@ -36,6 +50,7 @@ class ContentLibrary:
         """Uploaded templates, looked up after the folders (set once the database exists)."""
         self.program_file = Path(program_file or self.brand_kits_dir.parent / PROGRAM_FILE).resolve()
         self._program: tuple[tuple[int, int], PartnerProgram] | None = None
+        self._loaded: dict[Path, tuple[tuple[tuple[str, int, int], ...], BrandKit | CampaignTemplate]] = {}
 
     def program(self) -> PartnerProgram:
         """The partner program, parsed again whenever the file changes (ProgramInvalid if it is wrong)."""
@@ -76,7 +91,24 @@ class ContentLibrary:
         return self.templates_dir / slug
 
     def brand_kit(self, slug: str) -> BrandKit:
-        return load_brand_kit(self.brand_kit_dir(slug))
+        kit = self._load(self.brand_kit_dir(slug), load_brand_kit)
+        assert isinstance(kit, BrandKit)
+        return kit
 
     def template(self, slug: str) -> CampaignTemplate:
-        return load_template(self.template_dir(slug))
+        template = self._load(self.template_dir(slug), load_template)
+        assert isinstance(template, CampaignTemplate)
+        return template
+
+    def _load(
+        self, folder: Path, load: Callable[[Path], BrandKit | CampaignTemplate]
+    ) -> BrandKit | CampaignTemplate:
+        stamp = folder_stamp(folder)
+        cached = self._loaded.get(folder)
+        if cached is not None and cached[0] == stamp:
+            return cached[1]
+        loaded = load(folder)  # raises on invalid content: nothing is cached then
+        if len(self._loaded) >= 256:
+            self._loaded.clear()  # bounded: many uploaded designs come and go
+        self._loaded[folder] = (stamp, loaded)
+        return loaded
