@@ -32,7 +32,7 @@ def test_admin_creates_previews_publishes_and_watches_progress(page: Any, live_s
     page.get_by_label("Slug").fill("apac-social")
     page.get_by_label("Template").select_option("social-launch")
     page.get_by_label("Brand kit").select_option("northwind")
-    page.get_by_label("APAC").check()
+    page.get_by_label("Asia Pacific", exact=True).check()
     expect(page.locator("#audience-count")).to_contain_text(re.compile(r"\d+ of 12"))
     page.get_by_label("Landing URL").fill("https://www.northwind.example.com/apac")
     screenshot(page, "campaign-form")
