@@ -14,7 +14,7 @@ from pathlib import Path
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from flask import Blueprint, Flask, Response, abort, current_app, g, redirect, request, session, url_for
-from flask_babel import Babel
+from flask_babel import Babel, lazy_gettext
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -63,21 +63,27 @@ def _user_choice() -> str | None:
     return session.get(SESSION_KEY)
 
 
+def available() -> dict[str, str]:
+    """The languages of this app: LANGUAGES, plus any a deployment's EXTRA_LANGUAGES adds with its catalogs."""
+    return {**LANGUAGES, **current_app.config.get("EXTRA_LANGUAGES", {})}
+
+
 def select_language() -> str:
     """The language of this request: user setting → partner locale → Accept-Language → English."""
     if "language" not in g:
+        languages = available()
         for candidate in (_user_choice(), _partner_locale()):
-            if candidate in LANGUAGES:
+            if candidate in languages:
                 g.language = candidate
                 break
         else:
-            g.language = request.accept_languages.best_match(list(LANGUAGES)) or "en"
+            g.language = request.accept_languages.best_match(list(languages)) or "en"
     return str(g.language)
 
 
 def set_language(language: str) -> None:
     """Remember the user's choice: on the user when signed in, in the session otherwise."""
-    if language not in LANGUAGES:
+    if language not in available():
         raise ValueError(language)
     session[SESSION_KEY] = language
     if getattr(current_user, "is_authenticated", False):
@@ -96,7 +102,7 @@ bp = Blueprint("i18n", __name__)
 def choose_language() -> Response:
     """The language switcher on every page: remember the choice, go back to the same page."""
     language = request.form.get("language", "")
-    if language not in LANGUAGES:
+    if language not in available():
         abort(400)
     set_language(language)
     back = request.form.get("next", "")
@@ -107,11 +113,27 @@ def choose_language() -> Response:
 def init_app(app: Flask) -> None:
     target = Path(app.config.get("TRANSLATIONS_CACHE_DIR") or VAR_DIR / "translations")
     directories = [str(compile_catalogs(TRANSLATIONS_DIR, target))]
-    directories += app.config.get("EXTRA_TRANSLATION_DIRS", [])
+    directories += [str(d) for d in app.config.get("EXTRA_TRANSLATION_DIRS", [])]
     app.config["BABEL_TRANSLATION_DIRECTORIES"] = ";".join(directories)
     Babel(app, locale_selector=select_language)
     app.register_blueprint(bp)
 
     @app.context_processor
     def languages() -> dict[str, object]:
-        return {"languages": LANGUAGES, "current_language": select_language()}
+        return {"languages": available(), "current_language": select_language()}
+
+    app.jinja_env.globals["status_label"] = status_label  # a global: imported macros use it too
+
+
+STATUS_LABELS = {
+    "draft": lazy_gettext("Draft"), "published": lazy_gettext("Published"), "archived": lazy_gettext("Archived"),
+    "queued": lazy_gettext("Queued"), "running": lazy_gettext("Running"), "completed": lazy_gettext("Completed"),
+    "failed": lazy_gettext("Failed"), "pending": lazy_gettext("Pending"), "rendered": lazy_gettext("Rendered"),
+    "withdrawn": lazy_gettext("Withdrawn"), "delivered": lazy_gettext("Delivered"), "active": lazy_gettext("Active"),
+}  # fmt: skip
+"""Every state the pages show, translated (the enums' values stay English in code, URLs and the API)."""
+
+
+def status_label(value: object) -> str:
+    key = str(getattr(value, "value", value))
+    return str(STATUS_LABELS.get(key, key.capitalize()))

@@ -8,6 +8,7 @@ from urllib.parse import urlsplit
 
 import click
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext
 from flask_login import current_user, login_user, logout_user
 
 from app.auth import users
@@ -105,7 +106,7 @@ def login() -> object:
 @bp.post("/logout")
 def logout() -> object:
     logout_user()
-    flash("You are signed out.", "info")
+    flash(gettext("You are signed out."), "info")
     return redirect(url_for("auth.login"))
 
 
@@ -124,7 +125,7 @@ def forgot_password() -> object:
             if issued is not None:
                 log_reset_link(issued[0].email, issued[1])
             # The same answer whether or not the address has an account.
-            flash("If that address has an account, a reset link is on its way.", "info")
+            flash(gettext("If that address has an account, a reset link is on its way."), "info")
             return redirect(url_for("auth.login"))
     return render_template("auth/forgot.html", errors=errors, email=email), 400 if errors else 200
 
@@ -157,7 +158,7 @@ def reset_password(token: str) -> object:
             except InvalidInput as exc:
                 errors.add(exc, ["password"])
         if not errors:
-            flash("Your password is set. Sign in with it now.", "success")
+            flash(gettext("Your password is set. Sign in with it now."), "success")
             return redirect(url_for("auth.login"))
     return render_template("auth/reset.html", invalid=False, errors=errors), 400 if errors else 200
 

@@ -7,6 +7,7 @@ import dataclasses
 from typing import Any
 
 from flask import Response, abort, current_app, flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -135,7 +136,7 @@ def campaign_fields(slug: str) -> object:
             row = db.get(Campaign, campaign.id)
             access.save_field_values(db, row, my_partner(db), values)
         regenerate(partner.id, [campaign.slug])
-        flash("Generating your version now. Your assets update when it is done.", "success")
+        flash(gettext("Generating your version now. Your assets update when it is done."), "success")
         return redirect(url_for("portal.campaign", slug=slug))
     if not errors:
         kit = services().content.brand_kit(campaign.brand_kit_slug)
@@ -234,7 +235,7 @@ def profile() -> object:
                     errors["logo"] = errors.pop("_form")
             else:
                 regenerate(partner.id, slugs)
-                flash("Profile saved. Your assets are being regenerated.", "success")
+                flash(gettext("Profile saved. Your assets are being regenerated."), "success")
                 return redirect(url_for("portal.profile"))
     with services().db.session() as db:
         progress = (

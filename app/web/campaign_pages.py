@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext
 from sqlalchemy import select
 
 from app.audience import eligible_partners
@@ -229,7 +230,7 @@ def _sample_partners(campaign: Campaign, limit: int = 3) -> list[tuple[str, str]
                 break
             if p not in picks and all(p.type != q.type for q in picks):
                 picks.append(p)
-    return [(p.slug, p.name) for p in picks] + [(WORST_CASE, "Worst case (synthetic)")]
+    return [(p.slug, p.name) for p in picks] + [(WORST_CASE, gettext("Worst case (synthetic)"))]
 
 
 @bp.get("/campaigns/<int:campaign_id>")

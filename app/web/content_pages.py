@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import abort, render_template, request
+from flask_babel import gettext
 from sqlalchemy import select
 
 from app.errors import CobrandError
@@ -29,7 +30,7 @@ def _partner_choices() -> list[tuple[str, str]]:
         partners = session.execute(
             select(Partner.slug, Partner.name).where(Partner.deleted_at.is_(None)).order_by(Partner.name)
         ).all()
-    return [(WORST_CASE, "Worst case (longest name, tallest logo)")] + [(s, n) for s, n in partners]
+    return [(WORST_CASE, gettext("Worst case (longest name, tallest logo)"))] + [(s, n) for s, n in partners]
 
 
 @bp.get("/brand-kits")

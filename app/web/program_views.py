@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Response
+from flask_babel import gettext
 
 from app.rendering.audience import parse_audience
 from app.rendering.program import DIMENSIONS, PartnerProgram
@@ -36,12 +37,12 @@ def audience_summary(data: dict[str, Any] | None) -> str:
     def labels(dimension: str, slugs: tuple[str, ...], everyone: str) -> str:
         return ", ".join(current.label(dimension, s) for s in slugs) or everyone
 
-    parts = [labels("type", audience.types, "all types")]
+    parts = [labels("type", audience.types, gettext("all types"))]
     if audience.min_tier:
         parts.append(f"{current.label('tier', audience.min_tier)} and above")
     else:
-        parts.append(labels("tier", audience.tiers, "all tiers"))
-    parts.append(labels("region", audience.regions, "all regions"))
+        parts.append(labels("tier", audience.tiers, gettext("all tiers")))
+    parts.append(labels("region", audience.regions, gettext("all regions")))
     if audience.countries:
         parts.append("countries " + ", ".join(audience.countries))
     for name, values in audience.attributes.items():

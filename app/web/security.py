@@ -7,6 +7,7 @@ from functools import wraps
 from typing import Any, TypeVar
 
 from flask import Flask, Response, abort, current_app, redirect, request, url_for
+from flask_babel import lazy_gettext
 from flask_login import LoginManager, UserMixin, current_user
 from flask_wtf.csrf import CSRFProtect
 
@@ -16,7 +17,7 @@ from app.models import User, UserRole
 csrf = CSRFProtect()
 login_manager = LoginManager()
 login_manager.login_view = "auth.login"
-login_manager.login_message = "Sign in to continue."
+login_manager.login_message = lazy_gettext("Sign in to continue.")
 login_manager.login_message_category = "info"
 login_manager.session_protection = "strong"
 
