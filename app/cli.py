@@ -122,6 +122,13 @@ def register_cli(app: Flask) -> None:
             click.echo("values the partner program does not declare:", err=True)
             for line in report.unknown_summary():
                 click.echo(f"  {line}", err=True)
+        if not dry_run:  # names are checked against every kit's fonts: which fall back, which have no glyphs
+            from app.locales import imported_name_notes
+
+            for line in imported_name_notes(
+                _services(), [r.slug for r in report.rows if r.outcome != "rejected"]
+            ):
+                click.echo(f"note: {line}", err=True)
         verb = "would be " if dry_run else ""
         click.echo(f"{report.created} {verb}created, {report.updated} {verb}updated, {report.rejected} rejected"
                    + (" (dry run: nothing written)" if dry_run else ""))  # fmt: skip

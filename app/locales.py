@@ -53,3 +53,16 @@ def name_glyph_notes(kits: list[BrandKit], partner: PartnerInput) -> list[str]:
         )
         lines.extend(errors + notes)
     return lines
+
+
+def imported_name_notes(services: Services, slugs: list[str]) -> list[str]:
+    """For partners just imported: how every kit draws their names (fallback fonts, missing glyphs)."""
+    from app.publishing import partner_input
+
+    kits = [services.content.brand_kit(slug) for slug in services.content.brand_kit_slugs()]
+    with services.db.session() as session:
+        partners = session.scalars(
+            select(Partner).where(Partner.slug.in_(slugs)).order_by(Partner.slug)
+        ).all()
+        inputs = [partner_input(services, p, with_logo=False) for p in partners]
+    return [line for partner in inputs for line in name_glyph_notes(kits, partner)]

@@ -203,3 +203,20 @@ def test_oversized_logo_is_one_line_and_the_partner_is_imported_without_it(make_
     with app.extensions["cobrand"].db.session() as session:
         partners = {p.slug: p.logo_key for p in session.scalars(select(Partner))}
     assert partners == {"big": None, "fine": None}
+
+
+def test_import_notes_how_each_kit_draws_partner_names(runner, tmp_path) -> None:
+    csv = tmp_path / "partners.csv"
+    csv.write_text(
+        "slug,name,type,tier,region,country,locale\n"
+        "tokyo-si,東京システム株式会社,reseller,gold,apac,JP,ja-JP\n"
+        "acme,Acme GmbH,reseller,gold,emea,DE,de-DE\n",
+        encoding="utf-8",
+    )
+    result = runner.invoke(args=["import-partners", str(csv)])
+    assert result.exit_code == 0, result.output
+    assert (
+        "note: partner tokyo-si: name uses Japanese; kit northwind has no Japanese font; falls back to Noto Sans CJK JP"
+        in result.output
+    )
+    assert "partner acme" not in result.output  # Latin: the brand font draws it
