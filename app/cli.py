@@ -59,6 +59,20 @@ def register_cli(app: Flask) -> None:
         _services().db.upgrade()
         click.echo("database is up to date")
 
+    @app.cli.command("seed-demo")
+    @click.option("--days", default=30, show_default=True, help="How many past days to fill.")
+    def seed_demo(days: int) -> None:
+        """Seed plausible past downloads and clicks (marked demo data) for the analytics charts."""
+        from app.demo import seed_demo_history
+
+        downloads, clicks = seed_demo_history(_services(), days=days)
+        if downloads or clicks:
+            click.echo(
+                f"demo history: {downloads} downloads and {clicks} clicks over {days} days (marked demo)"
+            )
+        else:
+            click.echo("demo history: already seeded, nothing added")
+
     @app.cli.command("lint")
     def lint() -> None:
         """Validate the partner program, every brand kit and template; render each for worst-case partners."""
@@ -148,7 +162,7 @@ def register_cli(app: Flask) -> None:
     ) -> None:
         """Render one partner's assets of a template to files and print their paths."""
         from app.partners import get_partner
-        from app.publishing import partner_input
+        from app.publishing import partner_input, public_asset_base
         from app.rendering.model import CampaignInput
 
         services = _services()
@@ -159,7 +173,12 @@ def register_cli(app: Flask) -> None:
             with services.db.session() as session:
                 partner = partner_input(services, get_partner(session, partner_slug))
             files = services.renderer.render(
-                kit, tpl, partner, CampaignInput(slug=template, landing_url=landing_url)
+                kit,
+                tpl,
+                partner,
+                CampaignInput(
+                    slug=template, landing_url=landing_url, asset_base_url=public_asset_base(services.config)
+                ),  # fmt: skip
             )
         except CobrandError as exc:
             _fail(str(exc))

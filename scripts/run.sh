@@ -38,6 +38,9 @@ for campaign in spring-launch nx-datasheet launch-social partner-email partner-n
     "${flask[@]}" publish "$campaign"
 done
 
+say "Demo history (marked demo data) for the analytics charts"
+"${flask[@]}" seed-demo
+
 if "${flask[@]}" --help | grep -q demo-users; then
     say "Demo logins"
     "${flask[@]}" demo-users
