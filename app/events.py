@@ -1,4 +1,4 @@
-"""Events (asset.ready, asset.failed, publish.completed), emitted in batches to subscribers.
+"""Events (asset.ready, asset.failed, publish.completed, link.clicked), emitted in batches to subscribers.
 
 Publishing emits the events of a whole batch at once, after its work is committed; whoever wants
 them (outbound webhooks) subscribes at start-up (app.services.build_services). This module
@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-EVENT_TYPES = ("asset.ready", "asset.failed", "publish.completed")
+EVENT_TYPES = ("asset.ready", "asset.failed", "publish.completed", "link.clicked")
 
 
 @dataclass(frozen=True)

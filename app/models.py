@@ -397,3 +397,14 @@ class ClickSalt(Base):
 
     day: Mapped[str] = mapped_column(String(10), primary_key=True)
     salt: Mapped[str] = mapped_column(String(64))
+
+
+class ClickBatch(Base):
+    """One minute of clicks sent as a `link.clicked` event: the row is claimed first, so it is sent once."""
+
+    __tablename__ = "click_batches"
+
+    minute: Mapped[str] = mapped_column(String(16), primary_key=True)
+    """The minute's start, UTC, as YYYY-MM-DDTHH:MM."""
+    clicks: Mapped[int] = mapped_column(Integer, default=0)
+    sent_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -64,10 +64,13 @@ class Services:
     def clicks(self) -> ClickRecorder:
         """Clicks on short links, queued and written in batches by a background thread."""
         if self._clicks is None:
+            from app.links.events import schedule_click_batches  # imported here: it needs app.jobs
+
             self._clicks = ClickRecorder(
                 self.db,
                 batch_size=int(self.config.get("CLICK_BATCH_SIZE", 500)),
                 interval=float(self.config.get("CLICK_FLUSH_SECONDS", 0.5)),
+                on_written=lambda times: schedule_click_batches(self, times) if times else None,
             )
         return self._clicks
 

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 from typing import Any
 
+from sqlalchemy import select
+
 from app.analytics import GROUPS, click_counts, engagement_report, is_group
 from app.api import bp
 from app.api.access import caller, services
-from app.api.errors import ApiError
-from app.api.lookups import get_campaign_or_404, get_partner_or_404
+from app.api.errors import ApiError, not_found
+from app.api.lookups import get_campaign_or_404
 from app.api.registry import ADMIN, SLUG_PATTERN, TOKEN, Param, registry
 from app.links import CHANNELS, is_code
+from app.models import Partner, ShortLink
 
 COUNT = {"type": "integer", "minimum": 0}
 CLICKS = {
@@ -57,11 +60,23 @@ REPORT = {
 def clicks(query: dict[str, Any]) -> dict[str, Any]:
     if query["code"] is not None and not is_code(query["code"]):
         raise ApiError(400, "bad_request", "query parameter 'code': not a short link code")
+    mine = caller().partner_id
     with services().db.session() as session:
+        if (
+            query["code"] is not None
+            and session.scalar(select(ShortLink.id).where(ShortLink.code == query["code"])) is None
+        ):
+            raise not_found(f"short link {query['code']!r}")
         campaign_id = get_campaign_or_404(session, query["campaign"]).id if query["campaign"] else None
-        partner_id = caller().partner_id  # a partner token counts only its own links
+        # A partner token counts only its own links: another partner's code or slug matches nothing.
+        partner_id = mine
         if query["partner"]:
-            partner_id = get_partner_or_404(session, query["partner"]).id
+            wanted = session.scalar(
+                select(Partner.id).where(Partner.slug == query["partner"], Partner.deleted_at.is_(None))
+            )
+            if wanted is None and mine is None:
+                raise not_found(f"partner {query['partner']!r}")
+            partner_id = wanted if mine in (None, wanted) else -1
         return click_counts(session, code=query["code"], campaign_id=campaign_id, partner_id=partner_id,
                             channel=query["channel"])  # fmt: skip
 

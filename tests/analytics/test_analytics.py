@@ -94,7 +94,11 @@ def test_clicks_api_counts_clicks_and_bots_apart(engaged, client) -> None:
 
     mine = bearer(make_token(services, "cascade-advisors"))
     assert client.get("/api/v1/analytics/clicks", headers=mine).get_json()["clicks"] == 2
-    assert client.get("/api/v1/analytics/clicks?partner=summit-it", headers=mine).status_code == 404
+    theirs = client.get("/api/v1/analytics/clicks?partner=summit-it", headers=mine)
+    assert theirs.status_code == 200 and theirs.get_json()["clicks"] == 0  # nothing of another partner
+    code = codes[("summit-it", "webinar", "email")]
+    assert client.get(f"/api/v1/analytics/clicks?code={code}", headers=mine).get_json()["clicks"] == 0
+    assert client.get("/api/v1/analytics/clicks?code=NoSuchCode", headers=headers).status_code == 404
     assert client.get("/api/v1/analytics", headers=mine).status_code == 403
 
 

@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from app.api.registry import ADMIN, PUBLIC, SIGNATURE, TOKEN, Route, registry
 from app.campaigns import save_campaign
-from app.models import Asset, Partner, Publish
+from app.models import Asset, Partner, Publish, ShortLink
 from app.partner_import import import_partners_file
 from app.publishing import start_publish
 from app.services import Services
@@ -20,7 +20,7 @@ from tests.api_support import bearer, make_token
 from tests.fixtures_app import SAMPLE_CSV
 
 OWN, OTHER = "summit-it", "brightpath"
-OWNED_PARAMS = {"partner", "asset_id"}
+OWNED_PARAMS = {"partner", "asset_id", "code"}
 """Path or query parameters that name a partner's data: another partner's value must give 404."""
 
 
@@ -38,11 +38,17 @@ def world(make_app: Callable[..., Flask]) -> dict[str, Any]:
         ids = dict(session.execute(select(Partner.slug, Partner.id)).all())
         assets = {pid: aid for pid, aid in session.execute(select(Asset.partner_id, Asset.id)).all()}
         publish_id = session.scalar(select(Publish.id))
+        codes = dict(
+            session.execute(
+                select(ShortLink.partner_id, ShortLink.code).where(ShortLink.channel == "pdf")
+            ).all()
+        )
     values = {
-        "own": {"partner": OWN, "asset_id": assets[ids[OWN]]},
-        "other": {"partner": OTHER, "asset_id": assets[ids[OTHER]]},
+        "own": {"partner": OWN, "asset_id": assets[ids[OWN]], "code": codes[ids[OWN]]},
+        "other": {"partner": OTHER, "asset_id": assets[ids[OTHER]], "code": codes[ids[OTHER]]},
         "shared": {"campaign": "spring", "template": "spring-flyer", "brand_kit": "northwind",
-                   "publish_id": publish_id, "subscription_id": sub.get_json()["id"], "source": "prm"},
+                   "publish_id": publish_id, "subscription_id": sub.get_json()["id"], "source": "prm",
+                   "channel": "pdf"},
     }  # fmt: skip
     return {"app": app, "token": bearer(make_token(services, OWN)), "values": values}
 
@@ -69,7 +75,7 @@ def test_every_route_is_covered_by_an_access_rule() -> None:
         )
         names = {name for name, _ in route.path_params()} | {p.name for p in route.query}
         assert names <= OWNED_PARAMS | {"campaign", "template", "brand_kit", "publish_id", "subscription_id",
-                                        "source", "type", "tier", "region", "page", "per_page", "output", "dry_run"}, route  # fmt: skip
+                                        "source", "type", "tier", "region", "page", "per_page", "output", "channel", "by", "days", "dry_run"}, route  # fmt: skip
 
 
 def test_partner_token_cannot_reach_another_partners_data(world: dict[str, Any]) -> None:
