@@ -168,7 +168,7 @@ def render_batch(
                             Event("asset.failed", asset_payload(work.asset, work.partner, campaign))
                         )
                         continue
-                    metrics.observe_render(metrics.kind_of(result.content_type), each)
+                    metrics.observe_render(metrics.output_kind(template, output_id), each)
                     upload = _uploader(services, campaign, template.version, kit.version, work, result)
                     stored.append((work, result, pool.submit(upload)))
             old_keys: list[str] = []

@@ -133,15 +133,17 @@ def count_short_link_redirect(outcome: str = "redirected") -> None:
     _get().short_link_redirects.labels(outcome).inc()
 
 
-def kind_of(content_type: str) -> str:
-    """The output kind a content type stands for: pdf, image, email, or its subtype."""
-    if content_type == "application/pdf":
-        return "pdf"
-    if content_type.startswith("image/"):
-        return "image"
-    if content_type.startswith(("text/html", "message/")):
-        return "email"
-    return content_type.rpartition("/")[2] or "other"
+def output_kind(template: Any, output_id: str) -> str:
+    """The kind of output an asset is: the template output's own kind (pdf, image, email, design),
+    image for a social output's sizes, social-post for its text."""
+    for output in template.outputs:
+        if output_id == output.name:
+            return str(output.kind)
+        if output_id == getattr(output, "post_id", None):
+            return "social-post"
+        if output_id.startswith(f"{output.name}-"):
+            return "image" if output.kind == "social" else str(output.kind)
+    return "other"
 
 
 def count_job(job: str, outcome: str) -> None:

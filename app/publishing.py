@@ -306,6 +306,7 @@ def enqueue_plan(services: Services, plan: PublishPlan) -> None:
             timeout=int(services.config.get("JOB_TIMEOUT", 600)),
             retries=int(services.config.get("JOB_RETRIES", 3)),
             retry_intervals=tuple(services.config.get("JOB_RETRY_INTERVALS", (5, 30, 120))),
+            meta={"log": {"publish_id": plan.publish_id}},
         ),
     )
 

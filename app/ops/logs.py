@@ -34,8 +34,8 @@ _PATTERNS = [
     (re.compile(r"(?i)\b(password|passwd|secret|token)=([^\s&\"',]+)"), r"\1=" + MASK),
     (re.compile(r"(://[^/\s:@]*:)[^@/\s]+@"), r"\1" + MASK + "@"),  # scheme://user:PASSWORD@host
 ]
-_PUBLISH_JOB_ID = re.compile(r"\bpublish-(\d+)-[0-9a-f]{12}\b")
-"""The deterministic id of a publish batch's job (app/publishing.enqueue_batch)."""
+_PUBLISH_JOB_ID = re.compile(r"\bpublish-(\d+)-(?:[0-9a-f]{12}|prepare)\b")
+"""The deterministic ids of a publish's jobs (app/publishing: its batches and its prepare job)."""
 
 QUIET_LOGGERS = ("fontTools", "weasyprint", "botocore", "boto3", "s3transfer", "urllib3", "PIL")
 """Libraries that log per-glyph or per-request detail at INFO; kept at WARNING."""
