@@ -71,7 +71,8 @@ def load_config() -> dict:
         # wait BASE, 2×BASE, 4×BASE … seconds (at most an hour) until WINDOW seconds after the event.
         "API_RATE_LIMIT": int(_env("API_RATE_LIMIT", "600")),
         "API_RATE_WINDOW": int(_env("API_RATE_WINDOW", "60")),
-        # Sign-in attempts per email address, and per client address, in each window (seconds).
+        # Failed sign-ins per email address from one client address, and per client address, in each
+        # window (seconds): a stranger elsewhere cannot lock an account out by failing on purpose.
         "LOGIN_RATE_LIMIT": int(_env("LOGIN_RATE_LIMIT", "10")),
         "LOGIN_RATE_LIMIT_PER_ADDRESS": int(_env("LOGIN_RATE_LIMIT_PER_ADDRESS", "50")),
         "LOGIN_RATE_WINDOW": int(_env("LOGIN_RATE_WINDOW", "300")),
@@ -104,6 +105,15 @@ def load_config() -> dict:
         "DESIGN_PARSE_TIMEOUT": float(_env("DESIGN_PARSE_TIMEOUT", "15")),
         "DESIGN_CACHE_DIR": _env("DESIGN_CACHE_DIR", str(VAR_DIR / "designs")),
         "MAX_CONTENT_LENGTH": int(_env("MAX_CONTENT_LENGTH", str(16 * 1024 * 1024))),
+        # Sessions end after SESSION_LIFETIME_HOURS, or SESSION_IDLE_MINUTES without a request.
+        "SESSION_LIFETIME_HOURS": float(_env("SESSION_LIFETIME_HOURS", "12")),
+        "SESSION_IDLE_MINUTES": float(_env("SESSION_IDLE_MINUTES", "60")),
+        # Sign-in and password forms: bodies over this many bytes are refused before they are parsed.
+        "AUTH_MAX_BODY_BYTES": int(_env("AUTH_MAX_BODY_BYTES", str(16 * 1024))),
+        # Password-reset links asked for per email address, and per client address, in each window.
+        "RESET_RATE_LIMIT": int(_env("RESET_RATE_LIMIT", "3")),
+        "RESET_RATE_LIMIT_PER_ADDRESS": int(_env("RESET_RATE_LIMIT_PER_ADDRESS", "20")),
+        "RESET_RATE_WINDOW": int(_env("RESET_RATE_WINDOW", "3600")),
         "SESSION_COOKIE_SECURE": _env("SESSION_COOKIE_SECURE", "false") == "true",
         # Operations (docs/operations.md): log lines as plain text or JSON; forwarded headers
         # (X-Forwarded-For/-Proto/-Host) trusted only from these reverse-proxy addresses, PROXY_COUNT

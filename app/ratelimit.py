@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import threading
 import time
 from dataclasses import dataclass
@@ -37,6 +38,14 @@ class RateLimiter(Protocol):
     def hit(self, key: str) -> RateLimit:
         """Count one request for key in the current window."""
 
+    def peek(self, key: str) -> RateLimit:
+        """The state of key's current window, counting nothing."""
+
+
+def limiter_key(*parts: str) -> str:
+    """A fixed-size key from untrusted parts (an email, an address): memory per key is bounded."""
+    return hashlib.sha256("\x00".join(parts).encode("utf-8", "surrogatepass")).hexdigest()[:32]
+
 
 class MemoryRateLimiter:
     """Counts in a dict: right for one process (the embedded default and tests)."""
@@ -52,6 +61,12 @@ class MemoryRateLimiter:
             self._counts = {k: v for k, v in self._counts.items() if k[1] == start}  # forget old windows
             count = self._counts.get((key, start), 0) + 1
             self._counts[(key, start)] = count
+        return RateLimit(self.limit, self.limit - count, start + self.window)
+
+    def peek(self, key: str) -> RateLimit:
+        start = int(time.time()) // self.window * self.window
+        with self._lock:
+            count = self._counts.get((key, start), 0)
         return RateLimit(self.limit, self.limit - count, start + self.window)
 
 
@@ -71,6 +86,11 @@ class RedisRateLimiter:
             pipe.incr(name)
             pipe.expire(name, self.window + 5)
             count = int(pipe.execute()[0])
+        return RateLimit(self.limit, self.limit - count, start + self.window)
+
+    def peek(self, key: str) -> RateLimit:
+        start = int(time.time()) // self.window * self.window
+        count = int(self.redis.get(f"cobrand:ratelimit:{key}:{start}") or 0)
         return RateLimit(self.limit, self.limit - count, start + self.window)
 
 

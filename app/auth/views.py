@@ -4,20 +4,20 @@ from __future__ import annotations
 
 import sys
 import time
-from urllib.parse import urlsplit
+from typing import Any
 
 import click
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext
-from flask_login import current_user, login_user, logout_user
+from flask_login import current_user
 
-from app.auth import users
+from app.auth import roles, users
 from app.errors import InvalidInput
 from app.models import Partner, UserRole
-from app.ratelimit import RateLimiter, build_rate_limiter
+from app.ratelimit import RateLimiter, build_rate_limiter, limiter_key
 from app.services import Services
 from app.web.forms import FormErrors
-from app.web.security import LoginUser, home_url
+from app.web.security import allow, end_session, home_url, safe_next, start_session
 
 bp = Blueprint("auth", __name__, cli_group=None)
 
@@ -30,87 +30,97 @@ def _services() -> Services:
     return current_app.extensions["cobrand"]  # type: ignore[no-any-return]
 
 
-def _safe_next(target: str | None) -> str | None:
-    """Only same-site paths: an open redirect would make a good phishing link."""
-    if not target:
-        return None
-    parts = urlsplit(target)
-    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
-        return None
-    return target
-
-
-def _login_limiters() -> tuple[RateLimiter, RateLimiter]:
-    """Per email address and per client address: slows password guessing on one account or many."""
-    limiters = current_app.extensions.get("cobrand_login_limiters")
-    if limiters is None:
+def _limiters(name: str) -> tuple[RateLimiter, RateLimiter]:
+    """(per email from one client address, per client address) limiters of LOGIN_* or RESET_* settings."""
+    cache = current_app.extensions.setdefault("cobrand_auth_limiters", {})
+    if name not in cache:
         config = _services().config
-        limiters = current_app.extensions["cobrand_login_limiters"] = (
-            build_rate_limiter(config, limit_key="LOGIN_RATE_LIMIT", window_key="LOGIN_RATE_WINDOW"),
+        cache[name] = (
+            build_rate_limiter(config, limit_key=f"{name}_RATE_LIMIT", window_key=f"{name}_RATE_WINDOW"),
             build_rate_limiter(
-                config, limit_key="LOGIN_RATE_LIMIT_PER_ADDRESS", window_key="LOGIN_RATE_WINDOW"
+                config, limit_key=f"{name}_RATE_LIMIT_PER_ADDRESS", window_key=f"{name}_RATE_WINDOW"
             ),
         )
-    return limiters  # type: ignore[no-any-return]
+    return cache[name]  # type: ignore[no-any-return]
 
 
-def _too_many_attempts(email: str) -> int | None:
-    """Count this attempt; the seconds to wait when over a limit, else None."""
-    per_email, per_address = _login_limiters()
+def _limiter_keys(name: str, email: str) -> tuple[str, str]:
+    # Hashed: untrusted text never becomes a key, and every key has the same small size.
+    address = request.remote_addr or ""
+    return limiter_key(name, email, address), limiter_key(name, address)
+
+
+def _wait_seconds(name: str, email: str, *, count: bool) -> int | None:
+    """Seconds to wait when email (from this address) or this address is over its limit, else None.
+
+    With count, this attempt is counted first (reset links); sign-in counts only failures (_failed).
+    """
     results = [
-        per_email.hit(f"login:{email.strip().lower()}"),
-        per_address.hit(f"login-ip:{request.remote_addr}"),
+        (limiter.hit if count else limiter.peek)(key)
+        for limiter, key in zip(_limiters(name), _limiter_keys(name, email), strict=True)
     ]
-    exceeded = [r for r in results if r.exceeded]
+    exceeded = [r for r in results if (r.exceeded if count else r.remaining <= 0)]
     if not exceeded:
         return None
     return max(1, max(r.reset for r in exceeded) - int(time.time()))
 
 
+def _failed(email: str) -> None:
+    for limiter, key in zip(_limiters("LOGIN"), _limiter_keys("LOGIN", email), strict=True):
+        limiter.hit(key)
+
+
+def _too_many(template: str, what: str, errors: FormErrors, wait: int, **context: Any) -> object:
+    minutes = (wait + 59) // 60
+    errors["_form"] = f"Too many {what}. Wait {minutes} minute{'s' if minutes > 1 else ''} and try again."
+    return render_template(template, errors=errors, **context), 429, {"Retry-After": str(wait)}
+
+
 @bp.route("/login", methods=["GET", "POST"])
+@allow(roles.PUBLIC)
 def login() -> object:
     if current_user.is_authenticated:
         return redirect(home_url())
     errors = FormErrors()
-    email = request.form.get("email", "")
+    email = request.form.get("email", "")[: users.MAX_EMAIL_LENGTH + 1]
     if request.method == "POST":
         password = request.form.get("password", "")
         if not email.strip():
             errors["email"] = "Enter your email address."
+        elif len(email.strip()) > users.MAX_EMAIL_LENGTH:
+            errors["email"] = f"An email address has at most {users.MAX_EMAIL_LENGTH} characters."
         if not password:
             errors["password"] = "Enter your password."
-        wait = None if errors else _too_many_attempts(email)
+        elif len(password) > users.MAX_PASSWORD_LENGTH:
+            errors["password"] = f"A password has at most {users.MAX_PASSWORD_LENGTH} characters."
+        # Validated before anything is counted; only failures count, so signing in works while under attack.
+        wait = None if errors else _wait_seconds("LOGIN", email.strip().lower(), count=False)
         if wait is not None:
-            minutes = (wait + 59) // 60
-            errors["_form"] = (
-                f"Too many sign-in attempts. Wait {minutes} minute{'s' if minutes > 1 else ''} and try again."
-            )
-            return (
-                render_template("auth/login.html", errors=errors, email=email),
-                429,
-                {"Retry-After": str(wait)},
-            )
+            return _too_many("auth/login.html", "sign-in attempts", errors, wait, email=email)
         if not errors:
             with _services().db.session() as session:
                 user = users.authenticate(session, email, password)
-                session_user = LoginUser(user.id, user.email, user.role, user.partner_id) if user else None
-            if session_user is None:
+                if user is not None:
+                    start_session(user)
+            if user is None:
+                _failed(email.strip().lower())
                 errors["_form"] = "That email and password do not match an active account."
             else:
-                login_user(session_user)
-                return redirect(_safe_next(request.args.get("next")) or home_url())
+                return redirect(safe_next(request.args.get("next")) or home_url())
     status = 401 if errors.get("_form") else 400 if errors else 200
     return render_template("auth/login.html", errors=errors, email=email), status
 
 
 @bp.post("/logout")
+@allow(roles.EVERYONE)
 def logout() -> object:
-    logout_user()
+    end_session()
     flash(gettext("You are signed out."), "info")
     return redirect(url_for("auth.login"))
 
 
 @bp.route("/password/forgot", methods=["GET", "POST"])
+@allow(roles.PUBLIC)
 def forgot_password() -> object:
     errors = FormErrors()
     email = request.form.get("email", "")
@@ -119,6 +129,9 @@ def forgot_password() -> object:
             users.clean_email(email)
         except InvalidInput as exc:
             errors.add(exc, ["email"])
+        wait = None if errors else _wait_seconds("RESET", email.strip().lower(), count=True)
+        if wait is not None:
+            return _too_many("auth/forgot.html", "reset requests", errors, wait, email=email)
         if not errors:
             with _services().db.session() as session:
                 issued = users.start_password_reset(session, email)
@@ -141,6 +154,7 @@ def log_reset_link(email: str, token: str) -> None:
 
 
 @bp.route("/password/reset/<token>", methods=["GET", "POST"])
+@allow(roles.PUBLIC)
 def reset_password(token: str) -> object:
     errors = FormErrors()
     with _services().db.session() as session:
@@ -175,7 +189,7 @@ def create_user_command(email: str, is_admin: bool, partner_slug: str | None) ->
     if is_admin == bool(partner_slug):
         click.echo("error: give exactly one of --admin or --partner SLUG", err=True)
         sys.exit(1)
-    role = UserRole.ADMIN if is_admin else UserRole.PARTNER
+    role = UserRole.ADMIN if is_admin else UserRole.PARTNER_ADMIN
     try:
         with _services().db.session() as session:
             user, password = users.create_user(session, email, role, partner_slug=partner_slug)
@@ -201,13 +215,13 @@ def demo_users_command() -> None:
             )
         logins = [(DEMO_ADMIN, UserRole.ADMIN, None)]
         if partner is not None:
-            logins.append((DEMO_PARTNER, UserRole.PARTNER, partner.slug))
+            logins.append((DEMO_PARTNER, UserRole.PARTNER_ADMIN, partner.slug))
         for (email, password), role, slug in logins:
             user = users.find_user(session, email)
             if user is None:
                 users.create_user(session, email, role, partner_slug=slug, password=password)
             else:
-                user.password_hash = users.hash_password(password)
+                users.change_password(user, password)
                 user.active = True
         partner_name = partner.name if partner else None
     click.echo("Demo logins (development only):")

@@ -12,6 +12,7 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from app import partner_access as access
+from app.auth import roles
 from app.downloads import deliver_asset, deliver_bundle
 from app.errors import CobrandError, InvalidInput
 from app.models import Asset, Campaign, Partner, Publish
@@ -24,7 +25,7 @@ from app.rendering.thumbnails import thumbnail
 from app.services import Services
 from app.web.forms import FormErrors
 from app.web.previews import preview_image
-from app.web.security import partner_required
+from app.web.security import allow
 
 PROFILE_FIELDS = ("email", "phone", "website", "address")
 REGEN_KEY = "regenerating"
@@ -87,7 +88,7 @@ def regenerate(partner_id: int, campaign_slugs: list[str]) -> list[int]:
 
 
 @bp.get("/")
-@partner_required
+@allow(roles.PORTAL)
 def home() -> str:
     with services().db.session() as db:
         partner = my_partner(db)
@@ -97,7 +98,7 @@ def home() -> str:
 
 
 @bp.get("/campaigns/<slug>")
-@partner_required
+@allow(roles.PORTAL)
 def campaign(slug: str) -> str:
     with services().db.session() as db:
         partner, campaign = my_campaign_or_404(db, slug)
@@ -111,7 +112,7 @@ def campaign(slug: str) -> str:
 
 
 @bp.post("/campaigns/<slug>/fields")
-@partner_required
+@allow(roles.PARTNER_ADMINS)
 def campaign_fields(slug: str) -> object:
     """Preview or generate the partner's version with its editable field values."""
     with services().db.session() as db:
@@ -158,7 +159,7 @@ def campaign_fields(slug: str) -> object:
 
 
 @bp.get("/campaigns/<slug>/download.zip")
-@partner_required
+@allow(roles.PORTAL)
 def campaign_zip(slug: str) -> Response:
     with services().db.session() as db:
         partner, campaign = my_campaign_or_404(db, slug)
@@ -167,7 +168,7 @@ def campaign_zip(slug: str) -> Response:
 
 
 @bp.get("/assets/<int:asset_id>/download")
-@partner_required
+@allow(roles.PORTAL)
 def download(asset_id: int) -> Response:
     with services().db.session() as db:
         asset = access.partner_asset(services(), db, my_partner(db), asset_id)
@@ -177,7 +178,7 @@ def download(asset_id: int) -> Response:
 
 
 @bp.get("/assets/<int:asset_id>/thumbnail")
-@partner_required
+@allow(roles.PORTAL)
 def asset_thumbnail(asset_id: int) -> Response:
     with services().db.session() as db:
         asset = access.partner_asset(services(), db, my_partner(db), asset_id)
@@ -193,7 +194,7 @@ def asset_thumbnail(asset_id: int) -> Response:
 
 
 @bp.get("/regeneration.json")
-@partner_required
+@allow(roles.PORTAL)
 def regeneration() -> dict[str, Any]:
     with services().db.session() as db:
         return my_progress(db, my_partner(db), session.get(REGEN_KEY, []))
@@ -204,7 +205,7 @@ def _profile_values(partner: Partner) -> dict[str, Any]:
 
 
 @bp.route("/profile", methods=["GET", "POST"])
-@partner_required
+@allow(roles.PARTNER_ADMINS)
 def profile() -> object:
     with services().db.session() as db:
         partner = my_partner(db)
@@ -246,7 +247,7 @@ def profile() -> object:
 
 
 @bp.get("/profile/logo")
-@partner_required
+@allow(roles.PARTNER_ADMINS)
 def logo() -> Response:
     with services().db.session() as db:
         partner = my_partner(db)
@@ -265,7 +266,7 @@ def logo() -> Response:
 
 
 @bp.post("/profile/logo-check")
-@partner_required
+@allow(roles.PARTNER_ADMINS)
 def logo_check() -> tuple[dict[str, Any], int]:
     """Validate an uploaded logo at once and show it in a real asset, before anything is saved."""
     file = request.files.get("logo")

@@ -11,10 +11,11 @@ from flask import Response, render_template, request
 from sqlalchemy import select
 
 from app.analytics import CSV_COLUMNS, GROUPS, engagement_report, is_group, report_csv_rows
+from app.auth import roles
 from app.models import Campaign
 from app.web import bp
 from app.web.charts import PALETTE, bar_chart, line_chart
-from app.web.security import admin_required
+from app.web.security import allow
 from app.web.views import services
 
 
@@ -43,7 +44,7 @@ def group_label(by: str) -> str:
 
 
 @bp.get("/analytics")
-@admin_required
+@allow(roles.CONSOLE)
 def analytics() -> str:
     report, args = _report()
     by = args["by"]
@@ -73,7 +74,7 @@ def analytics() -> str:
 
 
 @bp.get("/analytics.csv")
-@admin_required
+@allow(roles.CONSOLE)
 def analytics_csv() -> Response:
     report, args = _report()
     out = io.StringIO()

@@ -9,6 +9,7 @@ from flask_babel import gettext
 from sqlalchemy import select
 
 from app.audience import eligible_partners
+from app.auth import roles
 from app.campaigns import archive_campaign, eligible_count, save_campaign
 from app.errors import CobrandError
 from app.models import Asset, AssetStatus, Campaign, Partner, Publish
@@ -20,7 +21,7 @@ from app.web.forms import FormErrors
 from app.web.previews import WORST_CASE, preview_image, preview_partner
 from app.web.program_views import choices as program_choices
 from app.web.program_views import program
-from app.web.security import admin_required
+from app.web.security import allow
 from app.web.views import jpeg, services
 
 FIELDS = (
@@ -137,7 +138,7 @@ def _save(values: dict[str, Any], campaign_id: int | None) -> tuple[Campaign | N
 
 
 @bp.get("/campaigns")
-@admin_required
+@allow(roles.CONSOLE)
 def campaigns() -> str:
     from app.web.dashboard import latest_publishes
 
@@ -159,7 +160,7 @@ def campaigns() -> str:
 
 
 @bp.route("/campaigns/new", methods=["GET", "POST"])
-@admin_required
+@allow(roles.EDITORS)
 def campaign_new() -> object:
     choices = _choices()
     values: dict[str, Any] = {"audience": {}, "template": request.args.get("template", ""),
@@ -179,7 +180,7 @@ def campaign_new() -> object:
 
 
 @bp.route("/campaigns/<int:campaign_id>/edit", methods=["GET", "POST"])
-@admin_required
+@allow(roles.EDITORS)
 def campaign_edit(campaign_id: int) -> object:
     campaign = _campaign_or_404(campaign_id)
     values = _form_from_campaign(campaign)
@@ -195,7 +196,7 @@ def campaign_edit(campaign_id: int) -> object:
 
 
 @bp.get("/campaigns/audience-count")
-@admin_required
+@allow(roles.CONSOLE)
 def audience_count() -> dict[str, Any]:
     """How many partners a (not yet saved) audience reaches, for the form's live count."""
     args = request.args
@@ -234,7 +235,7 @@ def _sample_partners(campaign: Campaign, limit: int = 3) -> list[tuple[str, str]
 
 
 @bp.get("/campaigns/<int:campaign_id>")
-@admin_required
+@allow(roles.CONSOLE)
 def campaign_detail(campaign_id: int) -> str:
     campaign = _campaign_or_404(campaign_id)
     with services().db.session() as session:
@@ -269,7 +270,7 @@ def campaign_detail(campaign_id: int) -> str:
 
 
 @bp.get("/campaigns/<int:campaign_id>/preview/<partner_slug>/<output_id>.jpg")
-@admin_required
+@allow(roles.CONSOLE)
 def campaign_preview(campaign_id: int, partner_slug: str, output_id: str) -> object:
     campaign = _campaign_or_404(campaign_id)
     content = services().content
@@ -290,7 +291,7 @@ def campaign_preview(campaign_id: int, partner_slug: str, output_id: str) -> obj
 
 
 @bp.post("/campaigns/<int:campaign_id>/publish")
-@admin_required
+@allow(roles.EDITORS)
 def campaign_publish(campaign_id: int) -> object:
     campaign = _campaign_or_404(campaign_id)
     try:
@@ -303,7 +304,7 @@ def campaign_publish(campaign_id: int) -> object:
 
 
 @bp.post("/campaigns/<int:campaign_id>/archive")
-@admin_required
+@allow(roles.EDITORS)
 def campaign_archive(campaign_id: int) -> object:
     campaign = _campaign_or_404(campaign_id)
     archive_campaign(services(), campaign.id)
@@ -312,7 +313,7 @@ def campaign_archive(campaign_id: int) -> object:
 
 
 @bp.get("/campaigns/<int:campaign_id>/grid")
-@admin_required
+@allow(roles.CONSOLE)
 def campaign_grid(campaign_id: int) -> str:
     campaign = _campaign_or_404(campaign_id)
     with services().db.session() as session:

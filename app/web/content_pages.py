@@ -6,13 +6,14 @@ from flask import abort, render_template, request
 from flask_babel import gettext
 from sqlalchemy import select
 
+from app.auth import roles
 from app.errors import CobrandError
 from app.models import Partner
 from app.rendering.lint import lint_content
 from app.rendering.model import CampaignInput, CampaignTemplate
 from app.web import bp
 from app.web.previews import WORST_CASE, preview_image, preview_partner, previous_template
-from app.web.security import admin_required
+from app.web.security import allow
 from app.web.views import jpeg, services
 
 SAMPLE_LANDING_URL = "https://www.northwind.example.com/campaigns/preview"
@@ -34,7 +35,7 @@ def _partner_choices() -> list[tuple[str, str]]:
 
 
 @bp.get("/brand-kits")
-@admin_required
+@allow(roles.CONSOLE)
 def brand_kits() -> str:
     content = services().content
     kits, problems = [], {}
@@ -48,7 +49,7 @@ def brand_kits() -> str:
 
 
 @bp.get("/brand-kits/<slug>")
-@admin_required
+@allow(roles.CONSOLE)
 def brand_kit(slug: str) -> str:
     content = services().content
     try:
@@ -62,7 +63,7 @@ def brand_kit(slug: str) -> str:
 
 
 @bp.get("/brand-kits/<slug>/logo/<variant>")
-@admin_required
+@allow(roles.CONSOLE)
 def brand_kit_logo(slug: str, variant: str) -> object:
     from flask import send_file
 
@@ -77,7 +78,7 @@ def brand_kit_logo(slug: str, variant: str) -> object:
 
 
 @bp.get("/templates")
-@admin_required
+@allow(roles.CONSOLE)
 def templates() -> str:
     content = services().content
     items, problems = [], {}
@@ -91,7 +92,7 @@ def templates() -> str:
 
 
 @bp.get("/templates/<slug>")
-@admin_required
+@allow(roles.CONSOLE)
 def template_detail(slug: str) -> str:
     content = services().content
     template = _template_or_404(slug)
@@ -113,7 +114,7 @@ def template_detail(slug: str) -> str:
 
 
 @bp.get("/templates/<slug>/preview/<output_id>.jpg")
-@admin_required
+@allow(roles.CONSOLE)
 def template_preview(slug: str, output_id: str) -> object:
     """One output rendered for a chosen partner (default: worst case); ?version=previous for the old one."""
     content = services().content

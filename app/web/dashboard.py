@@ -8,11 +8,12 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import func, select
 
+from app.auth import roles
 from app.errors import CobrandError
-from app.models import Asset, Campaign, Partner, Publish, UserRole, WebhookEvent
+from app.models import Asset, Campaign, Partner, Publish, WebhookEvent
 from app.publishing import retry_failed
 from app.web import bp
-from app.web.security import admin_required
+from app.web.security import allow, safe_next
 from app.web.views import services
 
 
@@ -80,21 +81,22 @@ def dashboard() -> str:
     )
 
 
-bp.add_url_rule("/dashboard", "dashboard", admin_required(dashboard))
+bp.add_url_rule("/dashboard", "dashboard", allow(roles.CONSOLE)(dashboard))
 
 
 @bp.get("/")
+@allow(roles.PUBLIC)  # signed out: sent to sign-in; partner roles to the portal
 def home() -> object:
-    """Admins start on the dashboard, partners in their portal, everyone else at sign-in."""
+    """Console users start on the dashboard, partners in their portal, everyone else at sign-in."""
     if not current_user.is_authenticated:
         return redirect(url_for("auth.login"))
-    if current_user.role == UserRole.PARTNER:
+    if not current_user.role.is_console:
         return redirect(url_for("portal.home"))
     return dashboard()
 
 
 @bp.get("/publishes/<int:publish_id>.json")
-@admin_required
+@allow(roles.CONSOLE)
 def publish_progress(publish_id: int) -> dict[str, Any]:
     with services().db.session() as session:
         publish = session.get(Publish, publish_id)
@@ -104,7 +106,7 @@ def publish_progress(publish_id: int) -> dict[str, Any]:
 
 
 @bp.post("/publishes/<int:publish_id>/retry")
-@admin_required
+@allow(roles.EDITORS)
 def retry_publish(publish_id: int) -> object:
     try:
         count = retry_failed(services(), publish_id)
@@ -112,4 +114,4 @@ def retry_publish(publish_id: int) -> object:
         flash(str(exc), "error")
     else:
         flash(f"Re-queued {count} failed asset(s).", "success")
-    return redirect(request.form.get("next") or url_for("web.dashboard"))
+    return redirect(safe_next(request.form.get("next")) or url_for("web.dashboard"))

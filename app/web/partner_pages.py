@@ -7,6 +7,7 @@ from typing import Any
 from flask import abort, flash, redirect, render_template, request, url_for
 from sqlalchemy import or_, select
 
+from app.auth import roles
 from app.auth.users import create_user, start_password_reset
 from app.errors import CobrandError, InvalidInput
 from app.models import Partner, User, UserRole
@@ -14,7 +15,7 @@ from app.partners import clean_partner_fields, store_logo, update_partner, upser
 from app.web import bp
 from app.web.forms import FormErrors
 from app.web.program_views import choices, program
-from app.web.security import admin_required
+from app.web.security import allow
 from app.web.views import send_stored, services
 
 FIELDS = (
@@ -70,7 +71,7 @@ def _choices() -> dict[str, Any]:
 
 
 @bp.get("/partners")
-@admin_required
+@allow(roles.CONSOLE)
 def partners() -> str:
     args = request.args
     q = args.get("q", "").strip()
@@ -94,7 +95,7 @@ def partners() -> str:
 
 
 @bp.route("/partners/new", methods=["GET", "POST"])
-@admin_required
+@allow(roles.EDITORS)
 def partner_new() -> object:
     values: dict[str, Any] = {"locale": "en"}
     errors = FormErrors()
@@ -122,7 +123,7 @@ def partner_new() -> object:
 
 
 @bp.route("/partners/<slug>/edit", methods=["GET", "POST"])
-@admin_required
+@allow(roles.EDITORS)
 def partner_edit(slug: str) -> object:
     partner = _partner_or_404(slug)
     values: dict[str, Any] = {k: getattr(partner, k) for k in FIELDS}
@@ -159,7 +160,7 @@ def partner_edit(slug: str) -> object:
 
 
 @bp.get("/partners/<slug>/logo")
-@admin_required
+@allow(roles.CONSOLE)
 def partner_logo(slug: str) -> object:
     partner = _partner_or_404(slug)
     if not partner.logo_key:
@@ -169,7 +170,7 @@ def partner_logo(slug: str) -> object:
 
 
 @bp.post("/partners/<slug>/invite")
-@admin_required
+@allow(roles.ADMINS)
 def partner_invite(slug: str) -> object:
     """Create a partner user and show a set-your-password link (also logged, as there is no mail)."""
     from app.auth.views import log_reset_link, reset_link
@@ -179,8 +180,8 @@ def partner_invite(slug: str) -> object:
     errors = FormErrors()
     try:
         with services().db.session() as session:
-            create_user(session, email, UserRole.PARTNER, partner_slug=partner.slug)
-            issued = start_password_reset(session, email)
+            create_user(session, email, UserRole.PARTNER_ADMIN, partner_slug=partner.slug)
+            issued = start_password_reset(session, email, purpose="invite")
     except CobrandError as exc:
         errors.add(exc, ["email"])
         with services().db.session() as session:

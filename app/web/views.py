@@ -5,11 +5,12 @@ from __future__ import annotations
 from flask import Response, abort, current_app, redirect, render_template, request
 from sqlalchemy import select
 
+from app.auth import roles
 from app.downloads import deliver_asset
 from app.models import Asset, AssetStatus, Campaign, Partner
 from app.services import Services
 from app.web import bp
-from app.web.security import admin_required
+from app.web.security import allow
 
 
 def services() -> Services:
@@ -48,7 +49,7 @@ def jpeg(data: bytes) -> Response:
 
 
 @bp.get("/assets")
-@admin_required
+@allow(roles.CONSOLE)
 def index() -> str:
     """Every partner with its rendered assets: thumbnails and download links."""
     q = request.args.get("q", "").strip().lower()
@@ -71,7 +72,7 @@ def index() -> str:
 
 
 @bp.get("/assets/<int:asset_id>/download")
-@admin_required
+@allow(roles.CONSOLE)
 def download(asset_id: int) -> Response:
     with services().db.session() as session:
         asset = session.get(Asset, asset_id)
@@ -81,7 +82,7 @@ def download(asset_id: int) -> Response:
 
 
 @bp.get("/assets/<int:asset_id>/thumbnail")
-@admin_required
+@allow(roles.CONSOLE)
 def thumbnail(asset_id: int) -> Response:
     asset = get_asset_or_404(asset_id)
     if not asset.thumbnail_key:

@@ -47,8 +47,12 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
     assert not report.errors
     with services.db.session() as session:
         create_user(session, ADMIN[0], UserRole.ADMIN, password=ADMIN[1])
-        create_user(session, PARTNER[0], UserRole.PARTNER, partner_slug="summit-it", password=PARTNER[1])
-        create_user(session, OTHER[0], UserRole.PARTNER, partner_slug="mueller-koehler", password=OTHER[1])
+        create_user(
+            session, PARTNER[0], UserRole.PARTNER_ADMIN, partner_slug="summit-it", password=PARTNER[1]
+        )
+        create_user(
+            session, OTHER[0], UserRole.PARTNER_ADMIN, partner_slug="mueller-koehler", password=OTHER[1]
+        )
     save_campaign(services, {"slug": "spring-na", "title": "Spring flyer — North America", "template": "spring-flyer",
                              "brand_kit": "northwind", "audience": {"regions": ["NA"]},
                              "landing_url": "https://www.northwind.example.com/secure-edge"})  # fmt: skip

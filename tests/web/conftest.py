@@ -43,8 +43,12 @@ def post(
 def users(sample_partners: Services) -> Services:
     with sample_partners.db.session() as session:
         create_user(session, ADMIN[0], UserRole.ADMIN, password=ADMIN[1])
-        create_user(session, PARTNER[0], UserRole.PARTNER, partner_slug="summit-it", password=PARTNER[1])
-        create_user(session, OTHER[0], UserRole.PARTNER, partner_slug="cascade-advisors", password=OTHER[1])
+        create_user(
+            session, PARTNER[0], UserRole.PARTNER_ADMIN, partner_slug="summit-it", password=PARTNER[1]
+        )
+        create_user(
+            session, OTHER[0], UserRole.PARTNER_ADMIN, partner_slug="cascade-advisors", password=OTHER[1]
+        )
     return sample_partners
 
 
