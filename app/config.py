@@ -76,6 +76,9 @@ def load_config() -> dict:
         "LOGIN_RATE_LIMIT": int(_env("LOGIN_RATE_LIMIT", "10")),
         "LOGIN_RATE_LIMIT_PER_ADDRESS": int(_env("LOGIN_RATE_LIMIT_PER_ADDRESS", "50")),
         "LOGIN_RATE_WINDOW": int(_env("LOGIN_RATE_WINDOW", "300")),
+        # Previews (API and portal) render on demand: per token or partner, in each window (seconds).
+        "PREVIEW_RATE_LIMIT": int(_env("PREVIEW_RATE_LIMIT", "30")),
+        "PREVIEW_RATE_WINDOW": int(_env("PREVIEW_RATE_WINDOW", "60")),
         "WEBHOOK_TOLERANCE_SECONDS": int(_env("WEBHOOK_TOLERANCE_SECONDS", "300")),
         "WEBHOOK_RETRY_BASE_SECONDS": float(_env("WEBHOOK_RETRY_BASE_SECONDS", "30")),
         "WEBHOOK_RETRY_WINDOW_SECONDS": float(_env("WEBHOOK_RETRY_WINDOW_SECONDS", str(24 * 3600))),

@@ -32,7 +32,8 @@ def is_running(campaign: Campaign, now: datetime | None = None) -> bool:
 
 
 def is_visible(services: Services, campaign: Campaign, partner: Partner) -> bool:
-    """Published, within its schedule, and the partner is in its audience."""
+    """The one visibility rule of portal, API tokens and previews: published (not a draft, not archived),
+    within its schedule, and the partner active, not deleted and in the campaign's and template's audience."""
     if campaign.status != CampaignStatus.PUBLISHED or not is_running(campaign):
         return False
     try:
@@ -51,6 +52,11 @@ def visible_campaigns(services: Services, session: Session, partner: Partner) ->
         .order_by(Campaign.created_at.desc())
     )
     return [c for c in campaigns if is_visible(services, c, partner)]
+
+
+def may_preview(services: Services, session: Session, partner: Partner, template_slug: str) -> bool:
+    """A partner previews only templates of campaigns visible to it (not embargoed or excluded ones)."""
+    return any(c.template_slug == template_slug for c in visible_campaigns(services, session, partner))
 
 
 def visible_campaign(services: Services, session: Session, partner: Partner, slug: str) -> Campaign | None:

@@ -6,11 +6,12 @@ from typing import Any
 
 from flask import Response
 from sqlalchemy import Select, select
+from sqlalchemy.orm import Session
 
 from app.api import bp
 from app.api.access import caller, services
 from app.api.errors import not_found
-from app.api.lookups import get_asset_or_404, get_publish_or_404
+from app.api.lookups import get_asset_or_404, get_publish_or_404, visible_campaign_ids
 from app.api.registry import ADMIN, TOKEN, registry
 from app.api.schemas import ASSET, PUBLISH
 from app.api.serializers import asset_json, publish_json
@@ -18,8 +19,11 @@ from app.downloads import deliver_asset
 from app.models import Asset, AssetStatus, Campaign, Partner
 
 
-def asset_rows() -> Select[Any]:
-    """(asset, campaign slug, partner slug) of the assets the caller may see, newest campaign first."""
+def asset_rows(session: Session) -> Select[Any]:
+    """(asset, campaign slug, partner slug) of the assets the caller may see, newest campaign first.
+
+    A partner token sees its own assets of the campaigns visible to it, as in the portal.
+    """
     stmt = (
         select(Asset, Campaign.slug, Partner.slug)
         .join(Campaign, Asset.campaign_id == Campaign.id)
@@ -28,7 +32,11 @@ def asset_rows() -> Select[Any]:
         .order_by(Campaign.slug, Partner.slug, Asset.output)
     )
     partner_id = caller().partner_id
-    return stmt if partner_id is None else stmt.where(Asset.partner_id == partner_id)
+    if partner_id is None:
+        return stmt
+    return stmt.where(
+        Asset.partner_id == partner_id, Asset.campaign_id.in_(visible_campaign_ids(session) or [])
+    )
 
 
 @registry.route(bp, "GET", "/assets/<int:asset_id>", summary="Get an asset", access=TOKEN, response=ASSET)

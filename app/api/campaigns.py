@@ -83,7 +83,7 @@ def campaign_assets(campaign: str, query: dict[str, Any]) -> dict[str, Any]:
     with services().db.session() as session:
         row = get_campaign_or_404(session, campaign)
         return paginate(
-            session, asset_rows().where(Asset.campaign_id == row.id), query, lambda r: asset_json(*r)
+            session, asset_rows(session).where(Asset.campaign_id == row.id), query, lambda r: asset_json(*r)
         )
 
 

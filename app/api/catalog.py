@@ -3,21 +3,25 @@
 from __future__ import annotations
 
 import io
+import time
 from typing import Any
 
-from flask import Response
+from flask import Response, current_app
 from PIL import Image
 
 from app.api import bp
-from app.api.access import services
-from app.api.errors import not_found
+from app.api.access import caller, services
+from app.api.errors import ApiError, not_found
 from app.api.lookups import get_partner_or_404
 from app.api.registry import TOKEN, Param, registry
 from app.api.schemas import BRAND_KIT, SLUG, TEMPLATE
 from app.api.serializers import brand_kit_json, template_json
 from app.errors import BrandKitInvalid, TemplateInvalid
 from app.models import Campaign
+from app.partner_access import may_preview
+from app.preview_cache import hit_preview_limit, previews
 from app.publishing import campaign_input, partner_input
+from app.rendering.fingerprint import fingerprint
 from app.rendering.model import BrandKit, CampaignTemplate
 from app.rendering.thumbnails import thumbnail
 
@@ -70,18 +74,37 @@ PREVIEW_PARAMS = (
                 response={"type": "string", "format": "binary"})  # fmt: skip
 def template_preview(template: str, query: dict[str, Any]) -> Response:
     tpl = _template(template)
+    with services().db.session() as session:
+        row = get_partner_or_404(session, query["partner"])
+        if caller().partner_id is not None and not may_preview(services(), session, row, tpl.slug):
+            raise not_found(f"template {template!r}")  # the same answer as for an unknown template
+        partner = partner_input(services(), row)
     kit = _kit(query["brand_kit"] or next(iter(services().content.brand_kit_slugs()), ""))
     output = query["output"] or tpl.output_ids()[0]
     if output not in tpl.output_ids():
         raise not_found(
             f"output {output!r} of template {template!r} (outputs: {', '.join(tpl.output_ids())})"
         )
-    with services().db.session() as session:
-        partner = partner_input(services(), get_partner_or_404(session, query["partner"]))
-    preview = Campaign(slug=f"preview-{tpl.slug}", title=tpl.title, landing_url="", overrides={})
-    rendered = services().renderer.render_one(kit, tpl, partner, campaign_input(preview), output)
-    return Response(png_thumbnail(rendered.data, rendered.content_type), mimetype="image/png",
+    check_preview_rate(f"token:{caller().token_id}")
+    preview = campaign_input(
+        Campaign(slug=f"preview-{tpl.slug}", title=tpl.title, landing_url="", overrides={})
+    )
+    key = f"api-preview/{fingerprint(kit, tpl, output, partner, preview)}"
+
+    def make() -> bytes:
+        rendered = services().renderer.render_one(kit, tpl, partner, preview, output)
+        return png_thumbnail(rendered.data, rendered.content_type)
+
+    return Response(previews.get_or_make(key, make), mimetype="image/png",
                     headers={"Cache-Control": "private, no-store"})  # fmt: skip
+
+
+def check_preview_rate(key: str) -> None:
+    """Previews cost a render each: their own, lower limit (PREVIEW_RATE_LIMIT per PREVIEW_RATE_WINDOW)."""
+    limit = hit_preview_limit(current_app.extensions, services().config, key)
+    if limit.exceeded:
+        raise ApiError(429, "rate_limited", f"over {limit.limit} previews in this window; retry after {limit.reset}",
+                       {"Retry-After": str(max(1, limit.reset - int(time.time())))})  # fmt: skip
 
 
 def png_thumbnail(data: bytes, content_type: str) -> bytes:

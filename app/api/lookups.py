@@ -8,10 +8,11 @@ from typing import Any
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
-from app.api.access import caller
+from app.api.access import caller, services
 from app.api.errors import not_found
 from app.api.registry import Param
 from app.models import Asset, AssetStatus, Campaign, Partner, Publish, Subscription
+from app.partner_access import is_visible, visible_campaigns
 
 MAX_ID = 2**31 - 1
 """Ids above this cannot exist (and would overflow the database's integer): they are simply not found."""
@@ -59,24 +60,42 @@ def get_partner_or_404(session: Session, slug: str) -> Partner:
     return partner
 
 
+def caller_partner(session: Session) -> Partner | None:
+    """The partner of a partner token (None for console tokens)."""
+    partner_id = caller().partner_id
+    return session.get(Partner, partner_id) if partner_id is not None else None
+
+
 def get_campaign_or_404(session: Session, slug: str) -> Campaign:
+    """The campaign; for a partner token only one visible to it (the portal's rule), else the same 404."""
     campaign = session.scalar(select(Campaign).where(Campaign.slug == slug))
-    if campaign is None:
+    partner = caller_partner(session)
+    if campaign is None or (partner is not None and not is_visible(services(), campaign, partner)):
         raise not_found(f"campaign {slug!r}")
     return campaign
 
 
 def get_asset_or_404(session: Session, asset_id: int) -> Asset:
+    """The asset; for a partner token only its own, of a campaign visible to it (the portal's rule)."""
     asset = session.get(Asset, asset_id) if asset_id <= MAX_ID else None
-    partner_id = caller().partner_id
+    partner = caller_partner(session)
     if (
         asset is None
         or asset.status == AssetStatus.WITHDRAWN
         or asset.partner.deleted_at is not None
-        or (partner_id is not None and asset.partner_id != partner_id)
+        or (partner is not None and asset.partner_id != partner.id)
+        or (partner is not None and not is_visible(services(), asset.campaign, partner))
     ):
         raise not_found(f"asset {asset_id}")
     return asset
+
+
+def visible_campaign_ids(session: Session) -> list[int] | None:
+    """Ids of the campaigns a partner token may see now; None for console tokens (all of them)."""
+    partner = caller_partner(session)
+    if partner is None:
+        return None
+    return [c.id for c in visible_campaigns(services(), session, partner)]
 
 
 def get_publish_or_404(session: Session, publish_id: int) -> Publish:

@@ -95,7 +95,7 @@ def partner_assets(partner: str, query: dict[str, Any]) -> dict[str, Any]:
     with services().db.session() as session:
         row = get_partner_or_404(session, partner)
         return paginate(
-            session, asset_rows().where(Asset.partner_id == row.id), query, lambda r: asset_json(*r)
+            session, asset_rows(session).where(Asset.partner_id == row.id), query, lambda r: asset_json(*r)
         )
 
 

@@ -43,13 +43,16 @@ def create_token(session: Session, *, name: str = "", partner: Partner | None = 
 
 
 def authenticate(session: Session, token: str) -> ApiToken | None:
-    """The live token matching this plaintext, or None (unknown, revoked, or its partner deleted)."""
-    if not token.startswith(TOKEN_PREFIX):
+    """The live token matching this plaintext, or None (unknown, revoked, or its partner inactive or deleted)."""
+    if not token.startswith(TOKEN_PREFIX) or len(token) > 200:
         return None
     row = session.scalar(select(ApiToken).where(ApiToken.token_hash == hash_token(token)))
     if row is None or row.revoked_at is not None:
         return None
-    if row.partner_id is not None and (row.partner is None or row.partner.deleted_at is not None):
+    partner = row.partner
+    if row.partner_id is not None and (
+        partner is None or partner.deleted_at is not None or not partner.active
+    ):
         return None
     now = utcnow()
     if row.last_used_at is None or _aware(row.last_used_at) < now - LAST_USED_RESOLUTION:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import dataclasses
+import time
 from typing import Any
 
 from flask import Response, abort, current_app, flash, redirect, render_template, request, session, url_for
@@ -18,6 +19,7 @@ from app.errors import CobrandError, InvalidInput
 from app.models import Asset, Campaign, Partner, Publish
 from app.partners import clean_partner_fields, store_logo, update_partner
 from app.portal import bp
+from app.preview_cache import hit_preview_limit
 from app.publishing import OUTCOMES, campaign_input, partner_input, public_asset_base, start_publish
 from app.rendering.logos import check_logo_bytes, prepare_logo
 from app.rendering.model import ImageOutput, SocialOutput
@@ -140,6 +142,13 @@ def campaign_fields(slug: str) -> object:
         flash(gettext("Generating your version now. Your assets update when it is done."), "success")
         return redirect(url_for("portal.campaign", slug=slug))
     if not errors:
+        limit = hit_preview_limit(current_app.extensions, services().config, f"partner:{partner.id}")
+        if limit.exceeded:
+            wait = str(max(1, limit.reset - int(time.time())))
+            errors["_form"] = f"Too many previews. Wait {wait} seconds and try again."
+            return render_template("portal/campaign.html", partner=partner, campaign=campaign, assets=assets,
+                                   template=template, values=typed, errors=errors, previews=[],
+                                   progress=None), 429, {"Retry-After": wait}  # fmt: skip
         kit = services().content.brand_kit(campaign.brand_kit_slug)
         with services().db.session() as db:
             me = partner_input(services(), my_partner(db))
@@ -274,6 +283,8 @@ def logo_check() -> tuple[dict[str, Any], int]:
     if not data:
         return {"ok": False, "error": "Choose a logo file (PNG, JPEG, WebP or SVG)."}, 400
     config = services().config
+    if hit_preview_limit(current_app.extensions, config, f"partner:{current_user.partner_id}").exceeded:
+        return {"ok": False, "error": "Too many previews. Wait a minute and try again."}, 429
     name = file.filename if file is not None and file.filename else "logo"
     try:
         check_logo_bytes(

@@ -19,6 +19,7 @@ from sqlalchemy import select
 
 from app.errors import CobrandError
 from app.models import Partner
+from app.preview_cache import previews
 from app.publishing import partner_input, public_asset_base
 from app.rendering.fingerprint import fingerprint
 from app.rendering.lint import worst_case_partners
@@ -57,20 +58,29 @@ def preview_image(
     *,
     width: int = PREVIEW_WIDTH,
 ) -> bytes:
-    """A JPEG of one output's first page, rendered once per set of inputs and kept in storage."""
+    """A JPEG of one output's first page, rendered once per set of inputs.
+
+    Previews of the synthetic worst-case partners are kept in storage; those of real partners only
+    in this process's bounded memory (app/preview_cache.py), so no partner can fill storage with them.
+    """
     if not campaign.asset_base_url:  # e-mails refer to their images by absolute URL
         campaign = replace(campaign, asset_base_url=public_asset_base(services.config))
     fp = fingerprint(kit, template, output_id, partner, campaign)
     key = f"previews/{template.slug}/{output_id}-{fp[:24]}-{width}.jpg"
+
+    def make() -> bytes:
+        rendered = services.renderer.render_one(kit, template, partner, campaign, output_id)
+        if rendered.preview:
+            return thumbnail(rendered.preview, "image/png", width=width)
+        return thumbnail(rendered.data, rendered.content_type, width=width)
+
+    if partner.slug not in {p.slug for p in worst_case_partners()} or campaign.field_values:
+        return previews.get_or_make(key, make)
     try:
         return services.storage.open(key)
     except FileNotFoundError:
         pass
-    rendered = services.renderer.render_one(kit, template, partner, campaign, output_id)
-    if rendered.preview:
-        data = thumbnail(rendered.preview, "image/png", width=width)
-    else:
-        data = thumbnail(rendered.data, rendered.content_type, width=width)
+    data = make()
     services.storage.put(key, data, content_type="image/jpeg")
     return data
 
