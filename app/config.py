@@ -107,6 +107,9 @@ def load_config() -> dict:
         "MAX_DESIGN_OBJECTS": int(_env("MAX_DESIGN_OBJECTS", "50000")),
         "DESIGN_PARSE_TIMEOUT": float(_env("DESIGN_PARSE_TIMEOUT", "15")),
         "DESIGN_CACHE_DIR": _env("DESIGN_CACHE_DIR", str(VAR_DIR / "designs")),
+        # An uploaded SVG logo is drawn once in a child process limited to this time and memory.
+        "LOGO_CHECK_TIMEOUT": float(_env("LOGO_CHECK_TIMEOUT", "10")),
+        "LOGO_CHECK_MEMORY_MB": int(_env("LOGO_CHECK_MEMORY_MB", "1024")),
         "MAX_CONTENT_LENGTH": int(_env("MAX_CONTENT_LENGTH", str(16 * 1024 * 1024))),
         # Sessions end after SESSION_LIFETIME_HOURS, or SESSION_IDLE_MINUTES without a request.
         "SESSION_LIFETIME_HOURS": float(_env("SESSION_LIFETIME_HOURS", "12")),

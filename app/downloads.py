@@ -5,17 +5,25 @@ backend (presigned on S3), so the bytes never pass through the web process; only
 without such URLs (the local folder of the embedded default) has the app send them. A
 partner's zip bundle of a campaign is streamed entry by entry: memory holds one asset at a
 time, however many the bundle has.
+
+Every stored file is answered with its recorded content type and `nosniff`. Types a browser would
+run as a document (SVG, HTML, XML) always come as an attachment as well, so a script hidden in one
+never runs on our origin, nor on the bucket's through a presigned URL (where the content type and
+the attachment are signed into the URL: S3 answers with them whatever the object was stored with).
+Downloads are counted once per partner, asset and day, so analytics cannot be inflated.
 """
 
 from __future__ import annotations
 
 import zipfile
 from collections.abc import Iterable, Iterator, Sequence
+from datetime import datetime, timedelta
 
 from flask import Response, abort, redirect, stream_with_context
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.models import Asset, Download
+from app.models import Asset, Download, utcnow
 from app.storage import Storage
 
 DOWNLOAD_URL_SECONDS = 120
@@ -29,13 +37,55 @@ FILE_HEADERS = {
 """Headers on every file the app itself sends: never sniffed, never run as a page, never cached."""
 
 
-def record_download(session: Session, asset: Asset, channel: str) -> None:
-    """Count one download of an asset (channel: portal | api | console)."""
-    session.add(
-        Download(
-            asset_id=asset.id, campaign_id=asset.campaign_id, partner_id=asset.partner_id, channel=channel
+ACTIVE_TYPES = ("image/svg+xml", "text/html", "application/xhtml+xml", "text/xml", "application/xml")
+"""Content types a browser renders as a document that can run script: always sent as attachments."""
+
+
+def is_active_content(content_type: str) -> bool:
+    return content_type.split(";", 1)[0].strip().lower() in ACTIVE_TYPES
+
+
+def record_download(session: Session, asset: Asset, channel: str, now: datetime | None = None) -> bool:
+    """Count a download of an asset (channel: portal | api | console), at most once per partner, asset
+    and day; True if this one was counted."""
+    now = now or utcnow()
+    day = now.replace(hour=0, minute=0, second=0, microsecond=0)
+    already = session.scalar(
+        select(Download.id).where(
+            Download.asset_id == asset.id,
+            Download.partner_id == asset.partner_id,
+            Download.created_at >= day,
+            Download.created_at < day + timedelta(days=1),
         )
     )
+    if already is not None:
+        return False
+    session.add(Download(asset_id=asset.id, campaign_id=asset.campaign_id, partner_id=asset.partner_id,
+                         channel=channel, created_at=now))  # fmt: skip
+    session.flush()
+    return True
+
+
+def send_file(
+    storage: Storage, key: str, *, content_type: str, filename: str | None, inline: bool, max_age: int = 300
+) -> Response:
+    """Any stored file (asset, thumbnail, logo): a redirect to a short-lived storage URL when the
+    backend has one, else the bytes; FileNotFoundError when it is missing."""
+    active = is_active_content(content_type)
+    attachment = filename or ("download.svg" if active else None)
+    url = storage.url_for_download(
+        key, filename=None if inline and not active else attachment, content_type=content_type,
+        expires_in=DOWNLOAD_URL_SECONDS,
+    )  # fmt: skip
+    if url is not None:
+        return redirect(url)  # type: ignore[return-value]
+    response = Response(storage.open(key), mimetype=content_type)
+    if attachment and (active or not inline):
+        response.headers.set("Content-Disposition", "attachment", filename=attachment)
+    response.headers.update(FILE_HEADERS)
+    if not active:
+        response.headers["Cache-Control"] = f"private, max-age={max_age}"
+    return response
 
 
 def deliver_asset(
@@ -47,19 +97,12 @@ def deliver_asset(
     filename = asset.filename or f"asset-{asset.id}"
     record_download(session, asset, channel)
     session.commit()  # recorded before the answer: a redirect that is followed is never lost
-    url = storage.url_for_download(
-        asset.storage_key, filename=None if inline else filename, expires_in=DOWNLOAD_URL_SECONDS
-    )
-    if url is not None:
-        return redirect(url)  # type: ignore[return-value]
     try:
-        data = storage.open(asset.storage_key)
+        response = send_file(storage, asset.storage_key, content_type=asset.content_type or "application/octet-stream",
+                             filename=filename, inline=inline)  # fmt: skip
     except FileNotFoundError:
         abort(404)
-    response = Response(data, mimetype=asset.content_type or "application/octet-stream")
-    if not inline:
-        response.headers.set("Content-Disposition", "attachment", filename=filename)
-    response.headers.update(FILE_HEADERS)
+    response.headers["Cache-Control"] = "private, no-store"
     return response
 
 

@@ -12,7 +12,8 @@ from sqlalchemy.orm import Session
 
 from app.errors import InvalidInput, PartnerNotFound
 from app.models import Asset, AssetStatus, Partner, utcnow
-from app.rendering.logos import LogoInfo, check_logo_bytes, prepare_logo
+from app.rendering.isolated import prepare_logo_isolated
+from app.rendering.logos import LogoInfo, check_logo_bytes, prepare_logo, sanitize_svg
 from app.rendering.problems import SLUG
 from app.rendering.program import DIMENSIONS, PartnerProgram
 from app.services import Services
@@ -158,29 +159,53 @@ def delete_partner(services: Services, session: Session, partner: Partner) -> No
 
 
 @lru_cache(maxsize=256)
-def _checked_logo(data: bytes, source: str, max_bytes: int, max_pixels: int) -> LogoInfo:
-    """check_logo_bytes, then prepare_logo (which also refuses empty or unparseable content).
+def _checked_logo(
+    data: bytes, source: str, max_bytes: int, max_pixels: int, timeout: float, memory_bytes: int
+) -> tuple[LogoInfo, bytes]:
+    """(info, bytes to store) of a logo that passed every check; a refusal raises.
 
-    Cached: an import of thousands of rows sharing a few logo files decodes each file once.
-    A refusal raises, so only good logos are remembered.
+    Cached: an import of thousands of rows sharing a few logo files checks each file once.
     """
     info = check_logo_bytes(data, source=source, max_bytes=max_bytes, max_pixels=max_pixels)
-    prepare_logo(data, source, max_bytes=max_bytes, max_pixels=max_pixels)
-    return info
+    if info.kind != "svg":
+        prepare_logo(data, source, max_bytes=max_bytes, max_pixels=max_pixels)  # also refuses empty images
+        return info, data
+    prepare_logo_isolated(data, source, timeout=timeout, memory_bytes=memory_bytes)
+    return info, sanitize_svg(data, source=source)
+
+
+def check_logo(services: Services, data: bytes, *, source: str = "logo") -> tuple[LogoInfo, bytes]:
+    """Validate an uploaded logo (type, size, pixels, SVG budget) and draw it once (an SVG in a limited
+    child process); returns its info and the bytes to store (an SVG sanitised against the allowlist)."""
+    config = services.config
+    return _checked_logo(data, source, int(config["MAX_LOGO_BYTES"]), int(config["MAX_LOGO_PIXELS"]),
+                         float(config.get("LOGO_CHECK_TIMEOUT", 10)),
+                         int(config.get("LOGO_CHECK_MEMORY_MB", 1024)) * 2**20)  # fmt: skip
 
 
 def store_logo(services: Services, partner: Partner, data: bytes, *, source: str = "logo") -> None:
-    """Validate a logo by its bytes (type, size, pixels, SVG safety) and attach it to the partner."""
-    config = services.config
-    info = _checked_logo(data, source, int(config["MAX_LOGO_BYTES"]), int(config["MAX_LOGO_PIXELS"]))
-    digest = hashlib.sha256(data).hexdigest()
+    """Validate a logo by its bytes (type, size, pixels, SVG budget) and attach it to the partner.
+
+    SVGs are stored sanitised: only allowlisted elements and attributes, no script, event handler
+    or outside reference.
+    """
+    info, stored = check_logo(services, data, source=source)
+    digest = hashlib.sha256(stored).hexdigest()
     extension = {"jpeg": "jpg"}.get(info.kind, info.kind)
     # Keyed by content: partners with the same logo share one object, and an import of thousands
     # of rows writes each distinct logo once.
     key = f"partner-logos/{digest}.{extension}"
-    content_type = {"svg": "image/svg+xml", "jpeg": "image/jpeg"}.get(info.kind, f"image/{info.kind}")
     if not services.storage.exists(key):
-        services.storage.put(key, data, content_type=content_type)
+        services.storage.put(key, stored, content_type=LOGO_CONTENT_TYPES[extension])
     partner.logo_key = key
     partner.logo_sha256 = digest
     partner.updated_at = utcnow()
+
+
+LOGO_CONTENT_TYPES = {"png": "image/png", "jpg": "image/jpeg", "webp": "image/webp", "svg": "image/svg+xml"}
+"""The content type recorded for a stored logo, by the extension its key was given at intake."""
+
+
+def logo_content_type(key: str) -> str:
+    """The recorded content type of a stored logo (from its key's extension, set from its bytes)."""
+    return LOGO_CONTENT_TYPES.get(key.rsplit(".", 1)[-1], "application/octet-stream")

@@ -14,14 +14,13 @@ from sqlalchemy import select
 
 from app import partner_access as access
 from app.auth import roles
-from app.downloads import deliver_asset, deliver_bundle
+from app.downloads import deliver_asset, deliver_bundle, send_file
 from app.errors import CobrandError, InvalidInput
 from app.models import Asset, Campaign, Partner, Publish
-from app.partners import clean_partner_fields, store_logo, update_partner
+from app.partners import check_logo, clean_partner_fields, logo_content_type, store_logo, update_partner
 from app.portal import bp
 from app.preview_cache import hit_preview_limit
 from app.publishing import OUTCOMES, campaign_input, partner_input, public_asset_base, start_publish
-from app.rendering.logos import check_logo_bytes, prepare_logo
 from app.rendering.model import ImageOutput, SocialOutput
 from app.rendering.thumbnails import thumbnail
 from app.services import Services
@@ -57,6 +56,13 @@ def _social_posts(assets: list[Asset]) -> dict[int, dict[str, Any]]:
     from app.portal.channels import social_posts  # imported here: channels uses this module's helpers
 
     return social_posts(assets)
+
+
+def _send(key: str, content_type: str, filename: str | None, *, inline: bool) -> Response:
+    try:
+        return send_file(services().storage, key, content_type=content_type, filename=filename, inline=inline)
+    except FileNotFoundError:
+        abort(404)
 
 
 def my_progress(session: Any, partner: Partner, publish_ids: list[int]) -> dict[str, Any]:
@@ -193,13 +199,7 @@ def asset_thumbnail(asset_id: int) -> Response:
         asset = access.partner_asset(services(), db, my_partner(db), asset_id)
         if asset is None or not asset.thumbnail_key:
             abort(404)
-    try:
-        data = services().storage.open(asset.thumbnail_key)
-    except FileNotFoundError:
-        abort(404)
-    response = Response(data, mimetype="image/jpeg")
-    response.headers["Cache-Control"] = "private, max-age=300"
-    return response
+    return _send(asset.thumbnail_key, "image/jpeg", None, inline=True)
 
 
 @bp.get("/regeneration.json")
@@ -262,16 +262,7 @@ def logo() -> Response:
         partner = my_partner(db)
     if not partner.logo_key:
         abort(404)
-    try:
-        data = services().storage.open(partner.logo_key)
-    except FileNotFoundError:
-        abort(404)
-    mimetype = (
-        "image/svg+xml"
-        if partner.logo_key.endswith(".svg")
-        else f"image/{partner.logo_key.rsplit('.', 1)[-1]}"
-    )
-    return Response(data, mimetype=mimetype.replace("image/jpg", "image/jpeg"))
+    return _send(partner.logo_key, logo_content_type(partner.logo_key), None, inline=True)
 
 
 @bp.post("/profile/logo-check")
@@ -287,12 +278,9 @@ def logo_check() -> tuple[dict[str, Any], int]:
         return {"ok": False, "error": "Too many previews. Wait a minute and try again."}, 429
     name = file.filename if file is not None and file.filename else "logo"
     try:
-        check_logo_bytes(
-            data, source=name, max_bytes=config["MAX_LOGO_BYTES"], max_pixels=config["MAX_LOGO_PIXELS"]
-        )
-        prepare_logo(data, name)
+        _, data = check_logo(services(), data, source=name)
     except CobrandError as exc:
-        return {"ok": False, "error": str(exc)}, 400
+        return {"ok": False, "error": str(exc)}, 422
     preview = None
     with services().db.session() as db:
         partner = my_partner(db)

@@ -27,12 +27,40 @@ MAX_LOGO_PIXELS = 25_000_000
 MAX_UPSCALE = 2.0
 """A raster logo is never drawn larger than this many times its pixel size."""
 
+MAX_SVG_ELEMENTS = 5_000
+"""Most elements an SVG may draw, counted after every <use> is expanded (a nested-<use> bomb is refused)."""
+MAX_SVG_PATH_SEGMENTS = 50_000
+"""Most path and polygon coordinates an SVG may draw, also counted after <use> expansion."""
+MAX_SVG_ASPECT = 20.0
+"""Widest or tallest shape accepted (width/height or height/width), and most viewBox distortion."""
+MAX_SVG_SIDE = 10_000.0
+"""Largest width or height, in pixels, an SVG may declare."""
+
 LogoKind = Literal["png", "jpeg", "webp", "svg"]
 SVG_NS = "http://www.w3.org/2000/svg"
 XLINK_NS = "http://www.w3.org/1999/xlink"
-FORBIDDEN_SVG_ELEMENTS = {"script", "foreignObject", "iframe", "embed", "object", "audio", "video", "handler"}
+XML_NS = "http://www.w3.org/XML/1998/namespace"
 SAFE_DATA_URI = re.compile(r"^data:image/(png|jpeg|webp);base64,", re.I)
 CSS_URL = re.compile(r"url\(\s*['\"]?\s*([^'\")\s]*)", re.I)
+NUMBER = re.compile(r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?")
+
+ALLOWED_SVG_ELEMENTS = frozenset(
+    "svg g defs symbol use path rect circle ellipse line polyline polygon text tspan title desc "
+    "linearGradient radialGradient stop clipPath mask pattern marker image style".split()
+)
+"""What a stored logo may contain; anything else (script, foreignObject, animation, filters…) is dropped."""
+ALLOWED_SVG_ATTRIBUTES = frozenset(
+    "id class style x y x1 y1 x2 y2 cx cy r rx ry fx fy fr width height d points transform viewBox "
+    "preserveAspectRatio fill fill-opacity fill-rule stroke stroke-width stroke-linecap stroke-linejoin "
+    "stroke-miterlimit stroke-dasharray stroke-dashoffset stroke-opacity opacity clip-path clip-rule mask "
+    "offset stop-color stop-opacity gradientUnits gradientTransform spreadMethod patternUnits "
+    "patternContentUnits patternTransform clipPathUnits maskUnits maskContentUnits markerWidth "
+    "markerHeight refX refY orient markerUnits marker-start marker-mid marker-end font-family font-size "
+    "font-weight font-style font-variant text-anchor dominant-baseline alignment-baseline baseline-shift "
+    "letter-spacing word-spacing dx dy rotate textLength lengthAdjust color display visibility "
+    "paint-order vector-effect shape-rendering text-rendering image-rendering version href".split()
+)
+"""Attributes a stored logo may carry (no event handlers, no xml:base, no foreign namespaces)."""
 
 
 @dataclass(frozen=True)
@@ -84,6 +112,7 @@ def check_logo_bytes(
     if kind == "svg":
         root = _parse_svg(data, source)
         width, height = _svg_size(root)
+        check_svg_budget(root, source)
         return LogoInfo("svg", round(width), round(height))
     try:
         with Image.open(io.BytesIO(data)) as image:
@@ -151,6 +180,60 @@ def _svg_size(root: ElementTree.Element) -> tuple[float, float]:
     return 300.0, 150.0  # the CSS default size of a replaced element without dimensions
 
 
+def check_svg_budget(root: ElementTree.Element, source: str = "logo") -> None:
+    """Refuse SVGs that would cost too much to draw: elements and path coordinates after <use>
+    expansion (MAX_SVG_ELEMENTS, MAX_SVG_PATH_SEGMENTS), extreme sizes, shapes and viewBox ratios."""
+    width, height = _svg_size(root)
+    if not (1 <= width <= MAX_SVG_SIDE and 1 <= height <= MAX_SVG_SIDE):
+        raise UploadRejected(
+            f"{source}: {width:g}×{height:g} px; an SVG logo is 1 to {MAX_SVG_SIDE:,.0f} px a side"
+        )
+    if max(width / height, height / width) > MAX_SVG_ASPECT:
+        raise UploadRejected(
+            f"{source}: {width:g}×{height:g} is more than {MAX_SVG_ASPECT:g} times wider than tall (or taller than wide)"
+        )
+    box = _view_box(root)
+    if box is not None:
+        distortion = (box[2] / box[3]) / (width / height)
+        if max(distortion, 1 / distortion) > MAX_SVG_ASPECT:
+            raise UploadRejected(f"{source}: the viewBox's shape does not match the width and height")
+    by_id = {el.get("id"): el for el in root.iter() if el.get("id")}
+    cost: dict[int, tuple[int, int]] = {}
+    limit = (MAX_SVG_ELEMENTS, MAX_SVG_PATH_SEGMENTS)
+
+    def measure(element: ElementTree.Element, stack: frozenset[int]) -> tuple[int, int]:
+        key = id(element)
+        if key in cost:
+            return cost[key]
+        if key in stack:
+            raise UploadRejected(f"{source}: an SVG <use> refers to itself")
+        stack = stack | {key}
+        elements = 1
+        segments = sum(len(NUMBER.findall(element.get(a) or "")) for a in ("d", "points")) // 2
+        children = list(element)
+        if _local(element.tag) == "use":
+            href = element.get("href") or element.get(f"{{{XLINK_NS}}}href") or ""
+            target = by_id.get(href[1:]) if href.startswith("#") else None
+            if target is not None:
+                children.append(target)
+        for child in children:
+            more = measure(child, stack)
+            # Capped: a bomb's true count would be a number with hundreds of digits.
+            elements, segments = min(elements + more[0], limit[0] + 1), min(segments + more[1], limit[1] + 1)
+        cost[key] = (elements, segments)
+        return elements, segments
+
+    elements, segments = measure(root, frozenset())
+    if elements > MAX_SVG_ELEMENTS:
+        raise UploadRejected(
+            f"{source}: the SVG draws over {MAX_SVG_ELEMENTS:,} elements once <use> is expanded"
+        )
+    if segments > MAX_SVG_PATH_SEGMENTS:
+        raise UploadRejected(
+            f"{source}: the SVG has over {MAX_SVG_PATH_SEGMENTS:,} path points once <use> is expanded"
+        )
+
+
 def sanitize_svg(data: bytes, *, source: str = "logo") -> bytes:
     """Return the SVG without scripts, event handlers, external references or foreign content."""
     ElementTree.register_namespace("", SVG_NS)
@@ -167,30 +250,55 @@ def sanitize_svg(data: bytes, *, source: str = "logo") -> bytes:
     return clean
 
 
-def _is_safe_reference(value: str) -> bool:
+def _is_safe_reference(value: str, *, image: bool = False) -> bool:
+    """Only references inside the file, and (for <image>) embedded PNG, JPEG or WebP data."""
     value = value.strip()
-    return value.startswith("#") or bool(SAFE_DATA_URI.match(value))
+    return value.startswith("#") or (image and bool(SAFE_DATA_URI.match(value)))
+
+
+def _is_safe_css(text: str) -> bool:
+    lowered = text.lower()
+    if "@import" in lowered or "expression(" in lowered or "javascript:" in lowered or "\\" in text:
+        return False
+    return all(_is_safe_reference(u) for u in CSS_URL.findall(text))
+
+
+def _allowed_attribute(name: str) -> str | None:
+    """The attribute's plain name if it is on the allowlist (xlink:href counts as href), else None."""
+    if name.startswith("{"):
+        namespace, _, local = name[1:].partition("}")
+        if namespace == XLINK_NS and local == "href":
+            return "href"
+        return "space" if namespace == XML_NS and local == "space" else None
+    return name if name in ALLOWED_SVG_ATTRIBUTES else None
 
 
 def _scrub(element: ElementTree.Element) -> None:
+    """Keep only allowlisted SVG elements and attributes, with references inside the file."""
     for child in list(element):
-        if _local(child.tag) in FORBIDDEN_SVG_ELEMENTS or not isinstance(child.tag, str):
+        tag = child.tag if isinstance(child.tag, str) else ""
+        namespace = tag[1:].partition("}")[0] if tag.startswith("{") else SVG_NS
+        if namespace != SVG_NS or _local(tag) not in ALLOWED_SVG_ELEMENTS:
             element.remove(child)
             continue
-        if _local(child.tag) == "style" and child.text:
-            if "@import" in child.text or any(not _is_safe_reference(u) for u in CSS_URL.findall(child.text)):
-                element.remove(child)
-                continue
+        if _local(tag) == "style" and not _is_safe_css(child.text or ""):
+            element.remove(child)
+            continue
         _scrub(child)
+    is_image = _local(element.tag) == "image"
     for name in list(element.attrib):
-        local = _local(name)
         value = element.attrib[name]
-        if local.lower().startswith("on"):
+        allowed = _allowed_attribute(name)
+        if allowed is None:
             del element.attrib[name]
-        elif local == "href" and not _is_safe_reference(value):
+        elif allowed == "href" and not _is_safe_reference(value, image=is_image):
             del element.attrib[name]
-        elif "url(" in value.lower() and any(not _is_safe_reference(u) for u in CSS_URL.findall(value)):
+        elif "url(" in value.lower() and not all(_is_safe_reference(u) for u in CSS_URL.findall(value)):
             del element.attrib[name]
+        elif allowed == "style" and not _is_safe_css(value):
+            del element.attrib[name]
+    if is_image and not element.get("href") and not element.get(f"{{{XLINK_NS}}}href"):
+        element.attrib.clear()  # an <image> without embedded data draws nothing
 
 
 def _content_bbox(image: Image.Image) -> tuple[int, int, int, int] | None:

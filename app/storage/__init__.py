@@ -29,8 +29,13 @@ class Storage(Protocol):
     def exists(self, key: str) -> bool:
         """Tell whether key holds an object."""
 
-    def url_for_download(self, key: str, *, filename: str | None = None, expires_in: int = 300) -> str | None:
-        """A short-lived URL the browser can fetch directly, or None when the app must serve the bytes."""
+    def url_for_download(
+        self, key: str, *, filename: str | None = None, content_type: str | None = None, expires_in: int = 300
+    ) -> str | None:
+        """A short-lived URL the browser can fetch directly, or None when the app must serve the bytes.
+
+        With filename the file comes as an attachment of that name; with content_type, with that type.
+        """
 
     def delete(self, key: str) -> None:
         """Remove key; no error if it is already gone."""

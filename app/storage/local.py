@@ -149,7 +149,9 @@ class LocalStorage:
             "size": size,
         }
 
-    def url_for_download(self, key: str, *, filename: str | None = None, expires_in: int = 300) -> str | None:
+    def url_for_download(
+        self, key: str, *, filename: str | None = None, content_type: str | None = None, expires_in: int = 300
+    ) -> str | None:
         """Return None: there is no URL to files on this machine, so the app serves the bytes."""
         check_key(key)
         return None

@@ -148,11 +148,18 @@ class S3Storage:
             "size": head["ContentLength"],
         }
 
-    def url_for_download(self, key: str, *, filename: str | None = None, expires_in: int = 300) -> str | None:
-        """Return a presigned GET URL valid for expires_in seconds, as an attachment if filename is given."""
+    def url_for_download(
+        self, key: str, *, filename: str | None = None, content_type: str | None = None, expires_in: int = 300
+    ) -> str | None:
+        """Return a presigned GET URL valid for expires_in seconds, as an attachment if filename is given.
+
+        content_type is signed into the URL (S3 answers with it), whatever type the object was stored with.
+        """
         params = {"Bucket": self.bucket, "Key": self._key(key)}
         if filename is not None:
             params["ResponseContentDisposition"] = content_disposition(filename)
+        if content_type is not None:
+            params["ResponseContentType"] = content_type
         url: str = self.client.generate_presigned_url("get_object", Params=params, ExpiresIn=expires_in)
         return url
 

@@ -11,7 +11,7 @@ from app.auth import roles
 from app.auth.users import create_user, start_password_reset
 from app.errors import CobrandError, InvalidInput
 from app.models import Partner, User, UserRole
-from app.partners import clean_partner_fields, store_logo, update_partner, upsert_partner
+from app.partners import clean_partner_fields, logo_content_type, store_logo, update_partner, upsert_partner
 from app.web import bp
 from app.web.forms import FormErrors
 from app.web.program_views import choices, program
@@ -165,8 +165,9 @@ def partner_logo(slug: str) -> object:
     partner = _partner_or_404(slug)
     if not partner.logo_key:
         abort(404)
-    content_type = "image/svg+xml" if partner.logo_key.endswith(".svg") else "image/png"
-    return send_stored(partner.logo_key, content_type=content_type, filename=None, inline=True)
+    return send_stored(
+        partner.logo_key, content_type=logo_content_type(partner.logo_key), filename=None, inline=True
+    )
 
 
 @bp.post("/partners/<slug>/invite")

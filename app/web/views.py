@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from flask import Response, abort, current_app, redirect, render_template, request
+from flask import Response, abort, current_app, render_template, request
 from sqlalchemy import select
 
 from app.auth import roles
-from app.downloads import deliver_asset
+from app.downloads import deliver_asset, send_file
 from app.models import Asset, AssetStatus, Campaign, Partner
 from app.services import Services
 from app.web import bp
@@ -27,19 +27,10 @@ def get_asset_or_404(asset_id: int) -> Asset:
 
 def send_stored(key: str, *, content_type: str, filename: str | None, inline: bool) -> Response:
     """Redirect to a short-lived storage URL when the backend has one, else stream the bytes."""
-    storage = services().storage
-    url = storage.url_for_download(key, filename=None if inline else filename)
-    if url:
-        return redirect(url)  # type: ignore[return-value]
     try:
-        data = storage.open(key)
+        return send_file(services().storage, key, content_type=content_type, filename=filename, inline=inline)
     except FileNotFoundError:
         abort(404)
-    response = Response(data, mimetype=content_type)
-    if filename and not inline:
-        response.headers.set("Content-Disposition", "attachment", filename=filename)
-    response.headers["Cache-Control"] = "private, max-age=300"
-    return response
 
 
 def jpeg(data: bytes) -> Response:

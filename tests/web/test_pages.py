@@ -182,7 +182,7 @@ def test_profile_validates_and_regenerates(partner: Any, published: Any) -> None
     assert response.status_code == 400 and 'value="bad"' in response.get_data(as_text=True)
     check = post(partner, "/portal/profile/logo-check", {"logo": (io.BytesIO(b"junk"), "x.png")},
                  page="/portal/profile", content_type="multipart/form-data")  # fmt: skip
-    assert check.status_code == 400 and check.get_json()["ok"] is False
+    assert check.status_code == 422 and check.get_json()["ok"] is False
     logo = png_logo(300, 120, color="#118844")
     check = post(partner, "/portal/profile/logo-check", {"logo": (io.BytesIO(logo), "x.png")},
                  page="/portal/profile", content_type="multipart/form-data")  # fmt: skip
