@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from flask import Response, current_app, g, request
 
 from app.api.errors import ApiError
-from app.api.registry import ADMIN, PUBLIC, SIGNATURE, Route
+from app.api.registry import PUBLIC, SIGNATURE, Route
 from app.auth.tokens import authenticate
 from app.models import UserRole
 from app.ratelimit import RateLimiter, build_rate_limiter
@@ -54,7 +54,9 @@ def authorize(route: Route) -> None:
     if limit.exceeded:
         raise ApiError(429, "rate_limited", f"over {limit.limit} requests in this window; retry after {limit.reset}",
                        {"Retry-After": str(max(1, limit.reset - int(time.time())))})  # fmt: skip
-    if route.access == ADMIN and not caller.is_admin:
+    role = UserRole.ADMIN if caller.is_admin else UserRole.PARTNER
+    if role not in route.roles:
+        g.refused_role = role  # tests read it to tell a refusal from an ordinary answer
         raise ApiError(403, "forbidden", "this endpoint needs an admin token")
     g.caller = caller
 

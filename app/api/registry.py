@@ -18,6 +18,7 @@ from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError
 
 from app.api.errors import ApiError
+from app.models import UserRole
 
 ADMIN = "admin"
 """Admin tokens only: partner tokens get 403, whatever the id."""
@@ -27,6 +28,13 @@ PUBLIC = "public"
 """No token (the OpenAPI document)."""
 SIGNATURE = "signature"
 """No token: the request is signed (inbound webhooks)."""
+
+TOKEN_ROLES = {
+    ADMIN: frozenset({UserRole.ADMIN}),
+    TOKEN: frozenset({UserRole.ADMIN, UserRole.PARTNER}),
+}
+"""The roles of API tokens (admin, or one partner's) each access level allows."""
+PUBLIC_ROLES: frozenset[UserRole] = frozenset()
 
 SLUG_PATTERN = "^[a-z0-9][a-z0-9-]{0,63}$"
 _PARAM = re.compile(r"<(?:(\w+):)?(\w+)>")
@@ -61,6 +69,11 @@ class Route:
     """status -> (media type, schema); media "" means no body."""
     errors: tuple[int, ...] = ()
     """Error statuses this route may answer besides the common ones."""
+
+    @property
+    def roles(self) -> frozenset[UserRole]:
+        """The token roles this route allows (empty: no token at all, as for PUBLIC and SIGNATURE)."""
+        return TOKEN_ROLES.get(self.access, PUBLIC_ROLES)
 
     @property
     def path(self) -> str:
@@ -127,6 +140,7 @@ class Registry:
                     kwargs["body"] = parse_body(body_validator)
                 return view(**kwargs)
 
+            wrapper.allowed_roles = route.roles  # type: ignore[attr-defined]  # read by the route walk test
             bp.add_url_rule(rule, view.__name__, wrapper, methods=[route.method])
             self.routes.append(route)
             return wrapper
