@@ -6,7 +6,12 @@ registry); a test walks every route and proves each refuses every role outside i
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any, TypeVar
+
 from app.models import UserRole
+
+F = TypeVar("F", bound=Callable[..., Any])
 
 ADMIN, EDITOR, APPROVER, VIEWER = UserRole.ADMIN, UserRole.EDITOR, UserRole.APPROVER, UserRole.VIEWER
 PARTNER_ADMIN, PARTNER = UserRole.PARTNER_ADMIN, UserRole.PARTNER
@@ -30,3 +35,9 @@ EVERYONE = CONSOLE | PORTAL
 
 ALL_ROLES = tuple(UserRole)
 """Every role, in declaration order (the route walk tries each)."""
+
+
+def public(view: F) -> F:
+    """Declare a route that needs no sign-in (health checks, metrics with their own token, sign-in)."""
+    view.allowed_roles = PUBLIC  # type: ignore[attr-defined]
+    return view

@@ -13,6 +13,7 @@ from typing import Any
 from flask import Blueprint, Flask, Response, current_app, g, jsonify, request
 
 from app import metrics
+from app.auth.roles import public
 from app.ops import logs
 from app.ops.proxy import TrustedProxyFix, address_in, parse_networks
 
@@ -98,12 +99,14 @@ def _caller() -> dict[str, Any]:
 
 
 @bp.get("/healthz")
+@public
 def healthz() -> Response:
     """The process is alive and serving; nothing else is checked."""
     return jsonify(status="ok")
 
 
 @bp.get("/readyz")
+@public
 def readyz() -> tuple[Response, int]:
     """Ready when the database (at head), Redis (when configured) and storage all answer."""
     from app.ops.health import readiness
@@ -119,6 +122,7 @@ def readyz() -> tuple[Response, int]:
 
 
 @bp.get("/metrics")
+@public
 def metrics_view() -> Response:
     """Prometheus text exposition, for METRICS_ALLOW addresses or a bearer METRICS_TOKEN."""
     if not _may_read_metrics():
