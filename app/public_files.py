@@ -11,6 +11,7 @@ import re
 
 from flask import Blueprint, Response, abort, current_app
 
+from app.auth.roles import public
 from app.publishing import public_key
 
 bp = Blueprint("public_files", __name__)
@@ -20,6 +21,7 @@ TYPES = {"png": "image/png", "jpg": "image/jpeg", "gif": "image/gif", "webp": "i
 
 
 @bp.get("/public/<name>")
+@public
 def public_file(name: str) -> Response:
     match = NAME.match(name)
     if match is None:

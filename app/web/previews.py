@@ -74,7 +74,7 @@ def preview_image(
             return thumbnail(rendered.preview, "image/png", width=width)
         return thumbnail(rendered.data, rendered.content_type, width=width)
 
-    if partner.slug not in {p.slug for p in worst_case_partners()} or campaign.field_values:
+    if partner.slug not in {p.slug for p in worst_case_partners(None)} or campaign.field_values:
         return previews.get_or_make(key, make)
     try:
         return services.storage.open(key)

@@ -7,6 +7,7 @@ from typing import Any
 from flask import Response
 from flask_babel import gettext
 
+from app.auth.roles import public
 from app.rendering.audience import parse_audience
 from app.rendering.program import DIMENSIONS, PartnerProgram
 from app.web import bp
@@ -52,6 +53,7 @@ def audience_summary(data: dict[str, Any] | None) -> str:
 
 
 @bp.get("/program.css")
+@public
 def program_css() -> Response:
     """Badge colours of the program's tiers (`.tier-<slug>`); tiers without a colour keep the default."""
     rules = [f".tier-{tier.slug} {{ background: {tier.color}; }}" for tier in program().tiers if tier.color]
