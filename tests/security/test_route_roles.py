@@ -17,7 +17,7 @@ from werkzeug.routing import Rule
 from app.auth.roles import ALL_ROLES
 from app.auth.users import create_user
 from app.models import UserRole
-from app.partners import import_partners_csv
+from app.partner_import import import_partners_file
 from app.web.security import declared_roles
 from tests.api_support import bearer, make_token
 from tests.fixtures_app import SAMPLE_CSV
@@ -64,7 +64,7 @@ def test_every_route_declares_its_roles(walk_app: Flask) -> None:
 
 def _clients(app: Flask) -> dict[UserRole, Any]:
     services = app.extensions["cobrand"]
-    assert import_partners_csv(services, SAMPLE_CSV).errors == []
+    assert import_partners_file(services, SAMPLE_CSV).errors == []
     clients = {}
     for role in ALL_ROLES:
         email = f"{role.value.replace('_', '-')}@example.com"
@@ -105,7 +105,7 @@ def test_every_page_refuses_each_role_it_does_not_allow(walk_app: Flask) -> None
 
 def test_every_api_route_refuses_each_token_role_it_does_not_allow(walk_app: Flask) -> None:
     services = walk_app.extensions["cobrand"]
-    assert import_partners_csv(services, SAMPLE_CSV).errors == []
+    assert import_partners_file(services, SAMPLE_CSV).errors == []
     tokens = {
         UserRole.ADMIN: bearer(make_token(services)),
         UserRole.PARTNER: bearer(make_token(services, "summit-it")),

@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import select
 
 from app.models import Partner
-from app.partners import import_partners_csv
+from app.partner_import import import_partners_file
 from app.services import Services
 from tests.api_support import bearer, make_token
 from tests.web.conftest import post
@@ -83,7 +83,7 @@ def test_drawing_runs_in_a_time_limited_child_process(make_app: Any) -> None:
     """A logo that passes the budget but draws slowly is cut off by the child's time-out."""
     app = make_app(LOGO_CHECK_TIMEOUT=0.01)  # shorter than any Python start-up: the time-out must fire
     services = app.extensions["cobrand"]
-    import_partners_csv(services, Path("sample_data/partners.csv").resolve())
+    import_partners_file(services, Path("sample_data/partners.csv").resolve())
     svg = b'<svg xmlns="http://www.w3.org/2000/svg" width="100" height="40"><rect width="100" height="40"/></svg>'
     answer = app.test_client().put("/api/v1/partners/summit-it/logo", data=svg,
                                    headers={**bearer(make_token(services)), "Content-Type": "image/svg+xml"})  # fmt: skip
@@ -111,7 +111,7 @@ def test_script_svg_through_the_csv_import_is_stored_clean(services: Services, t
     (tmp_path / "partners.csv").write_text(
         "slug,name,type,tier,region,logo\nevil,Evil Inc,reseller,gold,NA,evil.svg\n"
     )
-    report = import_partners_csv(services, tmp_path / "partners.csv")
+    report = import_partners_file(services, tmp_path / "partners.csv")
     assert report.errors == [] and report.created == 1
     assert_clean(_stored_logo(services, "evil"))
 
@@ -142,7 +142,7 @@ def test_svg_through_a_presigned_s3_url_comes_typed_and_as_an_attachment(
         STORAGE_URL=f"s3://{s3_bucket}/cobrand", S3_ENDPOINT_URL=s3_endpoint, WTF_CSRF_ENABLED=False
     )
     services = app.extensions["cobrand"]
-    import_partners_csv(services, Path("sample_data/partners.csv").resolve())
+    import_partners_file(services, Path("sample_data/partners.csv").resolve())
     admin = bearer(make_token(services))
     client = app.test_client()
     assert client.put("/api/v1/partners/summit-it/logo", data=EVIL_SVG,

@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from app.campaigns import archive_campaign, save_campaign
 from app.models import Asset, Campaign, Partner
-from app.partners import import_partners_csv
+from app.partner_import import import_partners_file
 from app.preview_cache import previews
 from app.publishing import start_publish
 from app.services import Services
@@ -26,7 +26,7 @@ OWN = "summit-it"  # NA, reseller, gold
 def world(make_app: Callable[..., Flask]) -> dict[str, Any]:
     app = make_app(PREVIEW_RATE_LIMIT=3)
     services: Services = app.extensions["cobrand"]
-    assert import_partners_csv(services, SAMPLE_CSV).errors == []
+    assert import_partners_file(services, SAMPLE_CSV).errors == []
     later = (datetime.now(UTC) + timedelta(days=30)).isoformat()
     for slug, extra in (
         ("live", {}),
