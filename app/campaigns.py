@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app import approvals
 from app.audience import eligible_count as count_eligible
 from app.errors import InvalidInput
 from app.models import Campaign, CampaignStatus
@@ -78,6 +79,9 @@ def save_campaign(
                 setattr(campaign, key, _datetime(data[key], key))
         if campaign.starts_at and campaign.ends_at and campaign.ends_at <= campaign.starts_at:
             raise InvalidInput("ends_at: must be after starts_at")
+        if "approval_required" in data:
+            campaign.approval_required = bool(data["approval_required"])
+        approvals.reset_if_changed(session, campaign)
         session.flush()
         return campaign, created
 

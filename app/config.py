@@ -99,6 +99,8 @@ def load_config() -> dict:
         "LOGO_FETCH_ALLOW_PRIVATE": _env("LOGO_FETCH_ALLOW_PRIVATE", "false") == "true",
         "LOGO_FETCH_TIMEOUT": float(_env("LOGO_FETCH_TIMEOUT", "10")),
         "LOGO_FETCH_CONCURRENCY": int(_env("LOGO_FETCH_CONCURRENCY", "4")),
+        # Every campaign needs an approver's yes before it is published (else only those that ask for it).
+        "APPROVAL_REQUIRED": _env("APPROVAL_REQUIRED", "false") == "true",
         "MAX_LOGO_BYTES": int(_env("MAX_LOGO_BYTES", str(5 * 1024 * 1024))),
         "MAX_LOGO_PIXELS": int(_env("MAX_LOGO_PIXELS", str(25_000_000))),
         # Uploaded designs (docs/api.md): file size, pages and PDF objects; parse time limit (seconds).

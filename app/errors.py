@@ -35,3 +35,7 @@ class InvalidInput(CobrandError):
 
 class ProgramInvalid(CobrandError):
     """The partner program file is wrong."""
+
+
+class NotApproved(CobrandError):
+    """A campaign that needs approval was to be published without one."""

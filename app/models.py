@@ -139,6 +139,10 @@ class Campaign(Base):
     """The locales this campaign publishes, its default first; empty: every locale of its template."""
     """Locked-copy overrides for this campaign: {"copy": {"headline": "..."}}."""
     status: Mapped[CampaignStatus] = mapped_column(_enum(CampaignStatus), default=CampaignStatus.DRAFT)
+    approval_required: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
+    """This campaign needs an approver's yes before it is published (APPROVAL_REQUIRED: every campaign)."""
+    approval: Mapped[str] = mapped_column(String(16), default="draft", server_default="draft")
+    """An ApprovalState value; any change to what partners get sends an approved campaign back to draft."""
     starts_at: Mapped[datetime | None]
     ends_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -442,3 +446,50 @@ class PasswordReset(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     expires_at: Mapped[datetime]
     used_at: Mapped[datetime | None]
+
+
+class ApprovalState(str, enum.Enum):
+    """Where a campaign stands on the way to publishing: draft → submitted → approved (→ published)."""
+
+    DRAFT = "draft"
+    SUBMITTED = "submitted"
+    APPROVED = "approved"
+
+
+class CampaignApproval(Base):
+    """One step of a campaign's approval history: submitted, approved, rejected, reset by a change."""
+
+    __tablename__ = "campaign_approvals"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id", ondelete="CASCADE"), index=True)
+    action: Mapped[str] = mapped_column(String(16))
+    """submitted | approved | rejected | reset | published"""
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    actor: Mapped[str] = mapped_column(String(254), default="")
+    """Who did it, as shown: the user's email, an API token, or "system"."""
+    note: Mapped[str] = mapped_column(Text, default="")
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class AuditEntry(Base):
+    """One state change: who, what, when, before and after, from where. Append-only (a database
+    trigger refuses UPDATE and DELETE; see migration 0051)."""
+
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    actor_id: Mapped[int | None] = mapped_column(Integer)
+    """The user's id (kept as a plain number: the log outlives deleted users)."""
+    actor: Mapped[str] = mapped_column(String(254), default="system")
+    """The user's email, "token N" for an API token, "cli", or "system" (jobs, webhooks)."""
+    action: Mapped[str] = mapped_column(String(64), index=True)
+    """<subject>.<created | changed | deleted>, or a named step such as campaign.approved."""
+    subject_type: Mapped[str] = mapped_column(String(32), index=True)
+    subject_id: Mapped[str] = mapped_column(String(64), default="")
+    subject: Mapped[str] = mapped_column(String(200), default="")
+    """A readable name of the subject (a slug, an email)."""
+    before: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    after: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    client_address: Mapped[str] = mapped_column(String(64), default="")

@@ -18,7 +18,7 @@ from typing import Any
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from app import metrics
+from app import approvals, metrics
 from app.audience import eligible_partners
 from app.errors import CampaignNotFound, InvalidInput
 from app.events import Event
@@ -167,6 +167,7 @@ def plan_publish(
         campaign = get_campaign(session, campaign_slug)
         if campaign.status == CampaignStatus.ARCHIVED:
             raise InvalidInput(f"campaign {campaign_slug!r} is archived; it cannot be published")
+        approvals.check_publishable(services, session, campaign)
         template = services.content.template(campaign.template_slug)
         services.content.brand_kit(campaign.brand_kit_slug)  # fail now, not in every job
         partners = eligible_partners(session, campaign, template, services.content.program())
@@ -187,6 +188,8 @@ def plan_publish(
             started_at=utcnow(),
         )
         session.add(publish)
+        if partner_ids is None and output_ids is None:
+            approvals.record_published(session, campaign)
         campaign.status = CampaignStatus.PUBLISHED
         session.flush()
         publish_id = publish.id

@@ -82,6 +82,9 @@ def _storage_roots(storage: Storage) -> tuple[Path, ...]:
 
 def build_services(config: dict[str, Any] | None = None) -> Services:
     """Build every service from a config dict (defaults: the environment)."""
+    from app import audit
+
+    audit.install()  # every change of an audited model is logged, whichever door it came through
     config = {**load_config(), **(config or {})}
 
     def job_context() -> AbstractContextManager[Services]:

@@ -12,6 +12,7 @@ from app.errors import (
     CampaignNotFound,
     CobrandError,
     InvalidInput,
+    NotApproved,
     PartnerNotFound,
     RenderFailed,
     TemplateInvalid,
@@ -62,6 +63,8 @@ def error_response(status: int, error: str, message: str, headers: dict[str, str
 def _cobrand_status(exc: CobrandError) -> int:
     if isinstance(exc, PartnerNotFound | CampaignNotFound):
         return 404
+    if isinstance(exc, NotApproved):
+        return 409
     if isinstance(exc, InvalidInput | UploadRejected | BrandKitInvalid | TemplateInvalid | RenderFailed):
         return 422
     return 422

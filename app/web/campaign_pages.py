@@ -8,6 +8,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext
 from sqlalchemy import select
 
+from app import approvals
 from app.audience import eligible_partners
 from app.auth import roles
 from app.campaigns import archive_campaign, eligible_count, save_campaign
@@ -91,6 +92,7 @@ def _form_from_campaign(campaign: Campaign) -> dict[str, Any]:
         "landing_url": campaign.landing_url,
         "starts_at": campaign.starts_at.strftime("%Y-%m-%dT%H:%M") if campaign.starts_at else "",
         "ends_at": campaign.ends_at.strftime("%Y-%m-%dT%H:%M") if campaign.ends_at else "",
+        "approval_required": campaign.approval_required,
     }
 
 
@@ -98,6 +100,7 @@ def _form_from_request() -> dict[str, Any]:
     form = request.form
     values: dict[str, Any] = {k: form.get(k, "").strip() for k in FIELDS if k not in AUDIENCE_FIELDS}
     values["audience"] = audience_from_form(form)
+    values["approval_required"] = form.get("approval_required") == "on"
     return values
 
 
@@ -122,6 +125,7 @@ def _save(values: dict[str, Any], campaign_id: int | None) -> tuple[Campaign | N
         "landing_url": values["landing_url"],
         "starts_at": values["starts_at"] or None,
         "ends_at": values["ends_at"] or None,
+        "approval_required": values.get("approval_required", False),
     }
     if campaign_id is None:
         data["slug"] = values["slug"]
@@ -257,9 +261,13 @@ def campaign_detail(campaign_id: int) -> str:
         name = dict(partners).get(chosen)
         if name:
             samples = [(chosen, name)] + samples
+    with services().db.session() as session:
+        steps = approvals.history(session, campaign.id)
     return render_template(
         "console/campaign.html",
         campaign=campaign,
+        needs_approval=approvals.needs_approval(services(), campaign),
+        approval_steps=steps,
         template=template,
         eligible=eligible,
         publish=progress(publish) if publish else None,

@@ -75,7 +75,8 @@ def test_every_route_is_covered_by_an_access_rule() -> None:
         )
         names = {name for name, _ in route.path_params()} | {p.name for p in route.query}
         assert names <= OWNED_PARAMS | {"campaign", "template", "brand_kit", "publish_id", "subscription_id",
-                                        "source", "type", "tier", "region", "page", "per_page", "output", "channel", "by", "days", "dry_run"}, route  # fmt: skip
+                                        "source", "type", "tier", "region", "page", "per_page", "output", "channel", "by", "days", "dry_run",
+                                        "actor", "action", "subject_type", "subject", "since", "until"}, route  # fmt: skip
 
 
 def test_partner_token_cannot_reach_another_partners_data(world: dict[str, Any]) -> None:
