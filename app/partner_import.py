@@ -119,9 +119,12 @@ def read_table(data: bytes, filename: str = "") -> Iterator[tuple[int, list[str]
     delimiter = max((",", ";", "\t"), key=header.count)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     line = 1
-    for cells in reader:
-        yield line, cells
-        line = reader.line_num + 1
+    try:
+        for cells in reader:
+            yield line, cells
+            line = reader.line_num + 1
+    except csv.Error as exc:  # a field over the csv module's 128 KiB limit, a stray NUL…
+        raise InvalidInput(f"line {line}: the CSV cannot be read ({exc})") from None
 
 
 def _read_xlsx(data: bytes) -> Iterator[tuple[int, list[str]]]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import re
 from collections.abc import Iterable
 from typing import Any
@@ -39,3 +40,24 @@ def csv_bytes(header: Iterable[str], rows: Iterable[Iterable[Any]]) -> bytes:
     for row in rows:
         writer.writerow([csv_cell(v) for v in row])
     return ("\ufeff" + out.getvalue()).encode()
+
+
+MAX_JSON_DEPTH = 64
+"""Deepest nesting of arrays and objects a JSON body may have (deeper ones made the parser recurse
+until it crashed the request with a 500)."""
+
+_JSON_STRING = re.compile(r'"(?:[^"\\]|\\.)*"', re.S)
+_JSON_BRACKET = re.compile(r"[\[\]{}]")
+
+
+def loads_json(data: str | bytes) -> Any:
+    """json.loads, refusing (ValueError) nesting deeper than MAX_JSON_DEPTH before parsing."""
+    text = data.decode("utf-8") if isinstance(data, bytes | bytearray) else data
+    if text.count("[") + text.count("{") > MAX_JSON_DEPTH:
+        depth = deepest = 0
+        for bracket in _JSON_BRACKET.finditer(_JSON_STRING.sub("", text)):
+            depth += 1 if bracket.group() in "[{" else -1
+            deepest = max(deepest, depth)
+            if deepest > MAX_JSON_DEPTH:
+                raise ValueError(f"JSON nested deeper than {MAX_JSON_DEPTH} levels")
+    return json.loads(text)

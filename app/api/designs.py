@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from flask import request
@@ -15,6 +14,7 @@ from app.api.registry import ADMIN, registry
 from app.api.schemas import TEMPLATE, ZONES
 from app.api.serializers import template_json
 from app.designs import build_manifest, save_design
+from app.text_safety import loads_json
 
 UPLOAD_FORM = {
     "type": "object",
@@ -51,7 +51,7 @@ def _json_field(name: str, default: Any) -> Any:
     if raw is None or raw == "":
         return default
     try:
-        return json.loads(raw)
+        return loads_json(raw)
     except ValueError as exc:
         raise ApiError(422, "invalid", f"{name}: not valid JSON ({exc.msg} at position {exc.pos})") from None
 

@@ -10,6 +10,7 @@ from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 from flask import Flask, Response, abort, current_app, g, redirect, render_template, request, session, url_for
+from flask.json.provider import DefaultJSONProvider
 from flask_babel import lazy_gettext
 from flask_login import LoginManager, UserMixin, current_user, login_user, logout_user
 from flask_wtf.csrf import CSRFProtect
@@ -17,6 +18,7 @@ from flask_wtf.csrf import CSRFProtect
 from app.auth import roles
 from app.auth.users import SessionUser
 from app.models import User, UserRole
+from app.text_safety import loads_json
 
 csrf = CSRFProtect()
 login_manager = LoginManager()
@@ -130,6 +132,7 @@ def init_security(app: Flask) -> None:
     app.config["PERMANENT_SESSION_LIFETIME"] = timedelta(
         hours=float(app.config.get("SESSION_LIFETIME_HOURS", 12))
     )
+    app.json = DepthLimitedJSON(app)
     csrf.init_app(app)
     login_manager.init_app(app)
     app.after_request(_security_headers)
@@ -154,6 +157,13 @@ def safe_next(target: str | None) -> str | None:
 
 
 F = TypeVar("F", bound=Callable[..., Any])
+
+
+class DepthLimitedJSON(DefaultJSONProvider):
+    """Request JSON refused (400) when nested deeper than MAX_JSON_DEPTH, instead of a RecursionError."""
+
+    def loads(self, s: str | bytes, **kwargs: Any) -> Any:
+        return loads_json(s)
 
 
 def declared_roles(view: Callable[..., Any]) -> frozenset[UserRole] | None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from flask import Blueprint, current_app, request
@@ -16,6 +15,7 @@ from app.api.schemas import WEBHOOK_ACCEPTED, WEBHOOK_EVENT
 from app.jobs import JobOptions
 from app.models import WebhookEvent
 from app.services import Services
+from app.text_safety import loads_json
 from app.webhooks.signing import SIGNATURE_HEADER, TOLERANCE_SECONDS, SignatureInvalid, parse_secrets, verify
 
 bp = Blueprint("webhooks", __name__, url_prefix="/api/v1/webhooks")
@@ -44,7 +44,7 @@ def receive(source: str) -> tuple[dict[str, Any], int]:
     except SignatureInvalid as exc:
         raise ApiError(401, "unauthorized", str(exc)) from None
     try:
-        event = json.loads(body)
+        event = loads_json(body)
     except ValueError:
         raise ApiError(400, "bad_request", "the body is not valid JSON") from None
     error = next(iter(_validator.iter_errors(event)), None)

@@ -126,7 +126,7 @@ def test_script_svg_through_the_portal_is_stored_clean_and_served_sandboxed(
     assert_clean(_stored_logo(users, "summit-it"))
     served = partner.get("/portal/profile/logo")
     assert served.status_code == 200 and served.mimetype == "image/svg+xml"
-    assert served.headers["Content-Security-Policy"] == "sandbox"
+    assert "sandbox" in served.headers["Content-Security-Policy"]
     assert served.headers["X-Content-Type-Options"] == "nosniff"
     assert served.headers["Content-Disposition"].startswith("attachment")
     assert_clean(served.data)
