@@ -61,6 +61,8 @@ def load_config() -> dict:
         "WORKER_JOB_MONITORING_INTERVAL": int(_env("WORKER_JOB_MONITORING_INTERVAL", "10")),
         "WORKER_HEARTBEAT_GRACE": int(_env("WORKER_HEARTBEAT_GRACE", "30")),
         "WORKER_MAINTENANCE_INTERVAL": int(_env("WORKER_MAINTENANCE_INTERVAL", "30")),
+        # A running publish with no job in flight for this long is queued again from the database.
+        "PUBLISH_SWEEP_GRACE": float(_env("PUBLISH_SWEEP_GRACE", "60")),
         "WORKER_TTL": int(_env("WORKER_TTL", "420")),
         "BRAND_KITS_DIR": _env("BRAND_KITS_DIR", str(PROJECT_ROOT / "brand_kits")),
         "TEMPLATES_DIR": _env("TEMPLATES_DIR", str(PROJECT_ROOT / "campaign_templates")),

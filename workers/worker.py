@@ -103,7 +103,8 @@ class _BoundedHeartbeat:
 
 class _SweepsDeliveries:
     """Mixin: at start and every maintenance_interval seconds, queue again the webhook deliveries
-    that are pending and due, so none is lost when a restart (or a lost Redis) dropped its job."""
+    that are pending and due, and the batches of running publishes whose jobs vanished, so none is
+    lost when a restart (or a lost Redis) dropped its job."""
 
     services: Services
 
@@ -115,6 +116,12 @@ class _SweepsDeliveries:
             requeue_pending(self.services)
         except Exception:  # the database may be briefly away; the next maintenance run tries again
             logger.exception("webhook delivery sweep failed")
+        from app.publish_sweep import requeue_lost_batches
+
+        try:
+            requeue_lost_batches(self.services)
+        except Exception:  # the database or Redis may be briefly away; the next run tries again
+            logger.exception("publish sweep failed")
 
 
 class _LogsJobContext:

@@ -55,3 +55,6 @@ class JobRunner(Protocol):
 
     def stats(self) -> QueueStats:
         """Jobs waiting, running, scheduled and failed, and the oldest waiting job's age."""
+
+    def has_in_flight(self, job_id_prefix: str) -> bool:
+        """Whether a job whose id starts with the prefix is queued, scheduled or running."""

@@ -63,6 +63,10 @@ class InlineRunner:
                 return False
             time.sleep(0.02)
 
+    def has_in_flight(self, job_id_prefix: str) -> bool:
+        with self._lock:
+            return any(job_id.startswith(job_id_prefix) for job_id in self._pending)
+
     def stats(self) -> QueueStats:
         with self._lock:
             waiting = [t for job_id, t in self._queued_at.items() if job_id != self._running]

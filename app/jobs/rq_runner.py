@@ -90,6 +90,19 @@ class RQRunner:
         """Workers, not this process, run RQ's jobs: there is nothing here to wait for."""
         return False
 
+    def has_in_flight(self, job_id_prefix: str) -> bool:
+        """Looks at the jobs themselves in Redis: after Redis lost its data, none is in flight."""
+        for key in self.connection.scan_iter(
+            match=f"{Job.redis_job_namespace_prefix}{job_id_prefix}*", count=500
+        ):
+            job_id = key.decode().removeprefix(Job.redis_job_namespace_prefix)
+            try:
+                if Job.fetch(job_id, connection=self.connection).get_status(refresh=False) in IN_FLIGHT:
+                    return True
+            except NoSuchJobError:
+                continue
+        return False
+
     def count(self) -> int:
         """Jobs waiting in the queue (not started, not scheduled)."""
         return self.queue.count

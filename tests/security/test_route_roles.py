@@ -129,3 +129,34 @@ def test_every_api_route_refuses_each_token_role_it_does_not_allow(walk_app: Fla
                 assert refused == role and status == 403, f"{method} {url} let {role.value} through: {status}"
                 refused_routes += 1
     assert refused_routes > 10
+
+
+def test_a_partner_admin_invites_and_removes_its_users_and_a_partner_user_only_downloads(
+    walk_app: Flask,
+) -> None:
+    clients = _clients(walk_app)
+    admin, user = clients[UserRole.PARTNER_ADMIN], clients[UserRole.PARTNER]
+    from tests.web.conftest import csrf_from
+
+    token = csrf_from(admin.get("/portal/users").get_data(as_text=True))
+    assert (
+        admin.post(
+            "/portal/users/invite", data={"email": "new@summit-it.example", "csrf_token": token}
+        ).status_code
+        == 302
+    )
+    services = walk_app.extensions["cobrand"]
+    from app.auth.users import find_user
+
+    with services.db.session() as session:
+        invited = find_user(session, "new@summit-it.example")
+        assert (
+            invited is not None and invited.role == UserRole.PARTNER and invited.partner.slug == "summit-it"
+        )
+        victim = find_user(session, "partner@example.com")
+        assert victim is not None
+        victim_id = victim.id
+    assert user.get("/portal/").status_code == 200
+    assert user.get("/portal/profile").status_code == 403  # downloads only
+    assert admin.post(f"/portal/users/{victim_id}/remove", data={"csrf_token": token}).status_code == 302
+    assert user.get("/portal/").status_code == 302  # removed: signed out at once
