@@ -9,6 +9,7 @@ every asset stored once.
 from __future__ import annotations
 
 import os
+import subprocess
 import time
 import uuid
 from collections.abc import Iterator
@@ -81,7 +82,13 @@ def test_redis_restarted_without_persistence_mid_publish_completes_by_itself(
         own_redis["stop"]()
         time.sleep(1)
         _, own_redis["stop"] = test_services.start_redis(own_redis["dir"], port=own_redis["port"])
-        if not pool.alive():  # a worker that gave up on the lost connection is restarted, as systemd would
+        # A worker that gave up on the lost connection is started again, as systemd's Restart= would.
+        for worker in pool.alive():
+            try:
+                worker.process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                pass  # it rode the outage out
+        if not pool.alive():
             pool.start(1)
         publish = wait_for_publish(services, publish_id, timeout=240, pool=pool)
     finally:
