@@ -88,6 +88,8 @@ def test_redis_restarted_without_persistence_mid_publish_completes_by_itself(
                 worker.process.wait(timeout=30)
             except subprocess.TimeoutExpired:
                 pass  # it rode the outage out
+        for worker in pool.workers:
+            worker.killed = worker.killed or worker.process.poll() is not None  # gone, not failing to start
         if not pool.alive():
             pool.start(1)
         publish = wait_for_publish(services, publish_id, timeout=240, pool=pool)
