@@ -18,6 +18,7 @@ from flask_babel import Babel, lazy_gettext
 from flask_login import current_user
 from sqlalchemy import select
 
+from app.auth.roles import public
 from app.config import VAR_DIR
 from app.models import Partner, User
 
@@ -99,6 +100,7 @@ bp = Blueprint("i18n", __name__)
 
 
 @bp.post("/language")
+@public  # signed out too: the sign-in page has the language menu
 def choose_language() -> Response:
     """The language switcher on every page: remember the choice, go back to the same page."""
     language = request.form.get("language", "")
