@@ -10,7 +10,7 @@ Every stored file is answered with its recorded content type and `nosniff`. Type
 run as a document (SVG, HTML, XML) always come as an attachment as well, so a script hidden in one
 never runs on our origin, nor on the bucket's through a presigned URL (where the content type and
 the attachment are signed into the URL: S3 answers with them whatever the object was stored with).
-Downloads are counted once per partner, asset and day, so analytics cannot be inflated.
+Downloads are counted once per partner, asset, day and channel, so analytics cannot be inflated.
 """
 
 from __future__ import annotations
@@ -46,14 +46,15 @@ def is_active_content(content_type: str) -> bool:
 
 
 def record_download(session: Session, asset: Asset, channel: str, now: datetime | None = None) -> bool:
-    """Count a download of an asset (channel: portal | api | console), at most once per partner, asset
-    and day; True if this one was counted."""
+    """Count a download of an asset (channel: portal | api | console), at most once per partner, asset,
+    day and channel (so the channel breakdown stays true); True if this one was counted."""
     now = now or utcnow()
     day = now.replace(hour=0, minute=0, second=0, microsecond=0)
     already = session.scalar(
         select(Download.id).where(
             Download.asset_id == asset.id,
             Download.partner_id == asset.partner_id,
+            Download.channel == channel,
             Download.created_at >= day,
             Download.created_at < day + timedelta(days=1),
         )

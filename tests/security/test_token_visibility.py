@@ -103,3 +103,14 @@ def test_previews_are_audience_checked_cached_and_rate_limited(world: dict[str, 
     with world["services"].db.session() as session:
         assert session.scalar(select(Partner.id).where(Partner.slug == OWN))
     assert not list(world["services"].storage.list("previews/"))  # nothing stored per partner
+
+
+def test_downloading_again_the_same_day_is_counted_once(world: dict[str, Any]) -> None:
+    """The finding: downloads were counted on every request, so analytics could be inflated."""
+    from app.models import Download
+
+    client, token, asset_id = world["app"].test_client(), world["token"], world["assets"]["live"]
+    for _ in range(5):
+        assert client.get(f"/api/v1/assets/{asset_id}/download", headers=token).status_code == 200
+    with world["services"].db.session() as session:
+        assert session.query(Download).filter_by(asset_id=asset_id).count() == 1
