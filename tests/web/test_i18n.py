@@ -166,7 +166,7 @@ def pseudo_app(make_app, pseudo_dir: Path, tmp_path: Path):
     assert import_partners_file(services, SAMPLE_CSV).errors == []
     with services.db.session() as session:
         create_user(session, ADMIN[0], UserRole.ADMIN, password=ADMIN[1])
-        create_user(session, PARTNER[0], UserRole.PARTNER, partner_slug="summit-it", password=PARTNER[1])
+        create_user(session, PARTNER[0], UserRole.PARTNER_ADMIN, partner_slug="summit-it", password=PARTNER[1])
     from app.campaigns import save_campaign
 
     save_campaign(
@@ -242,7 +242,7 @@ def test_every_catalog_translates_every_message(language: str) -> None:
 
 def test_portal_in_japanese_for_a_ja_jp_partner_and_german_for_accept_language_de(users, client) -> None:
     with users.db.session() as session:
-        create_user(session, "tanaka@sakura.example", UserRole.PARTNER, partner_slug="sakura-digital",
+        create_user(session, "tanaka@sakura.example", UserRole.PARTNER_ADMIN, partner_slug="sakura-digital",
                     password="partner-password-3")  # fmt: skip
     german = client.get("/login", headers={"Accept-Language": "de-DE,de;q=0.9,en;q=0.5"}).get_data(
         as_text=True
