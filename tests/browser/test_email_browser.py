@@ -34,7 +34,9 @@ def newsletter_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live
     services.db.upgrade()
     assert not import_partners_csv(services, PROJECT_ROOT / "sample_data" / "partners.csv").errors
     with services.db.session() as session:
-        create_user(session, PARTNER[0], UserRole.PARTNER_ADMIN, partner_slug="summit-it", password=PARTNER[1])
+        create_user(
+            session, PARTNER[0], UserRole.PARTNER_ADMIN, partner_slug="summit-it", password=PARTNER[1]
+        )
     save_campaign(services, {"slug": "webinar", "title": "Secure Edge webinar", "template": "partner-newsletter",
                              "brand_kit": "northwind", "landing_url": "https://northwind.example.com/webinar"})  # fmt: skip
     start_publish(services, "webinar", trigger="test")

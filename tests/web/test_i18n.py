@@ -166,7 +166,9 @@ def pseudo_app(make_app, pseudo_dir: Path, tmp_path: Path):
     assert import_partners_file(services, SAMPLE_CSV).errors == []
     with services.db.session() as session:
         create_user(session, ADMIN[0], UserRole.ADMIN, password=ADMIN[1])
-        create_user(session, PARTNER[0], UserRole.PARTNER_ADMIN, partner_slug="summit-it", password=PARTNER[1])
+        create_user(
+            session, PARTNER[0], UserRole.PARTNER_ADMIN, partner_slug="summit-it", password=PARTNER[1]
+        )
     from app.campaigns import save_campaign
 
     save_campaign(
