@@ -17,7 +17,7 @@ from app.auth.users import create_user
 from app.campaigns import save_campaign
 from app.config import PROJECT_ROOT
 from app.models import UserRole
-from app.partners import import_partners_csv
+from app.partner_import import import_partners_file
 from app.publishing import start_publish
 from tests.browser.conftest import PARTNER, LiveServer, sign_in
 from tests.services import free_port
@@ -32,7 +32,7 @@ def newsletter_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live
                       "STORAGE_URL": f"file://{tmp / 'storage'}", "REDIS_URL": None, "PUBLIC_BASE_URL": url})  # fmt: skip
     services = app.extensions["cobrand"]
     services.db.upgrade()
-    assert not import_partners_csv(services, PROJECT_ROOT / "sample_data" / "partners.csv").errors
+    assert not import_partners_file(services, PROJECT_ROOT / "sample_data" / "partners.csv").errors
     with services.db.session() as session:
         create_user(
             session, PARTNER[0], UserRole.PARTNER_ADMIN, partner_slug="summit-it", password=PARTNER[1]
