@@ -7,6 +7,7 @@ import csv
 import io
 import re
 from collections import Counter
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import select
@@ -15,7 +16,7 @@ from app.analytics import asset_channel
 from app.campaigns import save_campaign
 from app.demo import seed_demo_history
 from app.downloads import record_download
-from app.models import Asset, Click, ClickKind, Download, Partner, ShortLink
+from app.models import Asset, Click, ClickKind, Download, Partner, ShortLink, utcnow
 from app.publishing import start_publish
 from tests.api_support import bearer, make_token
 from tests.web.conftest import ADMIN, login
@@ -54,8 +55,9 @@ def engaged(users, client):
             asset = session.scalar(
                 select(Asset).join(Partner).where(Partner.slug == slug, Asset.output == output)
             )
-            for _ in range(times):
-                record_download(session, asset, "portal")
+            # A partner's downloads of one asset count once a day, so repeats are on earlier days.
+            for day in range(times):
+                record_download(session, asset, "portal", now=utcnow() - timedelta(days=day))
     for partner, campaign, channel, agent, times in plan:
         for _ in range(times):
             assert (
