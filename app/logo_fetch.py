@@ -1,6 +1,6 @@
 """Partner logos given as URLs in an import: fetched safely, a few at a time.
 
-Public addresses only (the webhooks' SSRF guard: every address a host resolves to must be
+Public addresses only (app.safe_http, the webhooks' SSRF guard: every address a host resolves to must be
 public, and the connection goes to the checked address), each redirect checked again, one
 deadline for the whole fetch, and at most MAX_LOGO_BYTES read. The bytes then go through the
 same checks as an upload (app.partners.store_logo).
@@ -18,13 +18,7 @@ from http.client import HTTPException
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
-from app.webhooks.outbound import (
-    DestinationRefused,
-    _any_opener,
-    _forbidden_kind,
-    _public_opener,
-    resolve_public,
-)
+from app.safe_http import DestinationRefused, any_opener, forbidden_kind, public_opener, resolve_public
 
 MAX_REDIRECTS = 5
 USER_AGENT = "Cobrand logo fetcher"
@@ -62,7 +56,7 @@ def _check(url: str, private: bool) -> None:
     except (OSError, UnicodeError):
         raise LogoFetchFailed(f"host {parts.hostname!r} does not resolve") from None
     for info in infos:
-        kind = _forbidden_kind(str(info[4][0]))
+        kind = forbidden_kind(str(info[4][0]))
         if kind not in (None, "loopback"):
             raise LogoFetchFailed(f"refused: {parts.hostname} is a {kind} address; logos are not fetched from "
                                   "private, link-local, multicast or reserved addresses")  # fmt: skip
@@ -71,7 +65,7 @@ def _check(url: str, private: bool) -> None:
 def fetch_logo(url: str, *, max_bytes: int, timeout: float, private: bool = False) -> bytes:
     """The bytes at url (following up to MAX_REDIRECTS redirects, each checked); LogoFetchFailed otherwise."""
     deadline = time.monotonic() + timeout
-    opener = _any_opener if private else _public_opener
+    opener = any_opener if private else public_opener
     for _ in range(MAX_REDIRECTS + 1):
         _check(url, private)
         remaining = deadline - time.monotonic()

@@ -24,7 +24,7 @@ from app.links.clicks import ClickRecorder
 from app.masters import StorageMasterStore
 from app.rendering.renderer import Renderer
 from app.storage import Storage, storage_from_url
-from app.webhooks.outbound import queue_events
+from app.webhooks.delivery import queue_events
 
 
 @dataclass

@@ -110,7 +110,7 @@ class _SweepsDeliveries:
 
     def run_maintenance_tasks(self) -> None:
         super().run_maintenance_tasks()  # type: ignore[misc]
-        from app.webhooks.outbound import requeue_pending
+        from app.webhooks.delivery import requeue_pending
 
         try:
             requeue_pending(self.services)

@@ -59,7 +59,7 @@ def sweep_deliveries_when_inline_queue_starts(app: Flask) -> None:
         started.append(True)
         services = app.extensions["cobrand"]
         if not services.jobs.is_durable:  # in-process jobs died with the last process
-            from app.webhooks.outbound import SWEEP_JOB
+            from app.webhooks.delivery import SWEEP_JOB
 
             services.jobs.enqueue(
                 SWEEP_JOB, True, options=JobOptions(job_id="webhook-sweep-start", timeout=300, retries=0)

@@ -53,7 +53,7 @@ def register_webhook_commands(app: Flask) -> None:
     @app.cli.command("deliver-pending")
     def deliver_pending_command() -> None:
         """Queue the next attempt of every pending webhook delivery that is due (safe to run any time)."""
-        from app.webhooks.outbound import requeue_pending
+        from app.webhooks.delivery import requeue_pending
 
         services = current_app.extensions["cobrand"]
         count = requeue_pending(services)

@@ -13,7 +13,7 @@ from app.api.registry import ADMIN, registry
 from app.api.schemas import DELIVERY, SUBSCRIPTION, SUBSCRIPTION_CREATE, page_of
 from app.api.serializers import delivery_json, subscription_json
 from app.models import Delivery, DeliveryAttempt, Subscription
-from app.webhooks.outbound import allow_private_targets, create_subscription
+from app.webhooks.subscriptions import allow_private_targets, create_subscription
 
 
 @registry.route(bp, "GET", "/subscriptions", summary="List webhook subscriptions", access=ADMIN,

@@ -12,7 +12,7 @@ from flask import Flask
 
 from app.models import Delivery, DeliveryStatus, Subscription, utcnow
 from app.services import Services, using_services
-from app.webhooks.outbound import requeue_pending
+from app.webhooks.delivery import requeue_pending
 from tests.api_support import bearer, http_receiver, make_token
 from workers.worker import build_worker
 
