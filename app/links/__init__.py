@@ -21,7 +21,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from app.models import Campaign, CampaignStatus, Partner, ShortLink
-from app.rendering.cobrand import tracked_url
+from app.rendering.links import tracked_url
 from app.rendering.model import CampaignInput, PartnerInput
 
 CHANNELS = ("pdf", "image", "email", "social", "qr")

@@ -23,15 +23,8 @@ from PIL import Image, ImageDraw
 from weasyprint import CSS, HTML
 
 from app.errors import TemplateInvalid
-from app.rendering.cobrand import (
-    base_context,
-    data_uri,
-    hex_to_rgb,
-    partner_context,
-    qr_code,
-    qr_image,
-    qr_svg,
-)
+from app.rendering.color import hex_to_rgb
+from app.rendering.context import base_context, data_uri, partner_context
 from app.rendering.fonts import FontStack
 from app.rendering.image import ENCODE_OPTIONS, _draw_logo
 from app.rendering.jinja import render_text
@@ -46,6 +39,7 @@ from app.rendering.model import (
     PartnerInput,
 )
 from app.rendering.pdf import ForbiddenResource, PdfRenderer, QrImage, _BoundedCache, _font_face_css
+from app.rendering.qr import qr_code, qr_image, qr_svg
 from app.rendering.stamp import ForeignMaster, Placement, Rect, stamp_pages
 from app.rendering.textfit import fit_text, load_font
 from app.rendering.zones import page_box

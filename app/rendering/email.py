@@ -24,7 +24,7 @@ from jinja2 import TemplateError, TemplateSyntaxError
 from markupsafe import Markup
 
 from app.errors import TemplateInvalid
-from app.rendering.cobrand import base_context, partner_context
+from app.rendering.context import base_context, partner_context
 from app.rendering.image import ImageRenderer
 from app.rendering.jinja import html_environment, render_text
 from app.rendering.logos import PreparedLogo

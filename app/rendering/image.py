@@ -32,7 +32,8 @@ from jinja2 import TemplateSyntaxError, meta
 from PIL import Image, ImageChops, ImageDraw, ImageOps, ImageStat
 
 from app.errors import TemplateInvalid
-from app.rendering.cobrand import base_context, brand_logo_variant, hex_to_rgb, partner_context, qr_image
+from app.rendering.color import brand_logo_variant, hex_to_rgb
+from app.rendering.context import base_context, partner_context
 from app.rendering.fonts import font_stack, language_direction, load_face, text_direction
 from app.rendering.jinja import _TEXT_ENV, evaluate, render_text
 from app.rendering.logos import PreparedLogo, fit_size, rasterize_svg, sniff_kind
@@ -44,6 +45,7 @@ from app.rendering.model import (
     ImageSize,
     PartnerInput,
 )
+from app.rendering.qr import qr_image
 from app.rendering.textfit import fit_text
 
 Box = tuple[int, int, int, int]

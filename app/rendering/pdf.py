@@ -25,19 +25,13 @@ from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import FatalURLFetchingError, URLFetcher, URLFetcherResponse
 
 from app.errors import RenderFailed, TemplateInvalid
-from app.rendering.cobrand import (
-    QR_BORDER,
-    base_context,
-    data_uri,
-    hex_to_rgb,
-    partner_context,
-    qr_code,
-    qr_svg,
-)
+from app.rendering.color import hex_to_rgb
+from app.rendering.context import base_context, data_uri, partner_context
 from app.rendering.fonts import font_stack, language_direction, text_direction
 from app.rendering.jinja import html_environment
 from app.rendering.logos import PreparedLogo
 from app.rendering.model import BrandKit, CampaignInput, CampaignTemplate, PartnerInput, PdfOutput
+from app.rendering.qr import QR_BORDER, qr_code, qr_svg
 from app.rendering.textfit import fit_text
 
 # WeasyPrint switches on lenient decoding of truncated images for the whole process; Cobrand

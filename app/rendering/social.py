@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from app.errors import TemplateInvalid
-from app.rendering.cobrand import base_context, partner_context
+from app.rendering.context import base_context, partner_context
 from app.rendering.jinja import render_text
 from app.rendering.model import (
     BrandKit,

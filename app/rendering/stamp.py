@@ -43,7 +43,7 @@ from pypdf.generic import (
 from weasyprint import CSS, HTML
 
 from app.errors import TemplateInvalid
-from app.rendering.cobrand import resolve_copy
+from app.rendering.context import resolve_copy
 from app.rendering.logos import PreparedLogo
 from app.rendering.model import BrandKit, CampaignInput, CampaignTemplate, PartnerInput, PdfOutput, Zone
 from app.rendering.pdf import PDF_VARIANT, ForbiddenResource, PdfRenderer, _BoundedCache

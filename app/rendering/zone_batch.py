@@ -25,7 +25,7 @@ from pypdf import PdfReader
 from weasyprint import HTML
 
 from app.errors import CobrandError
-from app.rendering.cobrand import resolve_copy
+from app.rendering.context import resolve_copy
 from app.rendering.logos import PreparedLogo
 from app.rendering.model import BrandKit, CampaignInput, CampaignTemplate, PartnerInput, PdfOutput
 from app.rendering.stamp import (

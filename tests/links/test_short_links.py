@@ -21,7 +21,7 @@ from app.models import (
     utcnow,
 )
 from app.publishing import start_publish
-from app.rendering.cobrand import display_url
+from app.rendering.links import display_url
 from tests.pdfcheck import pdf_facts
 from tests.support.qr import decode_qr, pdf_page_png
 

@@ -12,7 +12,7 @@ from pypdf import PdfReader
 from app.config import PROJECT_ROOT
 from app.errors import TemplateInvalid
 from app.rendering.brand_kit import load_brand_kit
-from app.rendering.cobrand import tracked_url
+from app.rendering.links import tracked_url
 from app.rendering.model import BrandKit, CampaignInput, DesignOutput, PartnerInput
 from app.rendering.renderer import Renderer
 from app.rendering.template import load_template

@@ -138,8 +138,9 @@ def test_our_qr_drawing_matches_weasyprints_drawing_of_the_qr_svg(box: str) -> N
     from PIL import ImageChops
     from weasyprint import HTML
 
-    from app.rendering.cobrand import data_uri, qr_code, qr_svg
+    from app.rendering.context import data_uri
     from app.rendering.pdf import QrImage
+    from app.rendering.qr import qr_code, qr_svg
 
     url = "https://vendor.example.com/spring?utm_source=acme&utm_medium=reseller&utm_campaign=spring"
     code = qr_code(url)

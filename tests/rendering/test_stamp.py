@@ -21,7 +21,7 @@ from pypdf import PdfReader
 from app.config import PROJECT_ROOT
 from app.errors import CobrandError
 from app.rendering.brand_kit import load_brand_kit
-from app.rendering.cobrand import display_url, tracked_url
+from app.rendering.links import display_url, tracked_url
 from app.rendering.model import BrandKit, CampaignTemplate, PartnerInput, PdfOutput, RenderedFile, Zone
 from app.rendering.renderer import Renderer
 from app.rendering.template import load_template

@@ -1,18 +1,14 @@
-"""Co-branding rules shared by both renderers: links, QR codes, logo variants, copy, context."""
+"""The template context: what every renderer gives a template (copy, partner, links, disclaimer)."""
 
 from __future__ import annotations
 
 import base64
-import io
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
-
-import segno
-from PIL import Image
 
 from app.errors import TemplateInvalid
 from app.rendering.fonts import language_direction, text_direction
+from app.rendering.links import display_url, tracked_url
 from app.rendering.locale_format import address_lines, format_phone
 from app.rendering.model import (
     BrandKit,
@@ -23,93 +19,8 @@ from app.rendering.model import (
 )
 
 
-def tracked_url(partner: PartnerInput, campaign: CampaignInput, channel: str | None = None) -> str:
-    """The campaign landing URL (or the partner's website) tagged with UTM parameters.
-
-    With a channel (a short link's target), utm_medium names the channel and utm_content the
-    partner type; without one, utm_medium is the partner type.
-    """
-    base = campaign.landing_url or partner.website
-    if not base:
-        return ""
-    if "://" not in base:
-        base = f"https://{base}"
-    parts = urlsplit(base)
-    query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if not k.startswith("utm_")]
-    medium = channel or partner.type
-    query += [("utm_source", partner.slug), ("utm_medium", medium), ("utm_campaign", campaign.slug)]
-    if channel:
-        query.append(("utm_content", partner.type))
-    return urlunsplit((parts.scheme, parts.netloc, parts.path or "/", urlencode(query), ""))
-
-
-def display_url(url: str) -> str:
-    """A URL as printed on paper: no scheme."""
-    return url.split("://", 1)[-1]
-
-
-QR_BORDER = 2
-"""Quiet zone around a QR code, in modules."""
-
-
-def qr_code(url: str) -> segno.QRCode:
-    """The QR code of url (error correction M), as every renderer draws it."""
-    return segno.make(url, error="m", micro=False)
-
-
-def qr_svg(
-    url: str, *, color: str = "#000000", background: str | None = "#FFFFFF", code: segno.QRCode | None = None
-) -> bytes:
-    """A vector QR code (SVG) of url, with its quiet zone (code: url's qr_code, if already made)."""
-    out = io.BytesIO()
-    (code or qr_code(url)).save(
-        out, kind="svg", border=QR_BORDER, dark=color, light=background, xmldecl=False, svgns=True, nl=False
-    )
-    return out.getvalue()
-
-
-def qr_image(url: str, size: int, *, color: str = "#000000", background: str = "#FFFFFF") -> Image.Image:
-    """A QR code of url as a size×size image with crisp, whole-pixel modules where possible."""
-    code = segno.make(url, error="m", micro=False)
-    border = 2
-    modules = int(code.symbol_size(scale=1, border=border)[0])
-    small = Image.new("RGB", (modules, modules), background)
-    pixels = small.load()
-    assert pixels is not None
-    dark = hex_to_rgb(color) if color.startswith("#") else (0, 0, 0)
-    for y, row in enumerate(code.matrix):
-        for x, bit in enumerate(row):
-            if bit:
-                pixels[x + border, y + border] = dark
-    return small.resize((size, size), Image.Resampling.NEAREST)
-
-
-def hex_to_rgb(value: str) -> tuple[int, int, int]:
-    value = value.lstrip("#")
-    return int(value[0:2], 16), int(value[2:4], 16), int(value[4:6], 16)
-
-
-def relative_luminance(rgb: tuple[int, int, int]) -> float:
-    """WCAG relative luminance of an sRGB colour, 0 (black) to 1 (white)."""
-
-    def channel(c: int) -> float:
-        s = c / 255
-        return s / 12.92 if s <= 0.03928 else ((s + 0.055) / 1.055) ** 2.4
-
-    r, g, b = (channel(c) for c in rgb)
-    return 0.2126 * r + 0.7152 * g + 0.0722 * b
-
-
-DARK_BACKGROUND_LUMINANCE = 0.179
-"""Below this, white contrasts more than black (WCAG contrast ratios are equal here)."""
-
-
-def brand_logo_variant(background: tuple[int, int, int]) -> str:
-    """The brand logo for a background: on_dark where light artwork contrasts more, else primary."""
-    return "on_dark" if relative_luminance(background) < DARK_BACKGROUND_LUMINANCE else "primary"
-
-
 def data_uri(data: bytes, media_type: str) -> str:
+    """Bytes embedded in the context as a data: URI (logos, QR codes), so nothing is fetched."""
     return f"data:{media_type};base64,{base64.b64encode(data).decode()}"
 
 
@@ -139,6 +50,7 @@ def resolve_copy(template: CampaignTemplate, campaign: CampaignInput) -> Copy:
 
 
 def partner_context(partner: PartnerInput, logo_url: str | None) -> dict[str, Any]:
+    """The partner as templates see it (labels, formatted phone and address, text direction)."""
     return {
         "slug": partner.slug,
         "name": partner.name,

@@ -1,9 +1,11 @@
-"""Co-branding rules: tracked links, logo variants by luminance."""
+"""Tracked links, QR codes and colour: the small co-branding rules every renderer shares."""
 
 from __future__ import annotations
 
-from app.rendering.cobrand import brand_logo_variant, qr_svg, tracked_url
+from app.rendering.color import brand_logo_variant
+from app.rendering.links import tracked_url
 from app.rendering.model import CampaignInput, PartnerInput
+from app.rendering.qr import qr_svg
 
 PARTNER = PartnerInput(
     slug="acme", name="Acme", type="system_integrator", tier="gold", region="NA", website="acme.example.com"
