@@ -82,9 +82,10 @@ def _storage_roots(storage: Storage) -> tuple[Path, ...]:
 
 def build_services(config: dict[str, Any] | None = None) -> Services:
     """Build every service from a config dict (defaults: the environment)."""
-    from app import audit
+    from app import audit, text_safety
 
     audit.install()  # every change of an audited model is logged, whichever door it came through
+    text_safety.install()  # NUL and bidi controls stripped from every text stored, whichever door
     config = {**load_config(), **(config or {})}
 
     def job_context() -> AbstractContextManager[Services]:

@@ -1,5 +1,8 @@
 """Text from untrusted sources made safe to store and to export.
 
+Input is cleaned where it is stored (install(): a flush listener over every row written), exports
+where they are written (csv_cell).
+
 NUL breaks PostgreSQL text and C-based tools; bidi overrides make text display differently from what
 it is ("Trojan Source" names and files). Spreadsheet programs run a cell that starts with = + - @
 (or a tab or CR before one) as a formula, so every CSV we export neutralises such cells.
@@ -24,6 +27,52 @@ FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n")
 def clean_text(value: str) -> str:
     """The text without NUL and bidi-override characters."""
     return UNSAFE_CHARACTERS.sub("", value)
+
+
+def clean_deep(value: Any) -> Any:
+    """The value with every string in it cleaned (dict keys, lists, nested JSON); others unchanged."""
+    if isinstance(value, str):
+        return clean_text(value)
+    if isinstance(value, dict):
+        return {clean_deep(k): clean_deep(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return type(value)(clean_deep(v) for v in value)
+    return value
+
+
+def _has_unsafe(value: Any) -> bool:
+    if isinstance(value, str):
+        return UNSAFE_CHARACTERS.search(value) is not None
+    if isinstance(value, dict):
+        return any(_has_unsafe(k) or _has_unsafe(v) for k, v in value.items())
+    if isinstance(value, list | tuple):
+        return any(_has_unsafe(v) for v in value)
+    return False
+
+
+def clean_before_flush(session: Any, _context: Any, _instances: Any) -> None:
+    """Clean every text and JSON column of each row about to be written.
+
+    Every door (console and portal forms, API bodies, CSV/XLSX imports, webhook payloads, the CLI,
+    jobs) ends in a flush, so this one listener strips NUL and bidi controls from all stored input.
+    """
+    from sqlalchemy import inspect
+
+    for obj in (*session.new, *session.dirty):
+        state = inspect(obj)
+        for key in (prop.key for prop in state.mapper.column_attrs):
+            value = state.dict.get(key)
+            if _has_unsafe(value):
+                setattr(obj, key, clean_deep(value))
+
+
+def install() -> None:
+    """Clean text on every session's flushes (once per process; safe to call again)."""
+    from sqlalchemy import event
+    from sqlalchemy.orm import Session
+
+    if not event.contains(Session, "before_flush", clean_before_flush):
+        event.listen(Session, "before_flush", clean_before_flush)
 
 
 def csv_cell(value: Any) -> str:
