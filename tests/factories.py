@@ -1,16 +1,26 @@
-"""Build small brand kits, templates and partners on disk for tests."""
+"""Build a small partner program, brand kit, templates and partners on disk for tests.
+
+Tests of the core, the services and the API use these instead of the sample vendor's content
+(brand_kits/, campaign_templates/, partner_program.toml, sample_data/), so that content can change
+freely; tests/test_sample_content.py and tests/sample/ are the tests of the sample itself.
+"""
 
 from __future__ import annotations
 
+import csv
 import io
 import shutil
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from PIL import Image, ImageDraw
 
-from app.config import PROJECT_ROOT
-
-FONT_DIR = PROJECT_ROOT / "brand_kits" / "northwind" / "fonts"
+FONT_DIR = Path(__file__).resolve().parent / "fonts"
+"""Cobrand Test Sans: DejaVu Sans cut down to Latin (see fonts/LICENSE.txt and make_test_font.py)."""
+FONT_FAMILY = "Test Sans"
+REGULAR, BOLD = FONT_DIR / "TestSans-Regular.ttf", FONT_DIR / "TestSans-Bold.ttf"
+KIT_SLUG = "acme"
 
 LOGO_SVG = """<svg xmlns="http://www.w3.org/2000/svg" width="400" height="100" viewBox="0 0 400 100">
 <rect x="0" y="0" width="100" height="100" rx="20" fill="{color}"/>
@@ -26,18 +36,18 @@ text = "#1B2330"
 background = "#FFFFFF"
 
 [[fonts]]
-family = "Inter"
+family = "Test Sans"
 weight = 400
 style = "normal"
-file = "fonts/Inter-Regular.otf"
-license = "fonts/OFL.txt"
+file = "fonts/TestSans-Regular.ttf"
+license = "fonts/LICENSE.txt"
 
 [[fonts]]
-family = "Inter"
+family = "Test Sans"
 weight = 700
 style = "normal"
-file = "fonts/Inter-Bold.otf"
-license = "fonts/OFL.txt"
+file = "fonts/TestSans-Bold.ttf"
+license = "fonts/LICENSE.txt"
 
 [logos]
 primary = "logos/primary.svg"
@@ -79,7 +89,7 @@ pages = 1
 [outputs.text_boxes.partner_name]
 width_mm = 80
 height_mm = 14
-font = "Inter"
+font = "Test Sans"
 weight = 700
 max_size_pt = 20
 min_size_pt = 9
@@ -114,7 +124,7 @@ FLYER_HTML = """<!doctype html><html><head><meta charset="utf-8"><title>{{ copy.
 """
 
 FLYER_CSS = """@page { margin: 0 }
-body { font-family: Inter; margin: 0; }
+body { font-family: "Test Sans"; margin: 0; }
 h1 { color: #0B3D91; padding: 20mm; font-weight: 700; }
 .brand { position: absolute; top: 60mm; left: 20mm; width: 60mm; }
 .zone { position: absolute; left: 0; top: 237mm; width: 210mm; height: 60mm; background: #F4F6FA; }
@@ -141,7 +151,7 @@ box = [30, 30, 240, 60]
 type = "text"
 box = [30, 110, 540, 120]
 text = "{{ copy.headline }}"
-font = "Inter"
+font = "Test Sans"
 weight = 700
 size = 48
 min_size = 20
@@ -162,7 +172,7 @@ align = "left"
 type = "text"
 box = [250, 290, 220, 80]
 text = "{{ partner.name }}"
-font = "Inter"
+font = "Test Sans"
 weight = 700
 size = 28
 min_size = 12
@@ -190,7 +200,7 @@ box = [150, 25, 140, 50]
 text = "Book a demo"
 fill = "accent"
 color = "text"
-font = "Inter"
+font = "Test Sans"
 weight = 700
 size = 20
 min_size = 10
@@ -198,10 +208,10 @@ min_size = 10
 
 
 def make_kit(root: Path, *, brand_toml: str = BRAND_TOML) -> Path:
-    """A small valid brand kit (real Inter fonts, SVG logos) at root."""
+    """A small valid brand kit (the test font, SVG logos) at root."""
     (root / "fonts").mkdir(parents=True, exist_ok=True)
     (root / "logos").mkdir(exist_ok=True)
-    for name in ("Inter-Regular.otf", "Inter-Bold.otf", "OFL.txt"):
+    for name in ("TestSans-Regular.ttf", "TestSans-Bold.ttf", "LICENSE.txt"):
         shutil.copy(FONT_DIR / name, root / "fonts" / name)
     (root / "logos" / "primary.svg").write_text(LOGO_SVG.format(color="#0B3D91"))
     (root / "logos" / "on-dark.svg").write_text(LOGO_SVG.format(color="#FFFFFF"))
@@ -236,3 +246,224 @@ def png_logo(
     out = io.BytesIO()
     image.save(out, format="PNG")
     return out.getvalue()
+
+
+PROGRAM_TOML = """# Acme's partner program, for tests: what a real one has (ranked tiers with Silver, a LATAM region,
+# aliases, two custom attributes, export headers), kept small.
+
+[types.reseller]
+label = "Reseller"
+aliases = ["value added reseller", "VAR"]
+
+[types.distributor]
+label = "Distributor"
+aliases = ["disti"]
+
+[types.system-integrator]
+label = "System Integrator"
+aliases = ["system integrator", "SI", "Systems Integrator"]
+
+[types.referral]
+label = "Referral Partner"
+aliases = ["referral partner", "agent"]
+
+[tiers.registered]
+label = "Registered"
+rank = 0
+
+[tiers.silver]
+label = "Silver"
+rank = 1
+aliases = ["silver partner"]
+
+[tiers.gold]
+label = "Gold"
+rank = 2
+aliases = ["gold partner"]
+
+[tiers.platinum]
+label = "Platinum"
+rank = 3
+aliases = ["platinum partner"]
+
+[regions.na]
+label = "North America"
+aliases = ["NA"]
+countries = ["US", "CA"]
+
+[regions.latam]
+label = "Latin America"
+aliases = ["LATAM"]
+countries = ["BR", "MX", "AR", "CL", "CO", "PE"]
+
+[regions.emea]
+label = "Europe, Middle East & Africa"
+aliases = ["EMEA"]
+countries = ["GB", "FR", "DE", "BG", "AE"]
+
+[regions.apac]
+label = "Asia Pacific"
+aliases = ["APAC"]
+countries = ["AU", "JP", "SG"]
+
+[attributes.industry]
+label = "Industry"
+values = ["healthcare", "finance", "public-sector", "retail"]
+multiple = true
+
+[attributes.certifications]
+label = "Certifications"
+values = ["secure-edge-associate", "secure-edge-professional"]
+multiple = true
+
+[import.columns]
+"Account Name" = "name"
+"Partner Level" = "tier"
+"Partner Type" = "type"
+"Partner Region" = "region"
+"Billing Country" = "country"
+"Billing Address" = "address"
+"Website" = "website"
+"Partner Marketing Email" = "email"
+"Phone" = "phone"
+"Logo" = "logo"
+"Industry" = "industry"
+"Certifications" = "certifications"
+"Channel Account Manager" = "custom.account_manager"
+"""
+
+LOCALIZED_COPY = {
+    "de": ("Schnelles, sicheres Netzwerk", "Mehr erfahren:"),
+    "fr": ("Un réseau rapide et sûr", "En savoir plus :"),
+    "ja": ("高速で安全なネットワーク", "詳しくはこちら"),
+}
+"""copy.<locale>.toml of the content root's flyer: (headline, url_label)."""
+
+BADGE_TOML = """title = "Tier badge"
+description = "A one-page PDF that prints the partner's tier and type labels"
+
+[copy]
+headline = "Partner badge"
+
+[fields]
+partner = ["name", "tier", "type"]
+
+[[outputs]]
+name = "badge"
+kind = "pdf"
+html = "badge.html"
+css = ["badge.css"]
+page_size = "A4"
+pages = 1
+"""
+
+BADGE_HTML = """<!doctype html><html><head><meta charset="utf-8"><title>{{ copy.headline }}</title></head>
+<body><h1>{{ partner.name }}</h1><p class="badge">{{ partner.tier_label }} {{ partner.type_label }}</p></body></html>
+"""
+
+BADGE_CSS = """@page { margin: 10mm }
+body { font-family: "Test Sans"; }
+.badge { text-transform: uppercase; font-weight: 700; }
+"""
+
+CSV_FIELDS = [
+    "slug", "name", "type", "tier", "region", "country", "locale", "website", "email", "phone", "address",
+    "logo", "active", "industry", "custom.account_manager",
+]  # fmt: skip
+
+PARTNERS: list[dict[str, str]] = [
+    {"slug": "alpine", "name": "Alpine Netzwerke GmbH", "type": "reseller", "tier": "gold", "region": "emea",
+     "country": "DE", "locale": "de-DE", "logo": "png", "industry": "finance"},
+    {"slug": "beacon", "name": "Beacon Distribution", "type": "distributor", "tier": "platinum", "region": "na",
+     "country": "US", "locale": "en-US", "logo": "svg", "industry": "healthcare; retail"},
+    {"slug": "cedar", "name": "Cedar Systems Integration Cooperative, Inc.", "type": "system-integrator",
+     "tier": "registered", "region": "na", "country": "CA", "locale": "en-CA", "logo": "", "industry": ""},
+    {"slug": "dune", "name": "Dune Conseil", "type": "referral", "tier": "silver", "region": "emea",
+     "country": "FR", "locale": "fr-FR", "logo": "png", "industry": "public-sector"},
+    {"slug": "ember", "name": "Ember Digital", "type": "reseller", "tier": "gold", "region": "apac",
+     "country": "JP", "locale": "ja-JP", "logo": "png", "industry": ""},
+    {"slug": "fjord", "name": "Fjord Net", "type": "reseller", "tier": "registered", "region": "emea",
+     "country": "BG", "locale": "bg-BG", "logo": "", "industry": ""},
+]  # fmt: skip
+"""The test partners: every tier, four locales with copy or without (bg-BG), logos PNG, SVG or none."""
+
+
+def make_program(path: Path, text: str = PROGRAM_TOML) -> Path:
+    """Acme's partner program file at path."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text)
+    return path
+
+
+def make_localized_template(root: Path) -> Path:
+    """The test template with a url_label in [copy] and German, French and Japanese copy beside it."""
+    html = FLYER_HTML.replace("{{ tracked_url_display }}", "{{ copy.url_label }} {{ tracked_url_display }}")
+    toml = TEMPLATE_TOML.replace(
+        'headline = "Fast, safe networking"', 'headline = "Fast, safe networking"\nurl_label = "Learn more:"'
+    )
+    make_template(root, **{"template.toml": 'locale = "en"\n' + toml, "flyer.html": html})
+    for locale, (headline, url_label) in LOCALIZED_COPY.items():
+        (root / f"copy.{locale}.toml").write_text(
+            f'[copy]\nheadline = "{headline}"\nurl_label = "{url_label}"\n'
+        )
+    return root
+
+
+def write_partners_csv(folder: Path, partners: list[dict[str, str]] = PARTNERS) -> Path:
+    """A partners CSV in the import's own columns, with the partners' logos under logos/."""
+    (folder / "logos").mkdir(parents=True, exist_ok=True)
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=CSV_FIELDS, lineterminator="\n")
+    writer.writeheader()
+    for index, partner in enumerate(partners):
+        logo = ""
+        if partner.get("logo") == "png":
+            logo = f"logos/{partner['slug']}.png"
+            (folder / logo).write_bytes(png_logo(240, 80, color=f"#{40 + index * 30:02X}5080"))
+        elif partner.get("logo") == "svg":
+            logo = f"logos/{partner['slug']}.svg"
+            (folder / logo).write_text(LOGO_SVG.format(color="#2E86AB"))
+        writer.writerow({
+            "website": f"https://{partner['slug']}.example.com", "email": f"sales@{partner['slug']}.example.com",
+            "phone": f"+1 555 01{index:02d}", "address": f"{index + 1} Example Street\nSuite {index + 10}",
+            "active": "true", "custom.account_manager": "Sam Rivera", **partner, "logo": logo,
+        })  # fmt: skip
+    path = folder / "partners.csv"
+    path.write_text(out.getvalue(), encoding="utf-8")
+    return path
+
+
+@dataclass(frozen=True)
+class Content:
+    """A content root made by make_content: Acme's program, one kit, three templates and a partners CSV."""
+
+    root: Path
+    partners_csv: Path
+    kit: str = KIT_SLUG
+    flyer: str = "flyer"
+    """PDF (A4, one page) and image (two sizes) outputs, localized copy; prints no tier."""
+    badge: str = "badge"
+    """One PDF page printing the partner's tier and type labels."""
+
+    @property
+    def program_file(self) -> Path:
+        return self.root / "partner_program.toml"
+
+    @property
+    def config(self) -> dict[str, Any]:
+        """The app settings that point at this content root."""
+        return {
+            "BRAND_KITS_DIR": str(self.root / "brand_kits"),
+            "TEMPLATES_DIR": str(self.root / "campaign_templates"),
+            "PARTNER_PROGRAM_FILE": str(self.program_file),
+        }
+
+
+def make_content(root: Path) -> Content:
+    """Write a whole content root (program, kit, templates, partners CSV) at root."""
+    make_program(root / "partner_program.toml")
+    make_kit(root / "brand_kits" / KIT_SLUG)
+    make_localized_template(root / "campaign_templates" / "flyer")
+    make_template(root / "campaign_templates" / "badge",
+                  **{"template.toml": BADGE_TOML, "badge.html": BADGE_HTML, "badge.css": BADGE_CSS})  # fmt: skip
+    return Content(root=root, partners_csv=write_partners_csv(root / "partners"))

@@ -16,6 +16,7 @@ from flask import Flask
 from app import create_app
 from app.config import PROJECT_ROOT
 from app.services import Services
+from tests.factories import Content, make_content
 
 SAMPLE_CSV = PROJECT_ROOT / "sample_data" / "partners.csv"
 
@@ -73,3 +74,29 @@ def sample_partners(services: Services) -> Services:
     report = import_partners_file(services, SAMPLE_CSV)
     assert report.errors == [], report.errors
     return services
+
+
+@pytest.fixture
+def content(tmp_path: Path) -> Content:
+    """A small content root of the tests' own (tests/factories.py): program, kit, templates, partners CSV."""
+    return make_content(tmp_path / "content")
+
+
+@pytest.fixture
+def partners(services: Services, content: Content) -> Services:
+    """The test partners (tests.factories.PARTNERS) imported from the content root's CSV, with their logos."""
+    from app.partner_import import import_partners_file
+
+    report = import_partners_file(services, content.partners_csv)
+    assert report.errors == [] and report.rejected == 0, report.errors
+    return services
+
+
+def own_content(make_app: Callable[..., Flask], content: Content) -> Callable[..., Flask]:
+    """make_app for a test folder that must not read the sample vendor's content: apps it builds read
+    the tests' own content root (a test may still override any of the three settings)."""
+
+    def make(**config: Any) -> Flask:
+        return make_app(**{**content.config, **config})
+
+    return make

@@ -15,7 +15,7 @@ from app.rendering.lint import lint_content
 from app.rendering.locale_format import format_date, format_number, format_phone
 from app.rendering.model import PartnerInput, locale_chain, normalize_locale
 from app.rendering.template import load_template
-from tests.factories import BRAND_TOML, make_kit, make_template
+from tests.factories import BRAND_TOML, FONT_FAMILY, make_kit, make_template
 from tests.pdfcheck import pdf_facts
 
 COPY_DE = """[translation]
@@ -151,7 +151,7 @@ def test_lint_flags_a_script_the_kit_has_no_font_for(tmp_path: Path, localized) 
     )
     # A kit that names only its Latin brand font for Japanese has no font that covers the name: an error.
     strict = make_kit(
-        tmp_path / "latin-only", brand_toml=BRAND_TOML + '\n[font_fallback]\njapanese = ["Inter"]\n'
+        tmp_path / "latin-only", brand_toml=BRAND_TOML + f'\n[font_fallback]\njapanese = ["{FONT_FAMILY}"]\n'
     )
     report = lint_content([strict], [template.root], partners=[tokyo])
     assert any(

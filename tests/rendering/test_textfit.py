@@ -7,9 +7,8 @@ from hypothesis import strategies as st
 
 from app.rendering.fonts import FontStack
 from app.rendering.textfit import ELLIPSIS, fit_text, load_font
-from tests.factories import FONT_DIR
+from tests.factories import BOLD
 
-BOLD = FONT_DIR / "Inter-Bold.otf"
 STACK = FontStack.single(BOLD)
 
 
@@ -27,15 +26,13 @@ def test_short_text_keeps_its_size() -> None:
 
 
 def test_shrinks_before_wrapping() -> None:
-    result = fit_text(
-        "Northwind Reseller Network", fonts=STACK, width=200, height=60, max_size=20, min_size=10
-    )
+    result = fit_text("Acme Reseller Network", fonts=STACK, width=200, height=60, max_size=20, min_size=10)
     assert len(result.lines) == 1 and 10 <= result.size < 20
 
 
 def test_wraps_at_the_minimum_size_when_shrinking_is_not_enough() -> None:
     text = "Great Lakes Regional Cybersecurity & Managed Network Services Cooperative, Inc."
-    result = fit_text(text, fonts=STACK, width=200, height=40, max_size=20, min_size=10)
+    result = fit_text(text, fonts=STACK, width=200, height=50, max_size=20, min_size=10)
     assert len(result.lines) > 1 and not result.truncated and " ".join(result.lines) == text
 
 
