@@ -102,6 +102,8 @@ def load_config() -> dict:
         "LOGO_FETCH_TIMEOUT": float(_env("LOGO_FETCH_TIMEOUT", "10")),
         "LOGO_FETCH_CONCURRENCY": int(_env("LOGO_FETCH_CONCURRENCY", "4")),
         # Every campaign needs an approver's yes before it is published (else only those that ask for it).
+        # Rows per page of the console's lists (partners, campaigns, audit log).
+        "CONSOLE_PAGE_SIZE": int(_env("CONSOLE_PAGE_SIZE", "50")),
         "APPROVAL_REQUIRED": _env("APPROVAL_REQUIRED", "false") == "true",
         "MAX_LOGO_BYTES": int(_env("MAX_LOGO_BYTES", str(5 * 1024 * 1024))),
         "MAX_LOGO_PIXELS": int(_env("MAX_LOGO_PIXELS", str(25_000_000))),

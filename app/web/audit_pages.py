@@ -7,16 +7,16 @@ from datetime import datetime
 from typing import Any
 
 from flask import Response, render_template, request
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, select
 
 from app.auth import roles
 from app.models import AuditEntry
 from app.text_safety import csv_bytes
 from app.web import bp
+from app.web.pagination import paginate
 from app.web.security import allow
 from app.web.views import services
 
-PER_PAGE = 100
 FILTERS = ("actor", "action", "subject_type", "subject", "since", "until")
 
 
@@ -53,16 +53,13 @@ def _filters() -> dict[str, str]:
 @allow(roles.ADMINS)
 def audit_log() -> str:
     filters = _filters()
-    page = max(1, request.args.get("page", 1, type=int) or 1)
-    stmt = audit_query(filters)
     with services().db.session() as session:
-        total = session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
-        entries = session.scalars(stmt.limit(PER_PAGE).offset((page - 1) * PER_PAGE)).all()
+        page = paginate(session, audit_query(filters))
         types = session.scalars(
             select(AuditEntry.subject_type).distinct().order_by(AuditEntry.subject_type)
         ).all()
-    return render_template("console/audit.html", entries=entries, filters=filters, page=page, total=total,
-                           per_page=PER_PAGE, types=types, dumps=json.dumps)  # fmt: skip
+    return render_template("console/audit.html", entries=page.items, filters=filters, page=page,
+                           args={k: v for k, v in filters.items() if v}, types=types, dumps=json.dumps)  # fmt: skip
 
 
 @bp.get("/audit.csv")

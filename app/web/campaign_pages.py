@@ -19,6 +19,7 @@ from app.rendering.audience import parse_audience
 from app.web import bp
 from app.web.dashboard import progress
 from app.web.forms import FormErrors
+from app.web.pagination import paginate
 from app.web.previews import WORST_CASE, preview_image, preview_partner
 from app.web.program_views import choices as program_choices
 from app.web.program_views import program
@@ -148,10 +149,11 @@ def campaigns() -> str:
 
     status = request.args.get("status", "")
     with services().db.session() as session:
-        query = select(Campaign).order_by(Campaign.created_at.desc())
+        query = select(Campaign).order_by(Campaign.created_at.desc(), Campaign.id.desc())
         if status in ("draft", "published", "archived"):
             query = query.where(Campaign.status == status)
-        items = session.scalars(query).all()
+        page = paginate(session, query)
+        items = page.items
         publishes = latest_publishes(session)
         counts = {}
         for c in items:
@@ -160,7 +162,8 @@ def campaigns() -> str:
             except CobrandError:
                 counts[c.id] = None
     rows = [(c, counts[c.id], progress(publishes[c.id]) if c.id in publishes else None) for c in items]
-    return render_template("console/campaigns.html", rows=rows, status=status)
+    return render_template("console/campaigns.html", rows=rows, status=status, page=page,
+                           args={"status": status} if status else {})  # fmt: skip
 
 
 @bp.route("/campaigns/new", methods=["GET", "POST"])

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import abort, flash, redirect, render_template, request, url_for
-from sqlalchemy import or_, select
+from sqlalchemy import func, or_, select
 
 from app.auth import roles
 from app.auth.users import create_user, start_password_reset
@@ -14,6 +14,7 @@ from app.models import Partner, User, UserRole
 from app.partners import clean_partner_fields, logo_content_type, store_logo, update_partner, upsert_partner
 from app.web import bp
 from app.web.forms import FormErrors
+from app.web.pagination import paginate
 from app.web.program_views import choices, program
 from app.web.security import allow
 from app.web.views import send_stored, services
@@ -77,7 +78,7 @@ def partners() -> str:
     q = args.get("q", "").strip()
     filters = {k: args.get(k, "") for k in ("type", "tier", "region")}
     with services().db.session() as session:
-        query = select(Partner).where(Partner.deleted_at.is_(None)).order_by(Partner.name)
+        query = select(Partner).where(Partner.deleted_at.is_(None)).order_by(Partner.name, Partner.id)
         if q:
             like = f"%{q}%"
             query = query.where(
@@ -86,12 +87,14 @@ def partners() -> str:
         for key, column in (("type", Partner.type), ("tier", Partner.tier), ("region", Partner.region)):
             if filters[key]:
                 query = query.where(column == (program().resolve(key, filters[key]) or filters[key]))
-        items = session.scalars(query).all()
-        user_counts: dict[int, int] = {}
-        for (pid,) in session.execute(select(User.partner_id).where(User.partner_id.is_not(None))):
-            user_counts[pid] = user_counts.get(pid, 0) + 1
-    return render_template("console/partners.html", partners=items, q=q, filters=filters, user_counts=user_counts,
-                           **_choices())  # fmt: skip
+        page = paginate(session, query)
+        ids = [p.id for p in page.items]
+        user_counts = dict(session.execute(  # type: ignore[arg-type]
+            select(User.partner_id, func.count()).where(User.partner_id.in_(ids)).group_by(User.partner_id)
+        ).all())  # fmt: skip
+    args = {k: v for k, v in {"q": q, **filters}.items() if v}
+    return render_template("console/partners.html", partners=page.items, page=page, args=args, q=q, filters=filters,
+                           user_counts=user_counts, **_choices())  # fmt: skip
 
 
 @bp.route("/partners/new", methods=["GET", "POST"])
