@@ -2,17 +2,27 @@
 
 from __future__ import annotations
 
+import io
 from collections.abc import Callable
 from typing import Any
 
 from flask import Flask
+from PIL import Image
 
 from app.api.registry import registry
-from app.config import PROJECT_ROOT
 from app.services import Services
 from tests.api_support import bearer, make_token
+from tests.factories import Content
 
-LOGO = PROJECT_ROOT / "sample_data" / "logos" / "summit-it.png"
+
+def _noisy_png() -> bytes:
+    """A 300×100 PNG logo of noise: it does not compress, so it is well over 1000 bytes."""
+    out = io.BytesIO()
+    Image.effect_noise((300, 100), 64).convert("RGB").save(out, format="PNG")
+    return out.getvalue()
+
+
+LOGO = _noisy_png()
 
 
 def test_openapi_document_lists_every_registered_route(client: Any) -> None:
@@ -25,8 +35,8 @@ def test_openapi_document_lists_every_registered_route(client: Any) -> None:
     assert app_rules == {r.prefix + r.rule for r in registry.routes}
 
 
-def test_partner_crud_and_logo_upload(client: Any, sample_partners: Services) -> None:
-    headers = bearer(make_token(sample_partners))
+def test_partner_crud_and_logo_upload(client: Any, partners: Services) -> None:
+    headers = bearer(make_token(partners))
     body = {"slug": "acme", "name": "Acme IT", "type": "reseller", "tier": "gold", "region": "EMEA"}
     assert client.post("/api/v1/partners", json=body, headers=headers).status_code == 201
     again = client.post("/api/v1/partners", json=body, headers=headers)
@@ -46,10 +56,10 @@ def test_partner_crud_and_logo_upload(client: Any, sample_partners: Services) ->
     assert "acme" in [p["slug"] for p in filtered["items"]]
     assert client.get("/api/v1/partners?region=MARS", headers=headers).status_code == 400
 
-    png = LOGO.read_bytes()
+    png = LOGO
     raw = client.put("/api/v1/partners/acme/logo", data=png, content_type="image/png", headers=headers)
     assert raw.status_code == 200 and raw.get_json()["has_logo"]
-    form = client.put("/api/v1/partners/acme/logo", data={"file": (LOGO.open("rb"), "logo.png")}, headers=headers,
+    form = client.put("/api/v1/partners/acme/logo", data={"file": (io.BytesIO(LOGO), "logo.png")}, headers=headers,
                       content_type="multipart/form-data")  # fmt: skip
     assert form.status_code == 200
     wrong_type = client.put(
@@ -71,15 +81,14 @@ def test_logo_over_the_limit_is_413(make_app: Callable[..., Flask]) -> None:
     client = app.test_client()
     body = {"slug": "acme", "name": "Acme IT", "type": "reseller", "tier": "gold", "region": "EMEA"}
     client.post("/api/v1/partners", json=body, headers=headers)
-    answer = client.put(
-        "/api/v1/partners/acme/logo", data=LOGO.read_bytes(), content_type="image/png", headers=headers
-    )
+    assert len(LOGO) > 1000
+    answer = client.put("/api/v1/partners/acme/logo", data=LOGO, content_type="image/png", headers=headers)
     assert answer.status_code == 413 and answer.get_json()["error"] == "too_large"
 
 
-def test_campaign_lifecycle(client: Any, sample_partners: Services) -> None:
-    headers = bearer(make_token(sample_partners))
-    body = {"slug": "launch", "template": "datasheet", "brand_kit": "northwind",
+def test_campaign_lifecycle(client: Any, partners: Services, content: Content) -> None:
+    headers = bearer(make_token(partners))
+    body = {"slug": "launch", "template": content.badge, "brand_kit": content.kit,
             "audience": {"regions": ["EMEA"]}, "landing_url": "https://example.com/nx",
             "starts_at": "2026-03-01T00:00:00Z", "ends_at": "2026-04-01T00:00:00Z"}  # fmt: skip
     created = client.post("/api/v1/campaigns", json=body, headers=headers)
@@ -95,7 +104,7 @@ def test_campaign_lifecycle(client: Any, sample_partners: Services) -> None:
     )
     published = client.post("/api/v1/campaigns/launch/publish", headers=headers)
     assert published.status_code == 202 and published.headers["Location"] == published.get_json()["url"]
-    assert sample_partners.queue.wait_idle(timeout=180)  # type: ignore[attr-defined]
+    assert partners.queue.wait_idle(timeout=180)  # type: ignore[attr-defined]
     progress = client.get(published.get_json()["url"], headers=headers).get_json()
     assert progress["status"] == "completed" and progress["done"] == progress["total"] > 0
     assets = client.get("/api/v1/campaigns/launch/assets", headers=headers).get_json()

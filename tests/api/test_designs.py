@@ -9,12 +9,12 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
-from app.config import PROJECT_ROOT
 from app.models import Asset, AssetStatus, Campaign, DesignTemplate, Partner
 from app.publishing import partner_links
 from app.rendering.model import DesignZone
 from app.services import Services
 from tests.api_support import bearer, make_token
+from tests.factories import FONT_FAMILY, PARTNERS, Content
 from tests.pdfcheck import pdf_facts
 from tests.support.designs import (
     RASTER_DPI,
@@ -27,11 +27,11 @@ from tests.support.designs import (
 )
 from tests.support.qr import decode_qr
 
-MASTER = (PROJECT_ROOT / "campaign_templates" / "design-flyer" / "flyer.pdf").read_bytes()
-"""A4 with 3 mm bleed, made by reportlab (see its README)."""
+MASTER = design_pdf(bleed_mm=3)
+"""A4 with 3 mm bleed, made by reportlab: artwork at the top, a plain panel below for the zones."""
 ZONES = [
     {"page": 1, "kind": "logo", "x_mm": 15, "y_mm": 231, "width_mm": 60, "height_mm": 24},
-    {"page": 1, "kind": "name", "x_mm": 15, "y_mm": 258, "width_mm": 125, "height_mm": 9, "font": "Inter",
+    {"page": 1, "kind": "name", "x_mm": 15, "y_mm": 258, "width_mm": 125, "height_mm": 9, "font": FONT_FAMILY,
      "weight": 700, "max_size_pt": 16, "min_size_pt": 9, "color": "primary"},
     {"page": 1, "kind": "contact", "x_mm": 15, "y_mm": 268, "width_mm": 125, "height_mm": 17,
      "fields": ["phone", "email", "website"], "max_size_pt": 9.5, "min_size_pt": 6.5},
@@ -57,8 +57,10 @@ def qr_texts(page: Any, zone: DesignZone, offset: tuple[float, float]) -> list[s
     return decode_qr(out.getvalue())
 
 
-def test_uploaded_design_is_published_for_the_sample_partners(client: Any, sample_partners: Services) -> None:
-    services = sample_partners
+def test_uploaded_design_is_published_for_the_partners(
+    client: Any, partners: Services, content: Content
+) -> None:
+    services = partners
     headers = bearer(make_token(services))
     answer = upload(client, headers, MASTER, audience=json.dumps({"regions": ["EMEA", "NA"]}))
     assert answer.status_code == 201, answer.get_json()
@@ -67,8 +69,8 @@ def test_uploaded_design_is_published_for_the_sample_partners(client: Any, sampl
     assert [{k: z[k] for k in ZONES[i]} for i, z in enumerate(body["zones"])] == ZONES
     assert body["pages"] == [{"width_mm": 210.0, "height_mm": 297.0}]
     created = client.post("/api/v1/campaigns", headers=headers, json={
-        "slug": "byod", "template": "partner-flyer", "brand_kit": "northwind",
-        "landing_url": "https://northwind.example.com/byod"})  # fmt: skip
+        "slug": "byod", "template": "partner-flyer", "brand_kit": content.kit,
+        "landing_url": "https://vendor.example.com/byod"})  # fmt: skip
     assert created.status_code == 201, created.get_json()
     assert client.post("/api/v1/campaigns/byod/publish", headers=headers).status_code == 202
     assert services.jobs.wait_idle(timeout=300)
@@ -82,7 +84,8 @@ def test_uploaded_design_is_published_for_the_sample_partners(client: Any, sampl
         campaign = session.scalar(select(Campaign).where(Campaign.slug == "byod"))
         eligible = session.scalars(select(Partner).where(Partner.region.in_(["emea", "na"]))).all()
         assets = session.scalars(select(Asset).where(Asset.campaign_id == campaign.id)).all()
-        assert len(eligible) >= 6 and {a.partner_id for a in assets} == {p.id for p in eligible}
+        assert len(eligible) == sum(p["region"] in ("emea", "na") for p in PARTNERS) > 1
+        assert {a.partner_id for a in assets} == {p.id for p in eligible}
         for asset in assets:
             assert asset.status == AssetStatus.RENDERED, asset.error
             data = services.storage.open(asset.storage_key)
@@ -95,12 +98,14 @@ def test_uploaded_design_is_published_for_the_sample_partners(client: Any, sampl
             ]
 
 
-def test_a_new_upload_is_a_new_version_and_re_renders(client: Any, sample_partners: Services) -> None:
-    services = sample_partners
+def test_a_new_upload_is_a_new_version_and_re_renders(
+    client: Any, partners: Services, content: Content
+) -> None:
+    services = partners
     headers = bearer(make_token(services))
     first = upload(client, headers, MASTER).get_json()
     client.post("/api/v1/campaigns", headers=headers,
-                json={"slug": "v", "template": "partner-flyer", "brand_kit": "northwind"})  # fmt: skip
+                json={"slug": "v", "template": "partner-flyer", "brand_kit": content.kit})  # fmt: skip
     client.post("/api/v1/campaigns/v/publish", headers=headers)
     assert services.jobs.wait_idle(timeout=300)
     same = upload(client, headers, MASTER)
@@ -147,7 +152,7 @@ def test_hostile_uploads_are_refused_and_nothing_is_stored(
             422,
             "zones[0].page: 3 is not a page of the master",
         ),
-        ({"slug": "spring-flyer"}, 422, "is a template folder in git"),
+        ({"slug": "flyer"}, 422, "is a template folder in git"),  # the content root's flyer
         ({"slug": "Bad Slug"}, 422, "slug"),
     ],
 )
@@ -166,13 +171,13 @@ def test_bad_uploads_are_named(client: Any, services: Services, fields: dict[str
     assert list(services.storage.list("designs/")) == []
 
 
-def test_partner_tokens_cannot_upload(client: Any, sample_partners: Services) -> None:
-    token = make_token(sample_partners, "summit-it")
+def test_partner_tokens_cannot_upload(client: Any, partners: Services) -> None:
+    token = make_token(partners, "alpine")
     assert upload(client, bearer(token), MASTER).status_code == 403
 
 
-def test_audience_rules_and_editable_fields_of_an_upload(client: Any, sample_partners: Services) -> None:
-    headers = bearer(make_token(sample_partners))
+def test_audience_rules_and_editable_fields_of_an_upload(client: Any, partners: Services) -> None:
+    headers = bearer(make_token(partners))
     zones = [*ZONES, {"page": 1, "kind": "text", "text": "{{ fields.offer }}", "x_mm": 80, "y_mm": 231,
                       "width_mm": 70, "height_mm": 20, "background": "#FFFFFF", "align": "right"}]  # fmt: skip
     answer = upload(client, headers, MASTER, zones=zones,

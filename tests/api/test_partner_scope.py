@@ -17,19 +17,19 @@ from app.partner_import import import_partners_file
 from app.publishing import start_publish
 from app.services import Services
 from tests.api_support import bearer, make_token
-from tests.fixtures_app import SAMPLE_CSV
+from tests.factories import Content
 
-OWN, OTHER = "summit-it", "brightpath"
+OWN, OTHER = "alpine", "beacon"
 OWNED_PARAMS = {"partner", "asset_id", "code"}
 """Path or query parameters that name a partner's data: another partner's value must give 404."""
 
 
 @pytest.fixture
-def world(make_app: Callable[..., Flask]) -> dict[str, Any]:
+def world(make_app: Callable[..., Flask], content: Content) -> dict[str, Any]:
     app = make_app(WEBHOOK_ALLOW_PRIVATE_TARGETS=True)  # the subscription below is to 127.0.0.1
     services: Services = app.extensions["cobrand"]
-    assert import_partners_file(services, SAMPLE_CSV).errors == []
-    save_campaign(services, {"slug": "spring", "template": "spring-flyer", "brand_kit": "northwind"})
+    assert import_partners_file(services, content.partners_csv).errors == []
+    save_campaign(services, {"slug": "spring", "template": content.badge, "brand_kit": content.kit})
     start_publish(services, "spring")
     assert services.queue.wait_idle(timeout=180)
     admin = bearer(make_token(services))
@@ -46,7 +46,7 @@ def world(make_app: Callable[..., Flask]) -> dict[str, Any]:
     values = {
         "own": {"partner": OWN, "asset_id": assets[ids[OWN]], "code": codes[ids[OWN]]},
         "other": {"partner": OTHER, "asset_id": assets[ids[OTHER]], "code": codes[ids[OTHER]]},
-        "shared": {"campaign": "spring", "template": "spring-flyer", "brand_kit": "northwind",
+        "shared": {"campaign": "spring", "template": content.badge, "brand_kit": content.kit,
                    "publish_id": publish_id, "subscription_id": sub.get_json()["id"], "source": "prm",
                    "channel": "pdf"},
     }  # fmt: skip

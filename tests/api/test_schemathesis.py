@@ -22,22 +22,22 @@ from app.campaigns import save_campaign
 from app.partner_import import import_partners_file
 from app.services import Services
 from tests.api_support import bearer, make_token
-from tests.fixtures_app import SAMPLE_CSV
+from tests.factories import Content
 
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
 
 
 @pytest.fixture
-def fuzzed_app(make_app: Callable[..., Flask]) -> Flask:
-    """An app with the sample partners and a campaign, so some generated ids exist; no rate limit in the way."""
+def fuzzed_app(make_app: Callable[..., Flask], content: Content) -> Flask:
+    """An app with the test partners and a campaign, so some generated ids exist; no rate limit in the way."""
     # Private webhook targets allowed: the subscription check would otherwise resolve the generated
     # host names in DNS, and tests send no traffic off this machine.
     app = make_app(
         API_RATE_LIMIT=1_000_000, WEBHOOK_SECRETS="prm=fuzz-secret", WEBHOOK_ALLOW_PRIVATE_TARGETS=True
     )
     services: Services = app.extensions["cobrand"]
-    assert import_partners_file(services, SAMPLE_CSV).errors == []
-    save_campaign(services, {"slug": "spring", "template": "spring-flyer", "brand_kit": "northwind"})
+    assert import_partners_file(services, content.partners_csv).errors == []
+    save_campaign(services, {"slug": "spring", "template": content.flyer, "brand_kit": content.kit})
     return app
 
 

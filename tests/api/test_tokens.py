@@ -13,30 +13,31 @@ from app.auth.tokens import hash_token
 from app.models import ApiToken, UserRole
 from app.services import Services
 from tests.api_support import bearer, make_token
+from tests.factories import PARTNERS
 
 
 def test_tokens_from_the_cli_work_until_revoked_and_are_stored_hashed(
-    app: Flask, runner: Any, client: Any, sample_partners: Services, tmp_path: Path
+    app: Flask, runner: Any, client: Any, partners: Services, tmp_path: Path
 ) -> None:
     created = runner.invoke(args=["create-token", "--name", "ci"])
     assert created.exit_code == 0, created.output
     token = created.stdout.strip()
     assert token.startswith("cbt_") and len(token) > 40
-    scoped = runner.invoke(args=["create-token", "--partner", "summit-it"]).stdout.strip()
+    scoped = runner.invoke(args=["create-token", "--partner", "alpine"]).stdout.strip()
 
-    assert client.get("/api/v1/partners", headers=bearer(token)).get_json()["total"] == 12
+    assert client.get("/api/v1/partners", headers=bearer(token)).get_json()["total"] == len(PARTNERS)
     assert [
         p["slug"] for p in client.get("/api/v1/partners", headers=bearer(scoped)).get_json()["items"]
-    ] == ["summit-it"]
+    ] == ["alpine"]
 
-    with sample_partners.db.session() as session:
+    with partners.db.session() as session:
         rows = session.scalars(select(ApiToken).order_by(ApiToken.id)).all()
         assert [(r.role, r.name) for r in rows] == [(UserRole.ADMIN, "ci"), (UserRole.PARTNER, "")]
         assert rows[0].token_hash == hash_token(token) != token
         assert token.startswith(rows[0].prefix) and len(rows[0].prefix) == 12
         prefix = rows[0].prefix
     # No column of any row, nor any byte of the database file, holds a plaintext token.
-    database = Path(sample_partners.db.url.removeprefix("sqlite:///"))
+    database = Path(partners.db.url.removeprefix("sqlite:///"))
     raw = b"".join(p.read_bytes() for p in database.parent.glob(database.name + "*"))
     assert token.encode() not in raw and scoped.encode() not in raw
     assert hash_token(token).encode() in raw
