@@ -19,6 +19,7 @@ from app.partners import upsert_partner
 from app.publishing import start_publish
 from app.services import Services
 from tests.api_support import bearer, make_token
+from tests.factories import Content
 from tests.web.conftest import login
 
 ADMIN = ("admin@example.com", "admin-password-1")
@@ -37,7 +38,7 @@ EXPECTED = {"gold-br", "platinum-mx", "gold-cl-implied"}
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
-def services(request: pytest.FixtureRequest, make_app: Callable[..., Flask]) -> Services:
+def services(request: pytest.FixtureRequest, make_app: Callable[..., Flask], content: Content) -> Services:
     config = {} if request.param == "sqlite" else {"DATABASE_URL": request.getfixturevalue("postgres_db")}
     app = make_app(**config)
     services: Services = app.extensions["cobrand"]
@@ -47,18 +48,18 @@ def services(request: pytest.FixtureRequest, make_app: Callable[..., Flask]) -> 
             upsert_partner(session, {"slug": slug, "name": slug.title(), "type": "Value Added Reseller", "tier": tier,
                                      "region": region, "country": country, "active": active}, program)  # fmt: skip
         create_user(session, ADMIN[0], UserRole.ADMIN, password=ADMIN[1])
-    save_campaign(services, {"slug": "latam-gold", "title": "LATAM gold+", "template": "email-header",
-                             "brand_kit": "northwind", "audience": {"min_tier": "gold", "regions": ["latam"]}})  # fmt: skip
+    save_campaign(services, {"slug": "latam-gold", "title": "LATAM gold+", "template": content.badge,
+                             "brand_kit": content.kit, "audience": {"min_tier": "gold", "regions": ["latam"]}})  # fmt: skip
     services.flask_app = app  # type: ignore[attr-defined]
     return services
 
 
-def test_every_door_reaches_the_same_partners(services: Services) -> None:
+def test_every_door_reaches_the_same_partners(services: Services, content: Content) -> None:
     app: Flask = services.flask_app  # type: ignore[attr-defined]
     admin = login(app.test_client(), *ADMIN)
 
     count = admin.get(
-        "/campaigns/audience-count?template=email-header&min_tier=gold&regions=latam"
+        f"/campaigns/audience-count?template={content.badge}&min_tier=gold&regions=latam"
     ).get_json()
     assert count["count"] == len(EXPECTED), count
 
