@@ -56,6 +56,10 @@ class Stopper:
     cleanup_dir: str | None = None
     process: subprocess.Popen[bytes] | None = dataclasses.field(default=None, repr=False, compare=False)
     """The Popen, while the process that started the server is the one stopping it."""
+    start_argv: list[str] | None = None
+    """The command that starts the server again on its data and port (see restart_postgres)."""
+    pidfile: str | None = None
+    """Where the server writes its pid (first line) once started again."""
 
     def __call__(self, timeout: float = 15.0) -> None:
         if self.process is not None:
@@ -265,10 +269,30 @@ def start_postgres(tmpdir: str | os.PathLike[str]) -> tuple[str, Stopper]:
     run([f"{bindir}/initdb", "-D", str(pgdata), "-A", "trust", "-U", "postgres", "-E", "UTF8"]
         + ["--locale=C.UTF-8", "--no-sync"])  # fmt: skip
     options = f"-c listen_addresses=127.0.0.1 -p {port} -k {datadir} -c fsync=off -c full_page_writes=off"
-    run([f"{bindir}/pg_ctl", "-D", str(pgdata), "-l", str(log), "-w", "-t", str(int(READY_TIMEOUT)), "-o", options]
-        + ["start"])  # fmt: skip
+    start_argv = [f"{bindir}/pg_ctl", "-D", str(pgdata), "-l", str(log), "-w", "-t", str(int(READY_TIMEOUT))]
+    start_argv += ["-o", options, "start"]
+    run(start_argv)
+    stop.start_argv, stop.pidfile = [*run_as, *start_argv], str(pgdata / "postmaster.pid")
     stop.pid = int((pgdata / "postmaster.pid").read_text().splitlines()[0])
     return f"postgresql+psycopg://postgres@127.0.0.1:{port}/postgres", stop
+
+
+def restart_postgres(stop: Stopper, down_seconds: float = 0.0) -> None:
+    """Restart the cluster start_postgres started: a fast shutdown, which cuts every session as a
+    crash or a failover would, down_seconds with nothing listening, then the same data on the same port."""
+    if not stop.start_argv or not stop.pidfile:
+        raise ServiceError("restart_postgres: this Stopper is not a cluster start_postgres started")
+    if _is_running(stop.pid, stop.exe):
+        os.kill(stop.pid, signal.SIGINT)
+        if not _wait_gone(stop.pid, READY_TIMEOUT):
+            raise ServiceError(f"postgres (pid {stop.pid}) did not shut down in {READY_TIMEOUT:.0f}s")
+    time.sleep(down_seconds)
+    result = subprocess.run(stop.start_argv, capture_output=True, text=True, timeout=READY_TIMEOUT * 2)
+    if result.returncode != 0:
+        raise ServiceError(
+            f"postgres did not start again ({result.returncode}):\n{result.stdout}{result.stderr}"
+        )
+    stop.pid = int(Path(stop.pidfile).read_text().splitlines()[0])
 
 
 # --- SeaweedFS (S3) ----------------------------------------------------------------------------------

@@ -12,11 +12,8 @@ import os
 import subprocess
 import time
 import uuid
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
-
-import pytest
 
 from app.campaigns import save_campaign
 from app.partner_import import import_partners_file
@@ -31,17 +28,6 @@ from tests.workers.support import (
     wait_for,
     wait_for_publish,
 )
-
-
-@pytest.fixture
-def own_redis(tmp_path: Path) -> Iterator[dict[str, Any]]:
-    """A Redis of this test alone, which it may stop and start again on the same port."""
-    url, stop = test_services.start_redis(tmp_path)
-    state = {"url": url, "stop": stop, "port": int(url.rsplit(":", 1)[1].split("/")[0]), "dir": tmp_path}
-    try:
-        yield state
-    finally:
-        state["stop"]()
 
 
 def test_redis_restarted_without_persistence_mid_publish_completes_by_itself(
