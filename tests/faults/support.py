@@ -19,7 +19,7 @@ from rq import Queue, Worker
 from app.campaigns import save_campaign
 from app.partner_import import import_partners_file
 from app.services import Services
-from tests.fixtures_app import SAMPLE_CSV
+from tests.factories import Content
 from tests.workers.support import WorkerPool
 
 QUEUE = "faults"
@@ -52,11 +52,15 @@ class Site:
 
 
 def open_site(
-    make_app: Any, monkeypatch: Any, tmp_path: Path, *, database_url: str, redis_url: str, storage_url: str,
+    make_app: Any, content: Content, monkeypatch: Any, tmp_path: Path, *, database_url: str, redis_url: str,
+    storage_url: str,
     s3_endpoint: str | None = None, s3_credentials: dict[str, str] | None = None,
     worker_s3_endpoint: str | None = None, campaign: str, **worker_config: str,
 ) -> Site:  # fmt: skip
-    """Import the sample partners, save a spring-flyer campaign, and ready (not start) the workers.
+    """Import the content root's partners, save a campaign of its flyer, and ready (not start) workers.
+
+    The tests' own small content root (tests/factories.py) keeps warm-up and rendering short: the
+    faults, not the templates, are what these tests are about.
 
     Workers reach S3 at worker_s3_endpoint (a proxy a test may cut) when given, the test side at
     s3_endpoint directly, so the test can always look into the bucket.
@@ -68,14 +72,15 @@ def open_site(
                "AWS_DEFAULT_REGION": s3_credentials["region_name"], "AWS_EC2_METADATA_DISABLED": "true"}  # fmt: skip
     for key, value in aws.items():
         monkeypatch.setenv(key, value)
-    config: dict[str, Any] = {"DATABASE_URL": database_url, "REDIS_URL": redis_url, "STORAGE_URL": storage_url,
-                              "PUBLISH_BATCH_SIZE": 1, "RQ_QUEUE": QUEUE}  # fmt: skip
+    config: dict[str, Any] = {**content.config, "DATABASE_URL": database_url, "REDIS_URL": redis_url,
+                              "STORAGE_URL": storage_url, "PUBLISH_BATCH_SIZE": 1, "RQ_QUEUE": QUEUE}  # fmt: skip
     if s3_endpoint:
         config["S3_ENDPOINT_URL"] = s3_endpoint
     app = make_app(**config)
     services: Services = app.extensions["cobrand"]
-    assert import_partners_file(services, SAMPLE_CSV).errors == []
-    save_campaign(services, {"slug": campaign, "template": "spring-flyer", "brand_kit": "northwind",
+    report = import_partners_file(services, content.partners_csv)
+    assert report.errors == [] and report.rejected == 0, report.errors
+    save_campaign(services, {"slug": campaign, "template": content.flyer, "brand_kit": content.kit,
                              "title": campaign.title()})  # fmt: skip
     metrics_dir = tmp_path / f"metrics-{uuid.uuid4().hex[:6]}"
     metrics_dir.mkdir()
@@ -86,7 +91,7 @@ def open_site(
            # the last one, registries swept every 2 s.
            "WORKER_JOB_MONITORING_INTERVAL": "1", "WORKER_HEARTBEAT_GRACE": "4",
            "WORKER_MAINTENANCE_INTERVAL": "2", "WORKER_TTL": "20",
-           "PROMETHEUS_MULTIPROC_DIR": str(metrics_dir), **worker_config}  # fmt: skip
+           "PROMETHEUS_MULTIPROC_DIR": str(metrics_dir), **content.config, **worker_config}  # fmt: skip
     if worker_s3_endpoint or s3_endpoint:
         env["S3_ENDPOINT_URL"] = worker_s3_endpoint or s3_endpoint or ""
     return Site(app, services, WorkerPool(env, tmp_path, redis_url), env, redis_url)

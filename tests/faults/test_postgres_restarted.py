@@ -17,6 +17,7 @@ from rq.job import Job
 
 from app.publishing import start_publish
 from tests import services as test_services
+from tests.factories import Content
 from tests.faults.support import open_site
 from tests.workers.support import assert_bucket_matches_db, publish_state, wait_for, wait_for_publish
 
@@ -25,11 +26,11 @@ RETRIES = 3
 
 
 def test_postgres_restarted_mid_publish_workers_reconnect_and_it_completes(
-    make_app: Any, own_postgres: tuple[str, test_services.Stopper], own_redis: dict[str, Any],
+    make_app: Any, content: Content, own_postgres: tuple[str, test_services.Stopper], own_redis: dict[str, Any],
     s3_endpoint: str, s3_credentials: dict[str, str], s3_bucket: str, monkeypatch: Any, tmp_path: Path,
 ) -> None:  # fmt: skip
     database_url, postgres = own_postgres
-    site = open_site(make_app, monkeypatch, tmp_path, database_url=database_url, redis_url=own_redis["url"],
+    site = open_site(make_app, content, monkeypatch, tmp_path, database_url=database_url, redis_url=own_redis["url"],
                      storage_url=f"s3://{s3_bucket}/cobrand-{uuid.uuid4().hex[:6]}", s3_endpoint=s3_endpoint,
                      s3_credentials=s3_credentials, campaign="restart", JOB_RETRIES=str(RETRIES),
                      JOB_RETRY_INTERVALS="2,4,8")  # fmt: skip
