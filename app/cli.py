@@ -11,7 +11,7 @@ from flask import Flask
 from sqlalchemy import select
 
 from app.errors import CobrandError
-from app.models import Campaign, Publish
+from app.models import AssetOutcome, Campaign, Publish, PublishTrigger
 from app.services import Services
 
 
@@ -245,7 +245,7 @@ def register_cli(app: Flask) -> None:
 
         services = _services()
         try:
-            publish_id = start_publish(services, campaign, trigger="cli")
+            publish_id = start_publish(services, campaign, trigger=PublishTrigger.CLI)
         except CobrandError as exc:
             _fail(str(exc))
         if no_wait and services.jobs.is_durable:
@@ -324,7 +324,7 @@ def _print_failures(services: Services, publish_id: int) -> None:
         rows = session.execute(
             select(Partner.slug, Asset.output, Asset.error)
             .join(Partner, Asset.partner_id == Partner.id)
-            .where(Asset.publish_id == publish_id, Asset.outcome == "failed")
+            .where(Asset.publish_id == publish_id, Asset.outcome == AssetOutcome.FAILED)
             .order_by(Partner.slug, Asset.output)
         ).all()
     for slug, output, error in rows:

@@ -24,7 +24,7 @@ from typing import Any
 from sqlalchemy import select
 
 from app.errors import InvalidInput, TemplateInvalid
-from app.models import Campaign, CampaignStatus, DesignTemplate
+from app.models import Campaign, CampaignStatus, DesignTemplate, PublishTrigger
 from app.rendering.audience import parse_audience
 from app.rendering.intake import IntakeLimits, MasterFile, check_master
 from app.rendering.model import CampaignTemplate
@@ -223,7 +223,7 @@ def save_design(services: Services, slug: str, manifest: dict[str, Any], master:
         )
     from app.publishing import start_publish
 
-    publishes = [start_publish(services, campaign, trigger="template") for campaign in campaigns]
+    publishes = [start_publish(services, campaign, trigger=PublishTrigger.TEMPLATE) for campaign in campaigns]
     return SavedDesign(slug, version, created, True, publishes)
 
 

@@ -23,7 +23,7 @@ from flask import Response, abort, redirect, stream_with_context
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.models import Asset, Download, utcnow
+from app.models import Asset, Download, DownloadChannel, utcnow
 from app.storage import Storage
 
 DOWNLOAD_URL_SECONDS = 120
@@ -45,8 +45,10 @@ def is_active_content(content_type: str) -> bool:
     return content_type.split(";", 1)[0].strip().lower() in ACTIVE_TYPES
 
 
-def record_download(session: Session, asset: Asset, channel: str, now: datetime | None = None) -> bool:
-    """Count a download of an asset (channel: portal | api | console), at most once per partner, asset,
+def record_download(
+    session: Session, asset: Asset, channel: DownloadChannel, now: datetime | None = None
+) -> bool:
+    """Count a download of an asset (portal, api or console), at most once per partner, asset,
     day and channel (so the channel breakdown stays true); True if this one was counted."""
     now = now or utcnow()
     day = now.replace(hour=0, minute=0, second=0, microsecond=0)
@@ -90,7 +92,7 @@ def send_file(
 
 
 def deliver_asset(
-    storage: Storage, session: Session, asset: Asset, channel: str, *, inline: bool = False
+    storage: Storage, session: Session, asset: Asset, channel: DownloadChannel, *, inline: bool = False
 ) -> Response:
     """Record the download (committed), then redirect to the file, or send it; 404 if it is gone."""
     if not asset.storage_key:
@@ -108,7 +110,7 @@ def deliver_asset(
 
 
 def deliver_bundle(
-    storage: Storage, session: Session, assets: Sequence[Asset], channel: str, filename: str
+    storage: Storage, session: Session, assets: Sequence[Asset], channel: DownloadChannel, filename: str
 ) -> Response:
     """Record a download of every asset (committed), then stream them as one zip file."""
     entries = [(a.filename or f"asset-{a.id}", a.storage_key) for a in assets if a.storage_key]

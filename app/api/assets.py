@@ -16,7 +16,7 @@ from app.api.registry import ADMIN, TOKEN, registry
 from app.api.schemas import ASSET, PUBLISH
 from app.api.serializers import asset_json, publish_json
 from app.downloads import deliver_asset
-from app.models import Asset, AssetStatus, Campaign, Partner
+from app.models import Asset, AssetStatus, Campaign, DownloadChannel, Partner
 
 
 def asset_rows(session: Session) -> Select[Any]:
@@ -55,7 +55,7 @@ def download_asset(asset_id: int) -> Response:
         asset = get_asset_or_404(session, asset_id)
         if asset.status != AssetStatus.RENDERED or not asset.storage_key:
             raise not_found(f"asset {asset_id} has no rendered file")
-        return deliver_asset(services().storage, session, asset, "api")
+        return deliver_asset(services().storage, session, asset, DownloadChannel.API)
 
 
 @registry.route(bp, "GET", "/publishes/<int:publish_id>", summary="Get a publish's progress",

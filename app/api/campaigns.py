@@ -16,7 +16,7 @@ from app.api.schemas import ASSET, CAMPAIGN, CAMPAIGN_CREATE, CAMPAIGN_UPDATE, P
 from app.api.serializers import asset_json, campaign_json, partner_json, publish_json
 from app.audience import eligible_clause
 from app.campaigns import archive_campaign, save_campaign
-from app.models import Asset, Campaign, CampaignStatus, Partner
+from app.models import Asset, Campaign, CampaignStatus, Partner, PublishTrigger
 from app.publishing import start_publish
 
 
@@ -62,7 +62,7 @@ def publish_campaign(campaign: str) -> tuple[dict[str, Any], int, dict[str, str]
         row = get_campaign_or_404(session, campaign)
         if row.status == CampaignStatus.ARCHIVED:
             raise ApiError(409, "conflict", f"campaign {campaign!r} is archived; it cannot be published")
-    publish_id = start_publish(services(), campaign, trigger="api")
+    publish_id = start_publish(services(), campaign, trigger=PublishTrigger.API)
     with services().db.session() as session:
         body = publish_json(get_publish_or_404(session, publish_id))
     return body, 202, {"Location": body["url"]}

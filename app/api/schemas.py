@@ -5,12 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from app.events import EVENT_TYPES
-from app.models import (
-    AssetStatus,
-    CampaignStatus,
-    DeliveryStatus,
-    PublishStatus,
-)
+from app.models import AssetStatus, CampaignStatus, DeliveryStatus, PublishStatus, PublishTrigger
 from app.partners import TEXT_LIMITS
 
 SLUG = {"type": "string", "pattern": "^[a-z0-9][a-z0-9-]{0,63}$"}
@@ -164,7 +159,7 @@ PUBLISH = _obj(
         "id": {"type": "integer"},
         "campaign": {"type": "string"},
         "status": _enum(PublishStatus),
-        "trigger": {"type": "string"},
+        "trigger": _enum(PublishTrigger),
         "total": {"type": "integer"},
         "done": {"type": "integer"},
         "rendered": {"type": "integer"},

@@ -62,7 +62,7 @@ def publish_json(publish: Publish) -> dict[str, Any]:
         "id": publish.id,
         "campaign": publish.campaign.slug,
         "status": publish.status.value,
-        "trigger": publish.trigger,
+        "trigger": publish.trigger.value,
         "total": publish.total,
         "done": publish.done,
         "rendered": publish.rendered,

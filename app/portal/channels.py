@@ -17,7 +17,7 @@ from flask import Response, abort, request
 
 from app import partner_access as access
 from app.downloads import record_download
-from app.models import Asset
+from app.models import Asset, DownloadChannel
 from app.portal import bp
 from app.portal.views import my_partner, services
 from app.web.security import partner_required
@@ -60,7 +60,7 @@ def email_html(asset_id: int) -> Response:
             abort(404)
         download, copy = request.args.get("download") == "1", request.args.get("copy") == "1"
         if download or copy:
-            record_download(db, asset, "portal")
+            record_download(db, asset, DownloadChannel.PORTAL)
     _, html, _ = email_parts(data)
     response = Response(html, mimetype="text/html")
     if download:

@@ -16,7 +16,7 @@ from app import partner_access as access
 from app.auth import roles
 from app.downloads import deliver_asset, deliver_bundle, send_file
 from app.errors import CobrandError, InvalidInput
-from app.models import Asset, Campaign, Partner, Publish
+from app.models import Asset, AssetOutcome, Campaign, DownloadChannel, Partner, Publish, PublishTrigger
 from app.partners import check_logo, clean_partner_fields, logo_content_type, store_logo, update_partner
 from app.portal import bp
 from app.preview_cache import hit_preview_limit
@@ -77,7 +77,7 @@ def my_progress(session: Any, partner: Partner, publish_ids: list[int]) -> dict[
             select(Asset.outcome).where(Asset.publish_id == publish_id, Asset.partner_id == partner.id)
         ).all()
         done += sum(1 for o in outcomes if o in OUTCOMES)
-        failed += sum(1 for o in outcomes if o == "failed")
+        failed += sum(1 for o in outcomes if o == AssetOutcome.FAILED)
     finished = done >= total
     return {"total": total, "done": done, "failed": failed, "finished": finished,
             "percent": 100 if total == 0 else round(100 * done / total)}  # fmt: skip
@@ -88,7 +88,9 @@ def regenerate(partner_id: int, campaign_slugs: list[str]) -> list[int]:
     ids = []
     for slug in campaign_slugs:
         try:
-            ids.append(start_publish(services(), slug, trigger="portal", partner_ids=[partner_id]))
+            ids.append(
+                start_publish(services(), slug, trigger=PublishTrigger.PORTAL, partner_ids=[partner_id])
+            )
         except CobrandError as exc:
             flash(f"{slug}: {exc}", "error")
     session[REGEN_KEY] = ids
@@ -189,7 +191,7 @@ def download(asset_id: int) -> Response:
         asset = access.partner_asset(services(), db, my_partner(db), asset_id)
         if asset is None:
             abort(404)
-        return deliver_asset(services().storage, db, asset, "portal")
+        return deliver_asset(services().storage, db, asset, DownloadChannel.PORTAL)
 
 
 @bp.get("/assets/<int:asset_id>/thumbnail")

@@ -13,7 +13,7 @@ from app.audience import eligible_partners
 from app.auth import roles
 from app.campaigns import archive_campaign, eligible_count, save_campaign
 from app.errors import CobrandError
-from app.models import Asset, AssetStatus, Campaign, Partner, Publish
+from app.models import Asset, AssetStatus, Campaign, Partner, Publish, PublishTrigger
 from app.publishing import campaign_input, start_publish
 from app.rendering.audience import parse_audience
 from app.web import bp
@@ -306,7 +306,7 @@ def campaign_preview(campaign_id: int, partner_slug: str, output_id: str) -> obj
 def campaign_publish(campaign_id: int) -> object:
     campaign = _campaign_or_404(campaign_id)
     try:
-        publish_id = start_publish(services(), campaign.slug, trigger="console")
+        publish_id = start_publish(services(), campaign.slug, trigger=PublishTrigger.CONSOLE)
     except CobrandError as exc:
         flash(str(exc), "error")
     else:

@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 
 from app.auth import roles
 from app.errors import CobrandError
-from app.models import Asset, Campaign, Partner, Publish, WebhookEvent
+from app.models import Asset, AssetOutcome, Campaign, Partner, Publish, PublishStatus, WebhookEvent
 from app.publishing import retry_failed
 from app.web import bp
 from app.web.security import allow, safe_next
@@ -20,7 +20,7 @@ from app.web.views import services
 def progress(publish: Publish) -> dict[str, Any]:
     """What the progress bar shows (the same shape as the JSON the page polls)."""
     total = publish.total
-    done = publish.rendered + publish.unchanged + publish.failed
+    done = publish.done
     return {
         "id": publish.id,
         "status": publish.status.value,
@@ -30,7 +30,7 @@ def progress(publish: Publish) -> dict[str, Any]:
         "unchanged": publish.unchanged,
         "failed": publish.failed,
         "percent": 100 if total == 0 else round(100 * done / total),
-        "finished": publish.status.value in ("completed", "failed"),
+        "finished": publish.status == PublishStatus.COMPLETED,
     }
 
 
@@ -51,7 +51,7 @@ def failed_assets(session: Any, limit: int = 50) -> list[tuple[Asset, str, str]]
             select(Asset, Partner.name, Campaign.slug)
             .join(Partner, Asset.partner_id == Partner.id)
             .join(Campaign, Asset.campaign_id == Campaign.id)
-            .where(Asset.outcome == "failed")
+            .where(Asset.outcome == AssetOutcome.FAILED)
             .order_by(Asset.updated_at.desc())
             .limit(limit)
         )

@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from app.auth import roles
 from app.downloads import deliver_asset, send_file
-from app.models import Asset, AssetStatus, Campaign, Partner
+from app.models import Asset, AssetStatus, Campaign, DownloadChannel, Partner
 from app.services import Services
 from app.web import bp
 from app.web.security import allow
@@ -69,7 +69,7 @@ def download(asset_id: int) -> Response:
         asset = session.get(Asset, asset_id)
         if asset is None or asset.status != AssetStatus.RENDERED:
             abort(404)
-        return deliver_asset(services().storage, session, asset, "console")
+        return deliver_asset(services().storage, session, asset, DownloadChannel.CONSOLE)
 
 
 @bp.get("/assets/<int:asset_id>/thumbnail")

@@ -13,7 +13,7 @@ from app.api.errors import ApiError, register_error_handlers
 from app.api.registry import SIGNATURE, registry
 from app.api.schemas import WEBHOOK_ACCEPTED, WEBHOOK_EVENT
 from app.jobs import JobOptions
-from app.models import WebhookEvent
+from app.models import WebhookEvent, WebhookEventStatus
 from app.services import Services
 from app.text_safety import loads_json
 from app.webhooks.signing import SIGNATURE_HEADER, TOLERANCE_SECONDS, SignatureInvalid, parse_secrets, verify
@@ -60,7 +60,11 @@ def receive(source: str) -> tuple[dict[str, Any], int]:
     try:
         with services().db.session() as session:
             row = WebhookEvent(
-                source=source, event_id=event_id, type=event["type"], payload=event, status="received"
+                source=source,
+                event_id=event_id,
+                type=event["type"],
+                payload=event,
+                status=WebhookEventStatus.RECEIVED,
             )
             session.add(row)
             session.flush()

@@ -14,7 +14,17 @@ from sqlalchemy.orm import Session
 
 from app.audience import is_eligible
 from app.errors import CobrandError, InvalidInput, PartnerNotFound
-from app.models import Asset, AssetStatus, Campaign, CampaignStatus, Partner, WebhookEvent, utcnow
+from app.models import (
+    Asset,
+    AssetStatus,
+    Campaign,
+    CampaignStatus,
+    Partner,
+    PublishTrigger,
+    WebhookEvent,
+    WebhookEventStatus,
+    utcnow,
+)
 from app.partners import delete_partner, get_partner, update_partner, upsert_partner
 from app.publishing import start_publish, withdraw_asset
 from app.services import Services
@@ -24,15 +34,15 @@ def process_event(services: Services, event_row_id: int) -> list[int]:
     """Apply one stored event; returns the ids of the publishes it started. Bad data marks it failed."""
     with services.db.session() as session:
         event = session.get(WebhookEvent, event_row_id)
-        if event is None or event.status == "processed":
+        if event is None or event.status == WebhookEventStatus.PROCESSED:
             return []
         event_type, data = event.type, dict((event.payload or {}).get("data") or {})
     try:
         publish_ids = HANDLERS[event_type](services, data)
-        status, error = "processed", None
+        status, error = WebhookEventStatus.PROCESSED, None
     except CobrandError as exc:
         # Bad input from the sender (an unknown partner, an invalid field): retrying cannot help.
-        publish_ids, status, error = [], "failed", str(exc)
+        publish_ids, status, error = [], WebhookEventStatus.FAILED, str(exc)
     with services.db.session() as session:
         event = session.get(WebhookEvent, event_row_id)
         if event is not None:
@@ -88,7 +98,7 @@ def campaign_regenerate(services: Services, data: dict[str, Any]) -> list[int]:
     with services.db.session() as session:
         if session.scalar(select(Campaign.id).where(Campaign.slug == slug)) is None:
             raise InvalidInput(f"data.slug: campaign {slug!r} not found")
-    return [start_publish(services, slug, trigger="webhook")]
+    return [start_publish(services, slug, trigger=PublishTrigger.WEBHOOK)]
 
 
 def republish(services: Services, condition: Any) -> list[int]:
@@ -99,7 +109,7 @@ def republish(services: Services, condition: Any) -> list[int]:
             .where(condition, Campaign.status == CampaignStatus.PUBLISHED)
             .order_by(Campaign.slug)
         ).all()
-    return [start_publish(services, slug, trigger="webhook") for slug in slugs]
+    return [start_publish(services, slug, trigger=PublishTrigger.WEBHOOK) for slug in slugs]
 
 
 def regenerate_partner(services: Services, partner_id: int) -> list[int]:
@@ -118,7 +128,8 @@ def regenerate_partner(services: Services, partner_id: int) -> list[int]:
             else:
                 withdraw_partner_assets(services, session, campaign.id, partner_id)
     return [
-        start_publish(services, slug, trigger="webhook", partner_ids=[partner_id]) for slug in sorted(targets)
+        start_publish(services, slug, trigger=PublishTrigger.WEBHOOK, partner_ids=[partner_id])
+        for slug in sorted(targets)
     ]
 
 

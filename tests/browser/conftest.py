@@ -58,8 +58,8 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
                              "landing_url": "https://www.northwind.example.com/secure-edge"})  # fmt: skip
     save_campaign(services, {"slug": "emea-email", "title": "EMEA email header", "template": "email-header",
                              "brand_kit": "northwind", "audience": {"regions": ["EMEA"]}})  # fmt: skip
-    start_publish(services, "spring-na", trigger="test")
-    start_publish(services, "emea-email", trigger="test")
+    start_publish(services, "spring-na", trigger="cli")
+    start_publish(services, "emea-email", trigger="cli")
     assert services.queue.wait_idle(timeout=180)
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)

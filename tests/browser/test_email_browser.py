@@ -39,7 +39,7 @@ def newsletter_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live
         )
     save_campaign(services, {"slug": "webinar", "title": "Secure Edge webinar", "template": "partner-newsletter",
                              "brand_kit": "northwind", "landing_url": "https://northwind.example.com/webinar"})  # fmt: skip
-    start_publish(services, "webinar", trigger="test")
+    start_publish(services, "webinar", trigger="cli")
     assert services.jobs.wait_idle(timeout=180)
     server = make_server("127.0.0.1", port, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
