@@ -13,6 +13,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from app.api import init_app as init_api
     from app.auth.views import bp as auth_bp
     from app.cli import register_cli
+    from app.error_pages import init_app as init_error_pages
     from app.i18n import init_app as init_i18n
     from app.links.wsgi import ShortLinks
     from app.ops import init_app as init_ops
@@ -31,10 +32,11 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     init_ops(app)  # logging, trusted proxies, request ids and lines, /healthz /readyz /metrics, doctor
     init_security(app)  # sessions, CSRF on every form, cookie flags, security headers
     init_i18n(app)  # the user's language: catalogs compiled, the switcher's route
+    init_error_pages(app)  # one wants_json: JSON or an HTML page for every error, 500 included
     app.register_blueprint(web_bp)
-    app.register_blueprint(auth_bp)  # also the create-user and demo-users commands
+    app.register_blueprint(auth_bp)
     app.register_blueprint(portal_bp)
     app.register_blueprint(public_files_bp)  # /public/<hash>.png: e-mail images
-    init_api(app)  # /api/v1 and its webhooks; create-token and revoke-token commands
+    init_api(app)  # /api/v1 and its webhooks
     register_cli(app)
     return app

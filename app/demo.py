@@ -1,4 +1,5 @@
-"""Seeded demo history for `make run`: plausible past downloads and clicks, marked demo=True.
+"""Sample data for `make run`: demo logins, the sample landing URL, and demo history (plausible
+past downloads and clicks, marked demo=True).
 
 Deterministic (a fixed random seed), so the same sample data always gives the same charts, and
 idempotent: it does nothing when demo rows exist. Engagement varies by partner (some never
@@ -12,9 +13,20 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import func, insert, select
 
+from app.auth import users
 from app.links.clicks import ClickRecorder
-from app.models import Asset, AssetStatus, Click, ClickKind, Download, ShortLink, utcnow
+from app.models import Asset, AssetStatus, Click, ClickKind, Download, Partner, ShortLink, UserRole, utcnow
 from app.services import Services
+
+DEMO_ADMIN = ("admin@cobrand.example", "demo-admin-password")
+"""The demo console login (development only)."""
+DEMO_PARTNER = ("partner@summit-it.example", "demo-partner-password")
+"""The demo partner-portal login (development only)."""
+DEMO_PARTNER_SLUG = "summit-it"
+"""The sample partner the demo portal user belongs to (else the first partner)."""
+
+SAMPLE_LANDING_URL = "https://www.northwind.example.com/campaigns/preview"
+"""The landing URL of template previews, which have no campaign of their own."""
 
 CLICKS_PER_DOWNLOAD = {"pdf": 1.2, "image": 0.8, "email": 3.0, "social": 2.5, "qr": 2.0}
 """Average clicks on a link of each channel per download of the partner's assets (demo only)."""
@@ -90,3 +102,24 @@ def _moment(rng: random.Random, now: datetime, days: int) -> datetime:
         at = now - timedelta(days=rng.randrange(days), hours=rng.randrange(24), minutes=rng.randrange(60))
         if at <= now and (at.weekday() < 5 or rng.random() < 0.5):
             return at
+
+
+def create_demo_users(services: Services) -> str | None:
+    """Create (or reset) the demo admin and partner users; returns the demo partner's name, if any."""
+    with services.db.session() as session:
+        partner = session.scalar(select(Partner).where(Partner.slug == DEMO_PARTNER_SLUG))
+        if partner is None:
+            partner = session.scalar(
+                select(Partner).where(Partner.deleted_at.is_(None)).order_by(Partner.slug)
+            )
+        logins = [(DEMO_ADMIN, UserRole.ADMIN, None)]
+        if partner is not None:
+            logins.append((DEMO_PARTNER, UserRole.PARTNER_ADMIN, partner.slug))
+        for (email, password), role, slug in logins:
+            user = users.find_user(session, email)
+            if user is None:
+                users.create_user(session, email, role, partner_slug=slug, password=password)
+            else:
+                users.change_password(user, password)
+                user.active = True
+        return partner.name if partner else None

@@ -17,34 +17,32 @@ say "Checking brand kits and templates"
 "${flask[@]}" lint
 
 say "Sample partners"
-"${flask[@]}" import-partners sample_data/partners.csv
+"${flask[@]}" partners import sample_data/partners.csv
 
 say "Sample campaigns"
 landing="https://northwind.example.com/secure-edge"
-"${flask[@]}" create-campaign spring-launch --title "Secure Edge spring launch" \
+"${flask[@]}" campaigns create spring-launch --title "Secure Edge spring launch" \
     --template spring-flyer --brand-kit northwind --landing-url "$landing/spring"
-"${flask[@]}" create-campaign nx-datasheet --title "NX Series datasheet" \
+"${flask[@]}" campaigns create nx-datasheet --title "NX Series datasheet" \
     --template datasheet --brand-kit northwind --landing-url "$landing/nx-series"
-"${flask[@]}" create-campaign launch-social --title "Secure Edge launch — social" \
+"${flask[@]}" campaigns create launch-social --title "Secure Edge launch — social" \
     --template social-launch --brand-kit northwind --landing-url "$landing/launch"
-"${flask[@]}" create-campaign partner-email --title "Partner e-mail header" \
+"${flask[@]}" campaigns create partner-email --title "Partner e-mail header" \
     --template email-header --brand-kit northwind --landing-url "$landing/webinar"
-"${flask[@]}" create-campaign partner-newsletter --title "Partner newsletter: webinar invitation" \
+"${flask[@]}" campaigns create partner-newsletter --title "Partner newsletter: webinar invitation" \
     --template partner-newsletter --brand-kit northwind --landing-url "$landing/webinar"
-"${flask[@]}" campaigns
+"${flask[@]}" campaigns list
 
 say "Publishing"
 for campaign in spring-launch nx-datasheet launch-social partner-email partner-newsletter; do
-    "${flask[@]}" publish "$campaign"
+    "${flask[@]}" campaigns publish "$campaign"
 done
 
 say "Demo history (marked demo data) for the analytics charts"
 "${flask[@]}" seed-demo
 
-if "${flask[@]}" --help | grep -q demo-users; then
-    say "Demo logins"
-    "${flask[@]}" demo-users
-fi
+say "Demo logins"
+"${flask[@]}" users demo
 
 port="${PORT:-5000}"
 say "Serving http://127.0.0.1:$port (Ctrl-C to stop)"

@@ -1,4 +1,5 @@
-"""The command line on the embedded defaults: lint, import-partners, render, campaigns, publish."""
+"""The command line on the embedded defaults: lint, partners import, render, campaigns list/create/publish;
+every group's --help, and the old command names kept as aliases."""
 
 from __future__ import annotations
 
@@ -104,7 +105,7 @@ def test_import_keeps_good_rows_and_reports_bad_ones_by_line(runner, services, t
         "bad-mail,Bad Mail,reseller,gold,NA,US,,not-an-email,,\n"
         "too,many,fields,reseller,gold,NA,US,,,,,,\n",
     )
-    result = runner.invoke(args=["import-partners", str(csv)])
+    result = runner.invoke(args=["partners", "import", str(csv)])
     assert result.exit_code == 1
     rejected = [line.split(": ")[1] for line in result.output.splitlines() if "partners.csv: line" in line
                 and "logo not used" not in line]  # fmt: skip
@@ -127,9 +128,9 @@ def test_import_keeps_good_rows_and_reports_bad_ones_by_line(runner, services, t
 
 def test_import_again_updates_instead_of_duplicating(runner, services, tmp_path: Path) -> None:
     csv = write_csv(tmp_path / "in", "acme,Acme,reseller,gold,EMEA,DE,,,,\n")
-    runner.invoke(args=["import-partners", str(csv)])
+    runner.invoke(args=["partners", "import", str(csv)])
     csv.write_text(HEADER + "acme,Acme Renamed,reseller,platinum,EMEA,DE,,,,\n")
-    result = runner.invoke(args=["import-partners", str(csv)])
+    result = runner.invoke(args=["partners", "import", str(csv)])
     assert "0 created, 1 updated" in result.output
     with services.db.session() as session:
         assert [(p.name, p.tier) for p in session.scalars(select(Partner))] == [("Acme Renamed", "platinum")]
@@ -152,16 +153,18 @@ def test_unknown_partner_slug_is_one_clear_line(runner, sample_partners, tmp_pat
 
 
 def test_unknown_template_and_campaign_are_clear(runner, sample_partners) -> None:
-    result = runner.invoke(args=["create-campaign", "x", "--template", "nope", "--brand-kit", "northwind"])
+    result = runner.invoke(
+        args=["campaigns", "create", "x", "--template", "nope", "--brand-kit", "northwind"]
+    )
     assert result.exit_code == 1 and "template 'nope' not found" in result.output
-    result = runner.invoke(args=["publish", "missing"])
+    result = runner.invoke(args=["campaigns", "publish", "missing"])
     assert result.exit_code == 1 and "campaign 'missing' not found" in result.output
 
 
 def test_campaigns_lists_eligible_partner_counts(runner, sample_partners) -> None:
-    runner.invoke(args=["create-campaign", "apac-si", "--template", "spring-flyer", "--brand-kit", "northwind",
+    runner.invoke(args=["campaigns", "create", "apac-si", "--template", "spring-flyer", "--brand-kit", "northwind",
                         "--regions", "APAC", "--types", "system_integrator,reseller"])  # fmt: skip
-    result = runner.invoke(args=["campaigns"])
+    result = runner.invoke(args=["campaigns", "list"])
     line = next(line for line in result.output.splitlines() if line.startswith("apac-si"))
     assert line.split()[-1] == "2"  # harbourline (reseller) and sakura-digital (system integrator)
 
@@ -179,8 +182,10 @@ def test_a_template_pointing_at_etc_passwd_fails_only_its_assets(
     )
     services = sample_partners
     services.content.templates_dir = templates
-    runner.invoke(args=["create-campaign", "evil", "--template", "spring-flyer", "--brand-kit", "northwind"])
-    result = runner.invoke(args=["publish", "evil"])
+    runner.invoke(
+        args=["campaigns", "create", "evil", "--template", "spring-flyer", "--brand-kit", "northwind"]
+    )
+    result = runner.invoke(args=["campaigns", "publish", "evil"])
     assert result.exit_code == 2
     assert "0 rendered, 0 unchanged, 12 failed" in result.output
     assert (
@@ -197,7 +202,7 @@ def test_oversized_logo_is_one_line_and_the_partner_is_imported_without_it(make_
         tmp_path / "in",
         "big,Big Logo Ltd,reseller,gold,NA,US,,,,big.png\nfine,Fine,reseller,gold,NA,US,,,,\n",
     )
-    result = app.test_cli_runner().invoke(args=["import-partners", str(csv)])
+    result = app.test_cli_runner().invoke(args=["partners", "import", str(csv)])
     errors = [line for line in result.output.splitlines() if "line 2" in line]
     assert len(errors) == 1 and "over the 2,000-byte limit for logos" in errors[0]
     with app.extensions["cobrand"].db.session() as session:
@@ -213,10 +218,55 @@ def test_import_notes_how_each_kit_draws_partner_names(runner, tmp_path) -> None
         "acme,Acme GmbH,reseller,gold,emea,DE,de-DE\n",
         encoding="utf-8",
     )
-    result = runner.invoke(args=["import-partners", str(csv)])
+    result = runner.invoke(args=["partners", "import", str(csv)])
     assert result.exit_code == 0, result.output
     assert (
         "note: partner tokyo-si: name uses Japanese; kit northwind has no Japanese font; falls back to Noto Sans CJK JP"
         in result.output
     )
     assert "partner acme" not in result.output  # Latin: the brand font draws it
+
+
+GROUPS = {
+    "partners": ["import"],
+    "campaigns": ["list", "create", "publish", "retry-failed"],
+    "tokens": ["create", "revoke"],
+    "users": ["create", "demo"],
+    "worker": ["run", "deliver-pending"],
+}
+
+
+@pytest.mark.parametrize("group", sorted(GROUPS))
+def test_every_group_and_command_has_help(runner, group: str) -> None:
+    result = runner.invoke(args=[group, "--help"])
+    assert result.exit_code == 0, result.output
+    listed = result.output.split("Commands:", 1)[1]
+    for command in GROUPS[group]:
+        assert f"  {command} " in listed, (group, command, result.output)
+        sub = runner.invoke(args=[group, command, "--help"])
+        assert sub.exit_code == 0 and "Usage:" in sub.output, sub.output
+        assert len(sub.output.split("\n\n", 2)[1].strip()) > 10, sub.output  # a sentence of help text
+
+
+def test_old_command_names_still_work_as_hidden_aliases(runner, services, sample_partners) -> None:
+    top = runner.invoke(args=["--help"]).output
+    assert "import-partners" not in top and "create-token" not in top  # hidden: the groups are the names
+    result = runner.invoke(args=["create-campaign", "old-name", "--template", "spring-flyer", "--brand-kit",
+                                 "northwind", "--regions", "APAC"])  # fmt: skip
+    assert result.exit_code == 0 and "created campaign old-name" in result.output, result.output
+    listed = runner.invoke(args=["campaigns"])  # the group alone still lists, as the old command did
+    assert any(line.startswith("old-name") for line in listed.output.splitlines()), listed.output
+    token = runner.invoke(args=["create-token", "--name", "old"])
+    assert token.exit_code == 0 and token.output.strip().splitlines()[-1].startswith("cbt_"), token.output
+    assert "Old name of this command" in runner.invoke(args=["revoke-token", "--help"]).output
+
+
+def test_demo_users_come_from_the_sample_data_code(runner, services, sample_partners) -> None:
+    from app.auth import users
+    from app.demo import DEMO_ADMIN, DEMO_PARTNER
+
+    result = runner.invoke(args=["users", "demo"])
+    assert result.exit_code == 0 and DEMO_ADMIN[0] in result.output and DEMO_PARTNER[0] in result.output
+    with services.db.session() as session:
+        assert users.authenticate(session, *DEMO_ADMIN) is not None
+        assert users.authenticate(session, *DEMO_PARTNER) is not None

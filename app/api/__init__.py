@@ -3,47 +3,19 @@ the OpenAPI document. Inbound webhooks live in app/webhooks/inbound.py (their ow
 
 from __future__ import annotations
 
-from typing import Any
-
-from flask import Blueprint, Flask, request
-from werkzeug.exceptions import HTTPException
+from flask import Blueprint, Flask
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
 
 def init_app(app: Flask) -> None:
-    """Register the API and webhook blueprints, their CLI commands, and exempt them from CSRF."""
-    from app.api.cli import register_token_commands, register_webhook_commands
+    """Register the API and webhook blueprints and exempt them from CSRF."""
     from app.webhooks.inbound import bp as webhooks_bp
 
     app.register_blueprint(bp)
     app.register_blueprint(webhooks_bp)
-    register_token_commands(app)
-    register_webhook_commands(app)
     exempt_from_csrf(app, bp, webhooks_bp)
-    answer_api_routing_errors_as_json(app)
     sweep_deliveries_when_inline_queue_starts(app)
-
-
-def answer_api_routing_errors_as_json(app: Flask) -> None:
-    """An unknown method on an /api/ URL answers JSON 405 (with Allow), not the HTML page.
-
-    (Unknown /api/ URLs already answer JSON 404 through the site's 404 handler.)
-    """
-    from app.api.errors import error_response
-
-    def method_not_allowed(exc: HTTPException) -> Any:
-        if not request.path.startswith("/api/"):
-            return exc
-        allowed = sorted(getattr(exc, "valid_methods", None) or [])
-        response = error_response(
-            405, "method_not_allowed", f"{request.method} is not allowed here; use {', '.join(allowed)}"
-        )
-        if allowed:
-            response.headers["Allow"] = ", ".join(allowed)
-        return response
-
-    app.register_error_handler(405, method_not_allowed)
 
 
 def sweep_deliveries_when_inline_queue_starts(app: Flask) -> None:

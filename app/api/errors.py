@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, Response, jsonify
+from flask import Blueprint, Response
 from werkzeug.exceptions import HTTPException
 
+from app.error_pages import ERROR_CODES, error_response
 from app.errors import (
     BrandKitInvalid,
     CampaignNotFound,
@@ -18,21 +19,6 @@ from app.errors import (
     TemplateInvalid,
     UploadRejected,
 )
-
-ERROR_CODES = {
-    400: "bad_request",
-    401: "unauthorized",
-    403: "forbidden",
-    404: "not_found",
-    405: "method_not_allowed",
-    409: "conflict",
-    413: "too_large",
-    415: "unsupported_media_type",
-    422: "invalid",
-    429: "rate_limited",
-    500: "internal_error",
-}
-"""The `error` code for each status."""
 
 
 class ApiError(Exception):
@@ -50,14 +36,6 @@ class ApiError(Exception):
 
 def not_found(what: str) -> ApiError:
     return ApiError(404, "not_found", f"{what} not found")
-
-
-def error_response(status: int, error: str, message: str, headers: dict[str, str] | None = None) -> Response:
-    response = jsonify({"error": error, "message": message})
-    response.status_code = status
-    for key, value in (headers or {}).items():
-        response.headers[key] = value
-    return response
 
 
 def _cobrand_status(exc: CobrandError) -> int:

@@ -1,29 +1,22 @@
-"""Sign in and out, password reset; the create-user and demo-users commands."""
+"""Sign-in pages: sign in and out, password reset."""
 
 from __future__ import annotations
 
-import sys
 import time
 from typing import Any
 
-import click
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext
 from flask_login import current_user
 
 from app.auth import roles, users
 from app.errors import InvalidInput
-from app.models import Partner, UserRole
 from app.ratelimit import RateLimiter, build_rate_limiter, limiter_key
 from app.services import Services
 from app.web.forms import FormErrors
 from app.web.security import allow, end_session, home_url, safe_next, start_session
 
-bp = Blueprint("auth", __name__, cli_group=None)
-
-DEMO_ADMIN = ("admin@cobrand.example", "demo-admin-password")
-DEMO_PARTNER = ("partner@summit-it.example", "demo-partner-password")
-DEMO_PARTNER_SLUG = "summit-it"
+bp = Blueprint("auth", __name__)
 
 
 def _services() -> Services:
@@ -175,58 +168,3 @@ def reset_password(token: str) -> object:
             flash(gettext("Your password is set. Sign in with it now."), "success")
             return redirect(url_for("auth.login"))
     return render_template("auth/reset.html", invalid=False, errors=errors), 400 if errors else 200
-
-
-# --- commands -----------------------------------------------------------------------------------------
-
-
-@bp.cli.command("create-user")
-@click.argument("email")
-@click.option("--admin", "is_admin", is_flag=True, help="A marketing-console user.")
-@click.option("--partner", "partner_slug", default=None, help="A partner-portal user of this partner.")
-def create_user_command(email: str, is_admin: bool, partner_slug: str | None) -> None:
-    """Create a user and print a one-time password."""
-    if is_admin == bool(partner_slug):
-        click.echo("error: give exactly one of --admin or --partner SLUG", err=True)
-        sys.exit(1)
-    role = UserRole.ADMIN if is_admin else UserRole.PARTNER_ADMIN
-    try:
-        with _services().db.session() as session:
-            user, password = users.create_user(session, email, role, partner_slug=partner_slug)
-            user_email = user.email
-    except InvalidInput as exc:
-        click.echo(f"error: {exc}", err=True)
-        sys.exit(1)
-    click.echo(f"created {role.value} user {user_email}")
-    click.echo(f"one-time password: {password}")
-    click.echo("(change it after signing in: use 'Forgot your password?' on the sign-in page)")
-
-
-@bp.cli.command("demo-users")
-def demo_users_command() -> None:
-    """Create (or reset) the demo admin and partner users and print their logins."""
-    from sqlalchemy import select
-
-    with _services().db.session() as session:
-        partner = session.scalar(select(Partner).where(Partner.slug == DEMO_PARTNER_SLUG))
-        if partner is None:
-            partner = session.scalar(
-                select(Partner).where(Partner.deleted_at.is_(None)).order_by(Partner.slug)
-            )
-        logins = [(DEMO_ADMIN, UserRole.ADMIN, None)]
-        if partner is not None:
-            logins.append((DEMO_PARTNER, UserRole.PARTNER_ADMIN, partner.slug))
-        for (email, password), role, slug in logins:
-            user = users.find_user(session, email)
-            if user is None:
-                users.create_user(session, email, role, partner_slug=slug, password=password)
-            else:
-                users.change_password(user, password)
-                user.active = True
-        partner_name = partner.name if partner else None
-    click.echo("Demo logins (development only):")
-    click.echo(f"  marketing console  {DEMO_ADMIN[0]:28} password: {DEMO_ADMIN[1]}")
-    if partner_name:
-        click.echo(f"  partner portal     {DEMO_PARTNER[0]:28} password: {DEMO_PARTNER[1]}  ({partner_name})")
-    else:
-        click.echo("  (no partner user: import partners first)")

@@ -18,6 +18,7 @@ from pathlib import Path
 
 import click
 from flask import Flask, current_app
+from flask.cli import with_appcontext
 from sqlalchemy import select
 
 from app.config import VAR_DIR
@@ -284,15 +285,20 @@ def format_check(check: Check) -> str:
     return line if check.ok or not check.fix else f"{line} — fix: {check.fix}"
 
 
+@click.command("doctor")
+@with_appcontext
+def doctor() -> None:
+    """Check every dependency and setting; one line each with its fix; exit 1 on any problem."""
+    checks = run_checks(current_app.extensions["cobrand"])
+    for check in checks:
+        click.echo(format_check(check))
+    failed = [c for c in checks if not c.ok]
+    if failed:
+        click.echo(f"{len(failed)} problem(s) found", err=True)
+        sys.exit(1)
+    click.echo("all checks passed")
+
+
 def register_doctor(app: Flask) -> None:
-    @app.cli.command("doctor")
-    def doctor() -> None:
-        """Check every dependency and setting; one line each with its fix; exit 1 on any problem."""
-        checks = run_checks(current_app.extensions["cobrand"])
-        for check in checks:
-            click.echo(format_check(check))
-        failed = [c for c in checks if not c.ok]
-        if failed:
-            click.echo(f"{len(failed)} problem(s) found", err=True)
-            sys.exit(1)
-        click.echo("all checks passed")
+    """Add `flask doctor`."""
+    app.cli.add_command(doctor)

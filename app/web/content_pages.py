@@ -7,6 +7,7 @@ from flask_babel import gettext
 from sqlalchemy import select
 
 from app.auth import roles
+from app.demo import SAMPLE_LANDING_URL
 from app.errors import CobrandError
 from app.models import Partner
 from app.rendering.lint import lint_content
@@ -15,8 +16,6 @@ from app.web import bp
 from app.web.previews import WORST_CASE, preview_image, preview_partner, previous_template
 from app.web.security import allow
 from app.web.views import jpeg, services
-
-SAMPLE_LANDING_URL = "https://www.northwind.example.com/campaigns/preview"
 
 
 def _template_or_404(slug: str) -> CampaignTemplate:

@@ -79,19 +79,3 @@ def thumbnail(asset_id: int) -> Response:
     if not asset.thumbnail_key:
         abort(404)
     return send_stored(asset.thumbnail_key, content_type="image/jpeg", filename=None, inline=True)
-
-
-@bp.app_errorhandler(404)
-def not_found(_error: Exception) -> object:
-    if request.path.startswith("/api/"):
-        return {"error": "not_found", "message": "no such resource"}, 404
-    return render_template("error.html", code=404, title="Page not found",
-                           message="There is nothing here, or it is not yours to see."), 404  # fmt: skip
-
-
-@bp.app_errorhandler(400)
-def bad_request(error: Exception) -> object:
-    message = getattr(error, "description", None) or "The request could not be understood."
-    if request.path.startswith("/api/"):
-        return {"error": "bad_request", "message": message}, 400
-    return render_template("error.html", code=400, title="Bad request", message=message), 400

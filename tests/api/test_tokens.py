@@ -19,11 +19,11 @@ from tests.factories import PARTNERS
 def test_tokens_from_the_cli_work_until_revoked_and_are_stored_hashed(
     app: Flask, runner: Any, client: Any, partners: Services, tmp_path: Path
 ) -> None:
-    created = runner.invoke(args=["create-token", "--name", "ci"])
+    created = runner.invoke(args=["tokens", "create", "--name", "ci"])
     assert created.exit_code == 0, created.output
     token = created.stdout.strip()
     assert token.startswith("cbt_") and len(token) > 40
-    scoped = runner.invoke(args=["create-token", "--partner", "alpine"]).stdout.strip()
+    scoped = runner.invoke(args=["tokens", "create", "--partner", "alpine"]).stdout.strip()
 
     assert client.get("/api/v1/partners", headers=bearer(token)).get_json()["total"] == len(PARTNERS)
     assert [
@@ -42,14 +42,14 @@ def test_tokens_from_the_cli_work_until_revoked_and_are_stored_hashed(
     assert token.encode() not in raw and scoped.encode() not in raw
     assert hash_token(token).encode() in raw
 
-    revoked = runner.invoke(args=["revoke-token", prefix])
+    revoked = runner.invoke(args=["tokens", "revoke", prefix])
     assert revoked.exit_code == 0 and f"revoked token 1 ({prefix}" in revoked.output
     answer = client.get("/api/v1/partners", headers=bearer(token))
     assert answer.status_code == 401 and answer.get_json()["error"] == "unauthorized"
-    assert runner.invoke(args=["revoke-token", "2"]).exit_code == 0  # by id
+    assert runner.invoke(args=["tokens", "revoke", "2"]).exit_code == 0  # by id
     assert client.get("/api/v1/partners", headers=bearer(scoped)).status_code == 401
-    assert runner.invoke(args=["revoke-token", "cbt_nope"]).exit_code == 1
-    assert runner.invoke(args=["create-token", "--partner", "no-such-partner"]).exit_code == 1
+    assert runner.invoke(args=["tokens", "revoke", "cbt_nope"]).exit_code == 1
+    assert runner.invoke(args=["tokens", "create", "--partner", "no-such-partner"]).exit_code == 1
 
 
 def test_missing_or_malformed_tokens_are_401(client: Any) -> None:

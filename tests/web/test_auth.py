@@ -105,18 +105,18 @@ def test_password_reset_link_is_logged_hashed_and_single_use(client: Any, users:
 
 
 def test_create_user_command_prints_one_time_password(runner: Any, sample_partners: Any) -> None:
-    result = runner.invoke(args=["create-user", "ops@example.com", "--admin"])
+    result = runner.invoke(args=["users", "create", "ops@example.com", "--admin"])
     assert result.exit_code == 0, result.output
     assert "one-time password:" in result.output
-    result = runner.invoke(args=["create-user", "p@example.com", "--partner", "summit-it"])
+    result = runner.invoke(args=["users", "create", "p@example.com", "--partner", "summit-it"])
     assert result.exit_code == 0, result.output
-    assert runner.invoke(args=["create-user", "x@example.com", "--partner", "nope"]).exit_code == 1
-    assert runner.invoke(args=["create-user", "y@example.com"]).exit_code == 1
+    assert runner.invoke(args=["users", "create", "x@example.com", "--partner", "nope"]).exit_code == 1
+    assert runner.invoke(args=["users", "create", "y@example.com"]).exit_code == 1
 
 
 def test_demo_users_command_prints_logins(runner: Any, sample_partners: Any, client: Any) -> None:
-    result = runner.invoke(args=["demo-users"])
+    result = runner.invoke(args=["users", "demo"])
     assert result.exit_code == 0, result.output
     assert "admin@cobrand.example" in result.output and "demo-admin-password" in result.output
-    assert runner.invoke(args=["demo-users"]).exit_code == 0  # idempotent
+    assert runner.invoke(args=["users", "demo"]).exit_code == 0  # idempotent
     login(client, "partner@summit-it.example", "demo-partner-password")
