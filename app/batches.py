@@ -1,7 +1,8 @@
 """The work of a publish: lay its masters out once, then render its batches of partners.
 
-A publish's first job (`prepare_publish`) lays out (or finds in storage) the masters of the
-campaign's PDF outputs, so no two workers race to make one, then queues the batches. A batch
+When batches of a publish share a master not yet stored, its first job (`prepare_publish`) lays
+out the masters of the campaign's PDF outputs, so no two workers race to make one, then queues
+the batches with the publish's own job settings. A batch
 (`render_batch`) reads its partners, assets and field values in one query each, renders each
 output for all its partners at once (Renderer.render_many: PDF zones in one document), hands
 every file and thumbnail to a small thread pool that uploads while the next output renders,
@@ -52,9 +53,16 @@ UPLOAD_THREADS = 4
 
 
 def prepare_publish(
-    services: Services, publish_id: int, batches: list[list[int]], output_ids: list[str] | None
+    services: Services,
+    publish_id: int,
+    batches: list[list[int]],
+    output_ids: list[str] | None,
+    policy: dict[str, Any] | None = None,
 ) -> dict[str, int]:
-    """Lay out (or find) the campaign's masters once, then queue the publish's batches."""
+    """Lay out (or find) the campaign's masters once, then queue the publish's batches.
+
+    policy: the job timeout and retries the publish was planned with (publishing.job_policy).
+    """
     before = services.renderer.stats()
     with services.db.session() as session:
         if session.get(Publish, publish_id) is None:
@@ -66,7 +74,7 @@ def prepare_publish(
     except CobrandError as exc:  # a template error: every asset's own render records it
         logger.warning("publish %s: masters not prepared: %s", publish_id, exc)
     for batch in batches:
-        enqueue_batch(services, publish_id, batch, output_ids)
+        enqueue_batch(services, publish_id, batch, output_ids, policy)
     return _delta(before, services.renderer.stats())
 
 

@@ -2,8 +2,9 @@
 
 The renderer asks for a master by key (<campaign>/<template>-<output>-<fingerprint>); whichever
 worker lays it out first stores it, and every other worker, on any machine, and every forked
-job child reads it instead of laying it out again. A publish lays its masters out in one job
-before its batches start (publishing.prepare_masters), so two workers never race to make one.
+job child reads it instead of laying it out again. A master that two batches of a publish need
+is laid out by one job before they start (publishing.enqueue_plan), so no two workers race to
+make it; one that a single batch needs is laid out by that batch.
 """
 
 from __future__ import annotations

@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import re
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -194,14 +195,42 @@ def plan_publish(
         session.flush()
         publish_id = publish.id
         stale = _count_unchanged(services, session, publish_id, campaign, template, partners, outputs)
+        locales = {p.id: partner_locale(template, campaign, p) for p in partners}
         total = publish.total
     refresh_progress(services, publish_id)
     size = max(1, int(services.config.get("PUBLISH_BATCH_SIZE", 25)))
-    batches = [stale[i : i + size] for i in range(0, len(stale), size)]
+    batches = batches_by_locale(stale, locales, size)
     logs.bind(publish_id=publish_id)  # the rest of this request's (or command's) lines are about it
     logger.info("publish %s of %s started: %s assets, %s batches to render", publish_id, campaign_slug, total,
                 len(batches), extra={"fields": {"campaign": campaign_slug, "trigger": trigger}})  # fmt: skip
     return PublishPlan(publish_id, batches, sorted(output_ids) if output_ids is not None else None)
+
+
+def batches_by_locale(partner_ids: list[int], locales: dict[int, str], size: int) -> list[list[int]]:
+    """Split partners into batches of at most size, a locale's partners together where they fit.
+
+    Partners of one locale share masters: kept together, most masters are needed by one batch
+    only, which lays them out itself (see enqueue_plan). Full batches of one locale come first,
+    then the rest of each locale, largest first, each in the first batch it fits.
+    """
+    groups: dict[str, list[int]] = {}
+    for partner_id in partner_ids:
+        groups.setdefault(locales[partner_id], []).append(partner_id)
+    batches: list[list[int]] = []
+    rests: list[list[int]] = []
+    for ids in groups.values():
+        full = len(ids) - len(ids) % size
+        batches += [ids[i : i + size] for i in range(0, full, size)]
+        if full < len(ids):
+            rests.append(ids[full:])
+    packed: list[list[int]] = []
+    for rest in sorted(rests, key=len, reverse=True):
+        batch = next((b for b in packed if len(b) + len(rest) <= size), None)
+        if batch is None:
+            packed.append(list(rest))
+        else:
+            batch.extend(rest)
+    return batches + packed
 
 
 def _count_unchanged(
@@ -272,6 +301,14 @@ def master_inputs(
     services: Services, publish_id: int, partner_ids: list[int]
 ) -> tuple[BrandKit, CampaignTemplate, list[CampaignInput]]:
     """What the masters of a publish's partners depend on: the campaign once per locale they use."""
+    kit, template, locales = _partner_locales(services, publish_id, partner_ids)
+    return kit, template, list(locales.values())
+
+
+def _partner_locales(
+    services: Services, publish_id: int, partner_ids: list[int]
+) -> tuple[BrandKit, CampaignTemplate, dict[int, CampaignInput]]:
+    """The campaign as each partner's masters see it (its locale), one input per locale shared."""
     with services.db.session() as session:
         publish = session.get(Publish, publish_id)
         if publish is None:
@@ -280,44 +317,71 @@ def master_inputs(
         kit = services.content.brand_kit(campaign.brand_kit_slug)
         template = services.content.template(campaign.template_slug)
         partners = session.scalars(select(Partner).where(Partner.id.in_(partner_ids))).all()
-        locales = sorted({partner_locale(template, campaign, p) for p in partners})
-        return kit, template, [campaign_input(campaign, locale=locale) for locale in locales]
+        locales = {p.id: partner_locale(template, campaign, p) for p in partners}
+        inputs = {locale: campaign_input(campaign, locale=locale) for locale in sorted(set(locales.values()))}
+        return kit, template, {partner_id: inputs[locale] for partner_id, locale in locales.items()}
+
+
+def job_policy(config: dict[str, Any]) -> dict[str, Any]:
+    """A publish's job timeout and retries, fixed by whoever plans it (jobs a worker queues keep them)."""
+    return {
+        "timeout": int(config.get("JOB_TIMEOUT", 600)),
+        "retries": int(config.get("JOB_RETRIES", 3)),
+        "retry_intervals": tuple(config.get("JOB_RETRY_INTERVALS", (5, 30, 120))),
+    }
 
 
 def enqueue_plan(services: Services, plan: PublishPlan) -> None:
-    """Queue a planned publish: one job lays its masters out, then queues its batches (app.batches).
+    """Queue a planned publish's batches, after one job that lays out the masters they share.
 
-    When every master is in storage already (a re-publish, a webhook for one partner) the
-    batches are queued at once.
+    The prepare job exists so that no two workers lay one master out at once: when no missing
+    master is needed by more than one batch (a re-publish, one partner, partners in locales of
+    their own), each batch lays out (or reads) its own masters and the batches are queued at once.
     """
     if not plan.batches:
         return
-    kit, template, inputs = master_inputs(services, plan.publish_id, [p for b in plan.batches for p in b])
-    store = StorageMasterStore(services.storage)
-    if all(store.has_all(kit, template, data) for data in inputs):
+    policy = job_policy(services.config)
+    if not _shares_missing_masters(services, plan):
         for batch in plan.batches:
-            enqueue_batch(services, plan.publish_id, batch, plan.output_ids)
+            enqueue_batch(services, plan.publish_id, batch, plan.output_ids, policy)
         return
     services.jobs.enqueue(
         "workers.jobs.prepare_publish",
         plan.publish_id,
         plan.batches,
         plan.output_ids,
+        policy,
         options=JobOptions(
             job_id=f"publish-{plan.publish_id}-prepare",
             on_failure="workers.jobs.prepare_publish_failed",
-            timeout=int(services.config.get("JOB_TIMEOUT", 600)),
-            retries=int(services.config.get("JOB_RETRIES", 3)),
-            retry_intervals=tuple(services.config.get("JOB_RETRY_INTERVALS", (5, 30, 120))),
+            **policy,
             meta={"log": {"publish_id": plan.publish_id}},
         ),
     )
 
 
+def _shares_missing_masters(services: Services, plan: PublishPlan) -> bool:
+    """Whether a master not yet in storage is needed by two batches or more of the plan."""
+    kit, template, inputs = _partner_locales(services, plan.publish_id, [p for b in plan.batches for p in b])
+    store = StorageMasterStore(services.storage)
+    missing = {data.locale for data in inputs.values() if not store.has_all(kit, template, data)}
+    batches_per_locale = Counter(
+        locale for batch in plan.batches for locale in {inputs[p].locale for p in batch if p in inputs}
+    )
+    return any(batches_per_locale[locale] > 1 for locale in missing)
+
+
 def enqueue_batch(
-    services: Services, publish_id: int, partner_ids: list[int], output_ids: list[str] | None
+    services: Services,
+    publish_id: int,
+    partner_ids: list[int],
+    output_ids: list[str] | None,
+    policy: dict[str, Any] | None = None,
 ) -> None:
-    """Queue one batch under a deterministic id (the same batch twice in flight runs once)."""
+    """Queue one batch under a deterministic id (the same batch twice in flight runs once).
+
+    policy: the publish's job_policy (default: this process's settings).
+    """
     digest = hashlib.sha256(repr((partner_ids, output_ids)).encode()).hexdigest()[:12]
     services.jobs.enqueue(
         "workers.jobs.render_batch",
@@ -327,9 +391,7 @@ def enqueue_batch(
         options=JobOptions(
             job_id=f"publish-{publish_id}-{digest}",
             on_failure="workers.jobs.render_batch_failed",
-            timeout=int(services.config.get("JOB_TIMEOUT", 600)),
-            retries=int(services.config.get("JOB_RETRIES", 3)),
-            retry_intervals=tuple(services.config.get("JOB_RETRY_INTERVALS", (5, 30, 120))),
+            **(policy or job_policy(services.config)),
             meta={"log": {"publish_id": publish_id}},
         ),
     )

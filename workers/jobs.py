@@ -10,16 +10,19 @@ from app.services import get_services
 
 
 def prepare_publish(
-    publish_id: int, partner_batches: list[list[int]], output_ids: list[str] | None
+    publish_id: int,
+    partner_batches: list[list[int]],
+    output_ids: list[str] | None,
+    policy: dict[str, Any] | None = None,
 ) -> dict[str, int]:
     """Lay out a publish's masters once (stored for every worker), then queue its batches."""
     with job_logged("prepare_publish", publish_id=publish_id, batches=len(partner_batches)):
-        return batches.prepare_publish(get_services(), publish_id, partner_batches, output_ids)
+        return batches.prepare_publish(get_services(), publish_id, partner_batches, output_ids, policy)
 
 
 def prepare_publish_failed(job_args: tuple[Any, ...], error: BaseException | str) -> None:
     """Called once after prepare_publish's last try failed: mark the publish's assets failed."""
-    publish_id, partner_batches, output_ids = job_args
+    publish_id, partner_batches, output_ids = job_args[:3]
     message = error if isinstance(error, str) else f"{type(error).__name__}: {error}"
     with job_logged("prepare_publish_failed", publish_id=publish_id, batches=len(partner_batches)):
         batches.prepare_publish_failed(get_services(), publish_id, partner_batches, output_ids, message)

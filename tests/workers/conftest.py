@@ -19,9 +19,6 @@ from app import create_app
 from app.services import Services
 from tests.workers.support import FaultyProxy, WorkerPool
 
-WORKER_REDIS_DB = 7
-"""Redis DB number of the worker tests (flushed before and after)."""
-
 
 @dataclass
 class Cluster:
@@ -52,11 +49,6 @@ class Cluster:
         save_campaign(self.services, data)
 
 
-def _redis_db_url(redis_url: str, db: int) -> str:
-    base, _, tail = redis_url.rstrip("/").rpartition("/")
-    return f"{base}/{db}" if tail.isdigit() else f"{redis_url.rstrip('/')}/{db}"
-
-
 @pytest.fixture(scope="module")
 def cluster(
     postgres_url: str, redis_url: str, s3_endpoint: str, s3_credentials: dict[str, str], s3_client: Any,
@@ -72,7 +64,7 @@ def cluster(
     database_url = sa.make_url(postgres_url).set(database=db_name).render_as_string(hide_password=False)
     bucket = f"workers-{uuid.uuid4().hex[:16]}"
     s3_client.create_bucket(Bucket=bucket)
-    queue_url = _redis_db_url(redis_url, WORKER_REDIS_DB)
+    queue_url = redis_url  # its DB number is the one tests may flush (flushed before and after)
     redis_conn = redis.Redis.from_url(queue_url)
     redis_conn.flushdb()
     proxy = FaultyProxy(s3_endpoint)

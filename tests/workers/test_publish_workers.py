@@ -84,10 +84,6 @@ def test_publish_to_1000_partners_then_republish_renders_nothing(
     assert total == PARTNERS
 
 
-@pytest.mark.xfail(
-    reason="known regression since per-locale masters (issue 9) met the shared-master prepare job (issue 10); see the closing note",
-    strict=False,
-)
 def test_worker_killed_mid_publish_loses_nothing(cluster: Cluster, partner_ids: list[int]) -> None:
     services = cluster.services
     cluster.create_campaign("killed", types=["distributor"], regions=["EMEA"])
@@ -195,10 +191,6 @@ def test_cli_publish_shows_progress_and_counts_with_workers(cluster: Cluster, pa
     assert f"{publish.total} rendered, 0 unchanged, 0 failed (of {publish.total})" in result.output
 
 
-@pytest.mark.xfail(
-    reason="known regression since per-locale masters (issue 9) met the shared-master prepare job (issue 10); see the closing note",
-    strict=False,
-)
 def test_two_forking_workers_lay_a_campaign_master_out_once_in_total(
     cluster: Cluster, partner_ids: list[int]
 ) -> None:

@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-import pytest
 from flask import Flask
 from rq import SimpleWorker
 
@@ -22,10 +21,6 @@ def _campaign(runner: Any) -> None:
     assert result.exit_code == 0, result.output
 
 
-@pytest.mark.xfail(
-    reason="known regression since per-locale masters (issue 9) met the shared-master prepare job (issue 10); see the closing note",
-    strict=False,
-)
 def test_repeated_enqueue_of_a_publish_adds_no_duplicate_work(
     make_app: Callable[..., Flask], redis_url: str, redis_conn: Any
 ) -> None:
@@ -115,3 +110,39 @@ def test_work_horse_killed_on_the_last_try_still_calls_the_failure_handler(
     worker = build_worker(services)  # the forking worker: the job's child is SIGKILLed
     worker.work(burst=True)
     assert calls == [((7,), "the work horse running this job was killed by signal 9 (after 1 try)")]
+
+
+def test_batches_queued_by_the_prepare_job_keep_the_publishs_retries(
+    make_app: Callable[..., Flask], redis_url: str, redis_conn: Any
+) -> None:
+    """The worker that runs the prepare job has its own settings; the batches keep the planner's."""
+    from rq.job import Job
+
+    from app.models import Publish
+    from app.partner_import import import_partners_file
+    from tests.fixtures_app import SAMPLE_CSV
+
+    # Batches of 2: the three en-US partners need one master from two batches, so a prepare job lays it out.
+    app = make_app(REDIS_URL=redis_url, PUBLISH_BATCH_SIZE=2, JOB_RETRIES=1, JOB_RETRY_INTERVALS=(0,))
+    services: Services = app.extensions["cobrand"]
+    assert import_partners_file(services, SAMPLE_CSV).errors == []
+    _campaign(app.test_cli_runner())
+    plan = plan_publish(services, "spring")
+    enqueue_plan(services, plan)
+    assert services.queue.queue.get_job_ids() == [f"publish-{plan.publish_id}-prepare"]
+
+    worker_app = make_app(DATABASE_URL=app.config["DATABASE_URL"], STORAGE_URL=app.config["STORAGE_URL"],
+                          REDIS_URL=redis_url, JOB_RETRIES=5, JOB_RETRY_INTERVALS=(30,))  # fmt: skip
+    worker_services: Services = worker_app.extensions["cobrand"]
+    with using_services(worker_services):
+        SimpleWorker([services.queue.queue], connection=redis_conn).work(burst=True, max_jobs=1)
+    batch_ids = services.queue.queue.get_job_ids()
+    assert len(batch_ids) == len(plan.batches)
+    for job in Job.fetch_many(batch_ids, connection=redis_conn):
+        assert job is not None and job.retries_left == 1 and job.retry_intervals == [0], job.id
+    with using_services(worker_services):
+        SimpleWorker([services.queue.queue], connection=redis_conn).work(burst=True)
+    with services.db.session() as session:
+        publish = session.get(Publish, plan.publish_id)
+        assert publish is not None
+        assert (publish.status.value, publish.rendered, publish.failed) == ("completed", 12, 0)
