@@ -8,7 +8,6 @@ import time
 import pytest
 from PIL import Image
 
-from app.config import PROJECT_ROOT
 from app.errors import UploadRejected
 from app.rendering.intake import IntakeLimits, check_master
 from tests.support.designs import design_pdf, hostile_pdfs
@@ -30,10 +29,8 @@ def test_hostile_pdfs_are_refused_quickly_naming_what_was_found(name: str) -> No
     assert elapsed < REFUSAL_SECONDS, f"{name}: refused after {elapsed:.2f} s"
 
 
-def test_the_sample_design_and_images_are_accepted() -> None:
-    master = check_master(
-        (PROJECT_ROOT / "campaign_templates/design-flyer/flyer.pdf").read_bytes(), "flyer.pdf"
-    )
+def test_a_design_with_bleed_and_images_are_accepted() -> None:
+    master = check_master(design_pdf(bleed_mm=3), "flyer.pdf")
     assert master.format == "pdf" and master.extension == "pdf"
     assert [(round(p.width_mm), round(p.height_mm)) for p in master.pages] == [(210, 297)]  # the trim box
     for fmt, extension in (("PNG", "png"), ("JPEG", "jpg"), ("WEBP", "webp")):

@@ -1,0 +1,110 @@
+"""The sample vendor's flyer and datasheet, stamped: pixel for pixel like their full render.
+
+The stamping itself is tested on the tests' own template in tests/rendering/test_stamp.py; these
+check it holds on the sample's real, larger templates (a zone on page two, a bleed, many fonts).
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import pytest
+
+from app.config import PROJECT_ROOT
+from app.errors import CobrandError
+from app.rendering.brand_kit import load_brand_kit
+from app.rendering.model import BrandKit, CampaignTemplate, PartnerInput, RenderedFile
+from app.rendering.renderer import Renderer
+from app.rendering.template import load_template
+from tests.rendering.test_stamp import (
+    _full_render,
+    _partners,
+    _pdf_output,
+    _stamped_render,
+    assert_same_outside_zone_and_antialiasing_inside,
+)
+
+
+@pytest.fixture(scope="module")
+def sample_kit() -> BrandKit:
+    return load_brand_kit(PROJECT_ROOT / "brand_kits" / "northwind")
+
+
+@pytest.fixture(scope="module")
+def flyer() -> CampaignTemplate:
+    return load_template(PROJECT_ROOT / "campaign_templates" / "spring-flyer")
+
+
+@pytest.fixture(scope="module")
+def sample_partner() -> PartnerInput:
+    return PartnerInput(
+        slug="helios",
+        name="Helios Diktya A.E.",
+        type="reseller",
+        tier="gold",
+        region="EMEA",
+        country="GR",
+        phone="+30 210 555 0100",
+        email="sales@helios.example",
+        website="https://helios.example",
+        logo=(PROJECT_ROOT / "sample_data" / "logos" / "helios.png").read_bytes(),
+    )
+
+
+def test_sample_flyer_stamped_matches_the_full_render(
+    renderer, sample_kit, flyer, sample_partner, campaign
+) -> None:
+    output = _pdf_output(flyer)
+    assert output.cobrand_zone is not None
+    full = _full_render(renderer, sample_kit, flyer, output, sample_partner, campaign)
+    stamped = _stamped_render(renderer, sample_kit, flyer, output, sample_partner, campaign)
+    assert stamped != full  # really the stamped path
+    assert_same_outside_zone_and_antialiasing_inside(full, stamped, output.cobrand_zone)
+
+
+def test_sample_flyer_without_logo_matches_too(renderer, sample_kit, flyer, sample_partner, campaign) -> None:
+    output = _pdf_output(flyer)
+    partner = replace(sample_partner, logo=None, slug="no-logo")
+    full = _full_render(renderer, sample_kit, flyer, output, partner, campaign)
+    stamped = _stamped_render(renderer, sample_kit, flyer, output, partner, campaign)
+    assert output.cobrand_zone is not None
+    assert_same_outside_zone_and_antialiasing_inside(full, stamped, output.cobrand_zone)
+
+
+def test_sample_datasheet_zone_on_page_two_matches_the_full_render(
+    renderer, sample_kit, sample_partner, campaign
+) -> None:
+    datasheet = load_template(PROJECT_ROOT / "campaign_templates" / "datasheet")
+    output = _pdf_output(datasheet)
+    partner = replace(sample_partner, type="system_integrator", address="1 Odos Example, Athens")
+    full = _full_render(renderer, sample_kit, datasheet, output, partner, campaign)
+    stamped = _stamped_render(renderer, sample_kit, datasheet, output, partner, campaign)
+    assert stamped != full
+    assert output.cobrand_zone is not None
+    assert_same_outside_zone_and_antialiasing_inside(full, stamped, output.cobrand_zone)
+
+
+def test_a_batch_of_datasheets_zone_on_page_two(renderer, sample_kit, sample_partner, campaign) -> None:
+    datasheet = load_template(PROJECT_ROOT / "campaign_templates" / "datasheet")
+    output = _pdf_output(datasheet)
+    assert output.cobrand_zone is not None
+    partners = [replace(p, type="system_integrator") for p in _partners(sample_partner, 3)]
+    results = renderer.render_many(sample_kit, datasheet, [(p, campaign) for p in partners], output.name)
+    for partner, result in zip(partners, results, strict=True):
+        assert isinstance(result, RenderedFile), result
+        full = _full_render(renderer, sample_kit, datasheet, output, partner, campaign)
+        assert_same_outside_zone_and_antialiasing_inside(full, result.data, output.cobrand_zone)
+
+
+# Whether the batch really lays out together shows on the sample flyer's zone (its fonts are
+# subset over the batch); the tests' own flyer renders the same bytes either way.
+def test_a_broken_logo_fails_its_partner_only(sample_kit, flyer, sample_partner, campaign) -> None:
+    renderer = Renderer()
+    partners = _partners(sample_partner, 3)
+    partners[1] = replace(partners[1], logo=b"not an image at all")
+    results = renderer.render_many(sample_kit, flyer, [(p, campaign) for p in partners], "flyer")
+    assert isinstance(results[1], CobrandError)
+    assert "p1" in str(results[1])
+    assert isinstance(results[0], RenderedFile) and isinstance(results[2], RenderedFile)
+    # Laid out in the batch, not one by one: its fonts are subset over the whole batch.
+    assert renderer.render_one(sample_kit, flyer, partners[2], campaign, "flyer").data != results[2].data
