@@ -1,14 +1,18 @@
 """Where rendered assets and uploaded logos live: one small protocol, two real backends.
 
 Callers never branch on the backend: `storage_from_url(config["STORAGE_URL"])` picks it.
-Every backend turns "missing" into FileNotFoundError and refuses keys that are not
-plain relative paths (no "..", no leading "/").
+Every backend turns "missing" into FileNotFoundError, "no room" into StorageFull, and refuses
+keys that are not plain relative paths (no "..", no leading "/").
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from typing import Protocol
+
+from app.storage.errors import StorageFull
+
+__all__ = ["Storage", "StorageFull", "storage_from_url"]
 
 
 class Storage(Protocol):

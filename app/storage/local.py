@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import builtins
 import contextlib
+import errno
 import json
 import os
 import re
@@ -23,6 +24,8 @@ import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+
+from app.storage.errors import StorageFull
 
 META_DIR = ".meta"
 """The hidden folder under the root holding one JSON sidecar per object."""
@@ -32,6 +35,9 @@ MAX_KEY_BYTES = 1024
 
 DEFAULT_CONTENT_TYPE = "application/octet-stream"
 """What describe() reports for an object stored without a sidecar."""
+
+_FULL_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT})
+"""A write failed for want of room: the disk, or the user's quota, is full."""
 
 _METADATA_KEY = re.compile(r"[a-z0-9][a-z0-9_-]{0,63}")
 _FORBIDDEN_KEY_CHARS = re.compile(r"[\x00-\x1f\x7f\\]")
@@ -112,10 +118,23 @@ class LocalStorage:
         """Store bytes under key, atomically: readers see the old object or the new one."""
         path = self._path(key)
         sidecar = {"content_type": content_type, "filename": filename, "metadata": check_metadata(metadata)}
-        # The sidecar goes first: a reader may briefly see new headers on old bytes, never bytes
-        # without headers.
-        _write_atomically(self._meta_path(key), json.dumps(sidecar, ensure_ascii=False).encode())
-        _write_atomically(path, bytes(data))
+        # Both files are written in full before either is renamed into place, so a failed write
+        # (a full disk) leaves the old object whole. The sidecar is renamed first: a reader may
+        # briefly see new headers on old bytes, never bytes without headers.
+        files = [
+            (self._meta_path(key), json.dumps(sidecar, ensure_ascii=False).encode()),
+            (path, bytes(data)),
+        ]
+        try:
+            _write_atomically(files)
+        except OSError as exc:
+            if exc.errno in _FULL_ERRNOS:
+                # No path in the message: asset errors reach partners; the cause (in logs) has it.
+                raise StorageFull(
+                    f"local storage is full: {key!r} was not stored (no space left where STORAGE_URL "
+                    "points); free space there, then publish or upload again"
+                ) from exc
+            raise
 
     def open(self, key: str) -> bytes:
         """Return the bytes under key; FileNotFoundError if there are none."""
@@ -184,8 +203,24 @@ class LocalStorage:
         yield from sorted(keys)
 
 
-def _write_atomically(path: Path, data: bytes) -> None:
-    """Write data to a temporary file beside path, flush it to disk, then rename it over path."""
+def _write_atomically(files: builtins.list[tuple[Path, bytes]]) -> None:
+    """Write each file to a temporary file beside it, flushed to disk; once all are written, rename
+    each over its path in order. On any error every temporary file is removed and the error re-raised."""
+    written: builtins.list[tuple[str, Path]] = []
+    try:
+        for path, data in files:
+            written.append((_write_temporary(path, data), path))
+        for tmp, path in written:
+            os.replace(tmp, path)
+    except BaseException:  # ok: the temporary files are removed and the error re-raised
+        for tmp, _ in written:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(tmp)
+        raise
+
+
+def _write_temporary(path: Path, data: bytes) -> str:
+    """Write data to a new temporary file beside path, flushed to disk; return its name."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name[:100]}.", suffix=".tmp")
     try:
@@ -194,8 +229,8 @@ def _write_atomically(path: Path, data: bytes) -> None:
             f.flush()
             os.fsync(f.fileno())
         os.chmod(tmp, 0o644)  # mkstemp makes 0600 files; stored objects are ordinary files.
-        os.replace(tmp, path)
     except BaseException:  # ok: the temp file is removed and the error re-raised
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
         raise
+    return tmp
