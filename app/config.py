@@ -105,6 +105,8 @@ def load_config() -> dict:
         # Rows per page of the console's lists (partners, campaigns, audit log).
         "CONSOLE_PAGE_SIZE": int(_env("CONSOLE_PAGE_SIZE", "50")),
         "APPROVAL_REQUIRED": _env("APPROVAL_REQUIRED", "false") == "true",
+        # A partner's logo and its replaced ones (deleted once its assets are rendered again), in bytes.
+        "PARTNER_STORAGE_QUOTA_BYTES": int(_env("PARTNER_STORAGE_QUOTA_BYTES", str(20 * 1024 * 1024))),
         "MAX_LOGO_BYTES": int(_env("MAX_LOGO_BYTES", str(5 * 1024 * 1024))),
         "MAX_LOGO_PIXELS": int(_env("MAX_LOGO_PIXELS", str(25_000_000))),
         # Uploaded designs (docs/api.md): file size, pages and PDF objects; parse time limit (seconds).

@@ -8,8 +8,9 @@ from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, object_session
 
+from app import logo_retirement
 from app.errors import InvalidInput, PartnerNotFound
 from app.models import Asset, AssetStatus, Partner, utcnow
 from app.rendering.isolated import prepare_logo_isolated
@@ -195,7 +196,11 @@ def store_logo(services: Services, partner: Partner, data: bytes, *, source: str
     # Keyed by content: partners with the same logo share one object, and an import of thousands
     # of rows writes each distinct logo once.
     key = f"partner-logos/{digest}.{extension}"
-    if not services.storage.exists(key):
+    session = object_session(partner)
+    if key != partner.logo_key and session is not None:
+        logo_retirement.check_quota(services, session, partner, len(stored))
+        logo_retirement.retire(services, session, partner, partner.logo_key, key)
+    if not services.storage.exists(key) or (session is not None and logo_retirement.is_retired(session, key)):
         services.storage.put(key, stored, content_type=LOGO_CONTENT_TYPES[extension])
     partner.logo_key = key
     partner.logo_sha256 = digest

@@ -82,7 +82,7 @@ def _storage_roots(storage: Storage) -> tuple[Path, ...]:
 
 def build_services(config: dict[str, Any] | None = None) -> Services:
     """Build every service from a config dict (defaults: the environment)."""
-    from app import audit, text_safety
+    from app import audit, logo_retirement, text_safety
 
     audit.install()  # every change of an audited model is logged, whichever door it came through
     text_safety.install()  # NUL and bidi controls stripped from every text stored, whichever door
@@ -104,6 +104,7 @@ def build_services(config: dict[str, Any] | None = None) -> Services:
     )
     # Subscribers, wired once here: whoever emits events knows none of them.
     services.events.subscribe(lambda batch: queue_events(services, batch))
+    services.events.subscribe(lambda batch: logo_retirement.on_events(services, batch))
     from app.designs import DesignStore
 
     services.content.uploaded = DesignStore(services, Path(config["DESIGN_CACHE_DIR"]))

@@ -16,6 +16,7 @@ from app.models.program import (
     DesignTemplate,
     Partner,
     PartnerFieldValues,
+    RetiredLogo,
 )
 from app.models.publishing import (
     Asset,
@@ -64,6 +65,7 @@ __all__ = [
     "Publish",
     "PublishStatus",
     "PublishTrigger",
+    "RetiredLogo",
     "ShortLink",
     "Subscription",
     "User",

@@ -1,4 +1,5 @@
-"""The partner program: partners, campaigns, their partner-editable values, design templates."""
+"""The partner program: partners, campaigns, their partner-editable values, design templates,
+replaced logos."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ import enum
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, ForeignKey, String, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, Boolean, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.models.base import Base, enum_column, utcnow
@@ -45,7 +46,7 @@ class Partner(Base):
     email: Mapped[str] = mapped_column(String(254), default="")
     phone: Mapped[str] = mapped_column(String(64), default="")
     address: Mapped[str] = mapped_column(String(500), default="")
-    logo_key: Mapped[str | None] = mapped_column(String(500))
+    logo_key: Mapped[str | None] = mapped_column(String(500), index=True)
     """Storage key of the validated logo file, or None."""
     logo_sha256: Mapped[str | None] = mapped_column(String(64))
     custom_fields: Mapped[dict[str, Any]] = mapped_column(default=dict)
@@ -118,3 +119,15 @@ class DesignTemplate(Base):
     manifest: Mapped[dict[str, Any]] = mapped_column(default=dict)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class RetiredLogo(Base):
+    """A logo a partner replaced, kept until its assets are rendered again (app/logo_retirement.py)."""
+
+    __tablename__ = "retired_logos"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    partner_id: Mapped[int] = mapped_column(ForeignKey("partners.id", ondelete="CASCADE"), index=True)
+    storage_key: Mapped[str] = mapped_column(String(500), index=True)
+    size_bytes: Mapped[int] = mapped_column(BigInteger)
+    retired_at: Mapped[datetime] = mapped_column(default=utcnow)
