@@ -3,7 +3,7 @@
 PDF masters are never laid out or rewritten. Per partner the zones alone are laid out by
 WeasyPrint on pages of the master's trim size (kit fonts, subset and embedded; QR codes as
 vectors), and every page with zones is stamped onto the master as one PDF incremental
-update (stamp.stamp_pages): a Form XObject clipped to that page's zones, drawn after the
+update (pdf_update.stamp_pages): a Form XObject clipped to that page's zones, drawn after the
 master's own content, plus a URI link annotation per `link` zone. Outside the zones the
 page is the master's, byte for byte up to the appended update.
 
@@ -39,8 +39,8 @@ from app.rendering.model import (
     PartnerInput,
 )
 from app.rendering.pdf import ForbiddenResource, PdfRenderer, QrImage, _BoundedCache, _font_face_css
+from app.rendering.pdf_update import ForeignMaster, Placement, Rect, stamp_pages
 from app.rendering.qr import qr_code, qr_image, qr_svg
-from app.rendering.stamp import ForeignMaster, Placement, Rect, stamp_pages
 from app.rendering.textfit import fit_text, load_font
 from app.rendering.zones import page_box
 

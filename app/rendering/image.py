@@ -270,10 +270,6 @@ class ImageRenderer:
         )
         return self._encode(canvas, output, size, master), warnings
 
-    def clear_masters(self) -> None:
-        with self._lock:
-            self._masters.clear()
-
     def _blank(self, kit: BrandKit, size: ImageSize) -> Image.Image:
         return Image.new("RGBA", (size.width, size.height), self.color(kit, "background") + (255,))
 

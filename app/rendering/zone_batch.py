@@ -22,21 +22,15 @@ from typing import TYPE_CHECKING
 from xml.etree import ElementTree
 
 from pypdf import PdfReader
+from pypdf.generic import StreamObject
 from weasyprint import HTML
 
 from app.errors import CobrandError
 from app.rendering.context import resolve_copy
 from app.rendering.logos import PreparedLogo
 from app.rendering.model import BrandKit, CampaignInput, CampaignTemplate, PartnerInput, PdfOutput
-from app.rendering.stamp import (
-    ZONE,
-    Master,
-    ZoneMismatch,
-    find_zone_box,
-    prune_to_zone,
-    stamp_page,
-    zone_rect_px,
-)
+from app.rendering.pdf_update import stamp_page
+from app.rendering.stamp import ZONE_ANCHOR, Master, ZoneMismatch, anchors_on, prune_to_zone, zone_rect_px
 
 if TYPE_CHECKING:
     from app.rendering.stamp import ZoneStamper
@@ -162,16 +156,15 @@ def _overlay_batch(
         for child in list(page_body):
             body.append(child)
     assert document_html is not None
-    document = stamper._layout(document_html, kit, template, output, stamper._overlay_css)
+    document = stamper.layout(document_html, kit, template, output, stamper.overlay_css)
     if len(document.pages) != len(htmls):
         raise ZoneMismatch(f"{len(htmls)} zones laid out on {len(document.pages)} pages")
     rect = zone_rect_px(output.cobrand_zone)
     for page in document.pages:
-        box = find_zone_box(page._page_box, rect)
-        if box is None or box.element.get(ZONE) is None:
+        if ZONE_ANCHOR not in anchors_on(page, rect):
             raise ZoneMismatch("a zone of the batch is not laid out at the declared position")
     overlay = BytesIO()
     document.write_pdf(overlay, pdf_identifier=b"cobrand", uncompressed_pdf=True)
     reader = PdfReader(BytesIO(overlay.getvalue()))
-    deflated: dict[int, bytes] = {}
+    deflated: dict[int, StreamObject] = {}
     return [stamp_page(master.pdf, page, deflated) for page in reader.pages]
