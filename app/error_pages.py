@@ -14,6 +14,8 @@ from flask import Flask, Response, g, jsonify, render_template, request
 from flask_babel import gettext
 from werkzeug.exceptions import HTTPException, InternalServerError
 
+from app.errors import public_text
+
 ERROR_CODES = {
     400: "bad_request",
     401: "unauthorized",
@@ -63,7 +65,7 @@ def http_error(exc: HTTPException) -> Any:
             return error_response(404, "not_found", "no such resource")
         return _page(404, "Page not found", "There is nothing here, or it is not yours to see.")
     if code == 400:
-        message = exc.description or "The request could not be understood."
+        message = public_text(exc.description or "The request could not be understood.")
         return (
             error_response(400, "bad_request", message)
             if wants_json()

@@ -18,6 +18,7 @@ from app.errors import (
     RenderFailed,
     TemplateInvalid,
     UploadRejected,
+    public_text,
 )
 
 
@@ -27,6 +28,7 @@ class ApiError(Exception):
     def __init__(
         self, status: int, error: str | None = None, message: str = "", headers: dict[str, str] | None = None
     ):
+        message = public_text(message)
         super().__init__(message)
         self.status = status
         self.error = error or ERROR_CODES.get(status, "error")
