@@ -14,8 +14,9 @@ from app.errors import InvalidInput
 from app.models import Campaign, CampaignStatus
 from app.rendering.audience import parse_audience
 from app.rendering.model import CampaignTemplate, locale_chain, normalize_locale
-from app.rendering.problems import SLUG
 from app.rendering.program import PartnerProgram
+from app.schemas import SchemaInvalid, validate
+from app.schemas.campaigns import CampaignCreate, CampaignUpdate
 from app.services import Services
 
 
@@ -27,63 +28,68 @@ def clean_audience(audience: dict[str, Any] | None, program: PartnerProgram) -> 
     return parsed.to_dict()
 
 
-def _landing_url(value: str) -> str:
-    value = (value or "").strip()
-    if value and not value.startswith(("https://", "http://")):
-        raise InvalidInput(f"landing_url: {value!r} must start with https:// or http://")
-    if len(value) > 1000:
-        raise InvalidInput("landing_url: over 1000 characters")
-    return value
+CampaignInput = dict[str, Any] | CampaignUpdate
+"""Campaign fields as given (validated here) or already validated by their schema."""
 
 
 def save_campaign(
-    services: Services, data: dict[str, Any], *, campaign_id: int | None = None
+    services: Services, data: CampaignInput, *, campaign_id: int | None = None
 ) -> tuple[Campaign, bool]:
-    """Create a campaign, or update one (by id, else by slug); returns (campaign, created)."""
+    """Create a campaign, or update one (by id, else by slug); returns (campaign, created).
+
+    Fields are checked by app/schemas/campaigns.py; here, that the template and brand kit exist and
+    that the template has copy in the locales asked for.
+    """
     with services.db.session() as session:
         campaign = session.get(Campaign, campaign_id) if campaign_id else None
-        if campaign is None and data.get("slug"):
-            campaign = session.scalar(select(Campaign).where(Campaign.slug == data["slug"]))
+        slug = data.get("slug") if isinstance(data, dict) else getattr(data, "slug", None)
+        if campaign is None and slug:
+            campaign = session.scalar(select(Campaign).where(Campaign.slug == slug))
         created = campaign is None
+        if isinstance(data, CampaignUpdate):
+            fields = data
+        else:
+            model = CampaignCreate if created else CampaignUpdate
+            fields = validate(model, {k: v for k, v in data.items() if created or k != "slug"},
+                              services.content.program())  # fmt: skip
+        if created and not isinstance(fields, CampaignCreate):
+            raise InvalidInput("slug, template and brand_kit are required to create a campaign")
+        values = fields.values()
         if created:
-            slug = str(data.get("slug") or "").strip()
-            if not SLUG.match(slug) or len(slug) > 64:
-                raise InvalidInput(f"slug: {slug!r} must be lowercase letters, digits and dashes (max 64)")
-            if not data.get("template") or not data.get("brand_kit"):
-                raise InvalidInput("template and brand_kit are required")
-            campaign = Campaign(slug=slug, template_slug="", brand_kit_slug="")
+            campaign = Campaign(slug=values["slug"], template_slug="", brand_kit_slug="")
             session.add(campaign)
         assert campaign is not None
-        if "template" in data and data["template"]:
-            services.content.template(str(data["template"]))  # raises TemplateInvalid if unknown
-            campaign.template_slug = str(data["template"])
-        if "brand_kit" in data and data["brand_kit"]:
-            services.content.brand_kit(str(data["brand_kit"]))
-            campaign.brand_kit_slug = str(data["brand_kit"])
-        if "title" in data:
-            campaign.title = str(data["title"] or "")[:200]
-        if "audience" in data:
-            campaign.audience = clean_audience(data["audience"], services.content.program())
-        if "landing_url" in data:
-            campaign.landing_url = _landing_url(str(data["landing_url"] or ""))
-        if "locales" in data:
+        if values.get("template"):
+            services.content.template(values["template"])  # raises TemplateInvalid if unknown
+            campaign.template_slug = values["template"]
+        if values.get("brand_kit"):
+            services.content.brand_kit(values["brand_kit"])
+            campaign.brand_kit_slug = values["brand_kit"]
+        for key in ("title", "landing_url"):
+            if key in values:
+                setattr(campaign, key, values[key] or "")
+        for key in ("audience", "overrides"):
+            if key in values:
+                setattr(campaign, key, values[key] or {})
+        if "locales" in values:
             campaign.locales = clean_locales(
-                data["locales"], services.content.template(campaign.template_slug)
+                values["locales"], services.content.template(campaign.template_slug)
             )
-        if "overrides" in data:
-            if not isinstance(data["overrides"], dict):
-                raise InvalidInput('overrides: must be an object like {"copy": {"headline": "..."}}')
-            campaign.overrides = data["overrides"]
         for key in ("starts_at", "ends_at"):
-            if key in data:
-                setattr(campaign, key, _datetime(data[key], key))
-        if campaign.starts_at and campaign.ends_at and campaign.ends_at <= campaign.starts_at:
-            raise InvalidInput("ends_at: must be after starts_at")
-        if "approval_required" in data:
-            campaign.approval_required = bool(data["approval_required"])
+            if key in values:
+                setattr(campaign, key, values[key])
+        if campaign.starts_at and campaign.ends_at and _utc(campaign.ends_at) <= _utc(campaign.starts_at):
+            raise SchemaInvalid({"ends_at": "must be after starts_at"})
+        if "approval_required" in values:
+            campaign.approval_required = bool(values["approval_required"])
         approvals.reset_if_changed(session, campaign)
         session.flush()
         return campaign, created
+
+
+def _utc(value: datetime) -> datetime:
+    # SQLite gives back naive date-times; they were stored as UTC.
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
 def clean_locales(value: Any, template: CampaignTemplate) -> list[str]:
@@ -105,20 +111,6 @@ def clean_locales(value: Any, template: CampaignTemplate) -> list[str]:
             f"(it has {', '.join(template.locales)})"
         )
     return locales
-
-
-def _datetime(value: Any, key: str) -> datetime | None:
-    if value in (None, ""):
-        return None
-    if isinstance(value, datetime):
-        return value
-    try:
-        parsed = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
-    except ValueError:
-        raise InvalidInput(f"{key}: {value!r} is not an ISO 8601 date-time") from None
-    if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=UTC)
-    return parsed
 
 
 def archive_campaign(services: Services, campaign_id: int) -> Campaign:

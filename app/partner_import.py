@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import csv
 import io
-import re
-import unicodedata
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,9 +20,10 @@ from sqlalchemy import select
 from app.errors import CobrandError, InvalidInput, UploadRejected
 from app.logo_fetch import LogoFetchFailed, fetch_logos
 from app.models import Partner
-from app.partners import clean_partner_fields, store_logo
-from app.rendering.problems import SLUG
+from app.partners import store_logo
 from app.rendering.program import DIMENSIONS, PartnerProgram
+from app.schemas import validate
+from app.schemas.partners import PartnerImportRow
 from app.services import Services
 
 Progress = Callable[[int, int], None]
@@ -142,12 +141,6 @@ def _read_xlsx(data: bytes) -> Iterator[tuple[int, list[str]]]:
         book.close()
 
 
-def slugify(text: str) -> str:
-    """A slug from a name: "Müller & Köhler GmbH" → "muller-kohler-gmbh"."""
-    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
-    return re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")[:64].rstrip("-")
-
-
 # --- checking --------------------------------------------------------------------------------------
 
 
@@ -200,9 +193,7 @@ def _check(row: _Row, program: PartnerProgram, report: ImportReport) -> dict[str
     data = row.data
     if "_problem" in data:
         return str(data["_problem"])
-    slug = str(data.get("slug") or "")
-    if not SLUG.match(slug) or len(slug) > 64:
-        data["slug"] = slugify(slug or str(data.get("name") or ""))
+    data["slug"] = PartnerImportRow.slug_for(data)  # the report names the row by it, even rejected
     unknown = False
     for dimension in DIMENSIONS:
         value = str(data.get(dimension) or "").strip()
@@ -219,7 +210,7 @@ def _check(row: _Row, program: PartnerProgram, report: ImportReport) -> dict[str
     if not data["slug"]:
         return "no slug, and none can be made from the name"
     try:
-        return clean_partner_fields(data, program)
+        return validate(PartnerImportRow, data, program).values()
     except InvalidInput as exc:
         return str(exc)
 

@@ -1,9 +1,8 @@
-"""Partners: validate, create, update, delete, logos. Imports live in app/partner_import.py."""
+"""Partners: create, update (validated by app/schemas/partners.py), delete, logos. Imports live in app/partner_import.py."""
 
 from __future__ import annotations
 
 import hashlib
-import re
 from functools import lru_cache
 from typing import Any
 
@@ -11,104 +10,22 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, object_session
 
 from app import logo_retirement
-from app.errors import InvalidInput, PartnerNotFound
+from app.errors import PartnerNotFound
 from app.models import Asset, AssetStatus, Partner, utcnow
 from app.rendering.isolated import prepare_logo_isolated
 from app.rendering.logos import LogoInfo, check_logo_bytes, prepare_logo, sanitize_svg
-from app.rendering.problems import SLUG
-from app.rendering.program import DIMENSIONS, PartnerProgram
+from app.rendering.program import PartnerProgram
+from app.schemas import validate
+from app.schemas.partners import PartnerCreate, PartnerUpdate
 from app.services import Services
 
-REQUIRED_COLUMNS = ("slug", "name", "type", "tier", "region")
-"""Fields every partner has (the region may be implied by the country)."""
-TEXT_LIMITS = {
-    "name": 200,
-    "country": 2,
-    "locale": 16,
-    "website": 500,
-    "email": 254,
-    "phone": 64,
-    "address": 500,
-}
-EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+PartnerInput = dict[str, Any] | PartnerUpdate
+"""Partner fields as given (validated here) or already validated by their schema."""
 
 
-def _choice(program: PartnerProgram, dimension: str, value: Any) -> str:
-    slug = program.resolve(dimension, value)
-    if slug is None:
-        allowed = ", ".join(program.slugs(dimension))
-        raise InvalidInput(f"{dimension}: {str(value).strip()!r} is not one of {allowed}")
-    return slug
-
-
-def clean_partner_fields(
-    data: dict[str, Any], program: PartnerProgram, *, partial: bool = False
-) -> dict[str, Any]:
-    """Validate partner fields from any source (CSV, API, form, webhook); returns model values.
-
-    Type, tier and region are resolved through the partner program (slug, label or alias, any
-    case); a missing region is implied by the country when the program's regions list it.
-    """
-    clean: dict[str, Any] = {}
-    data = dict(data)
-    if not str(data.get("region") or "").strip() and str(data.get("country") or "").strip():
-        implied = program.region_for_country(str(data["country"]))
-        if implied:
-            data["region"] = implied
-    if not partial:
-        missing = [k for k in REQUIRED_COLUMNS if not str(data.get(k) or "").strip()]
-        if missing:
-            raise InvalidInput(f"missing required field(s): {', '.join(missing)}")
-    if "slug" in data:
-        slug = str(data["slug"]).strip()
-        if not SLUG.match(slug) or len(slug) > 64:
-            raise InvalidInput(f"slug: {slug!r} must be lowercase letters, digits and dashes (max 64)")
-        clean["slug"] = slug
-    for dimension in DIMENSIONS:
-        if dimension in data:
-            clean[dimension] = _choice(program, dimension, data[dimension])
-    for name, limit in TEXT_LIMITS.items():
-        if name in data and data[name] is not None:
-            value = str(data[name]).strip()
-            if len(value) > limit:
-                raise InvalidInput(f"{name}: {len(value)} characters, over the limit of {limit}")
-            clean[name] = value
-    if "name" in clean and not clean["name"]:
-        raise InvalidInput("name: required")
-    if clean.get("email") and not EMAIL.match(clean["email"]):
-        raise InvalidInput(f"email: {clean['email']!r} is not an email address")
-    if clean.get("country"):
-        clean["country"] = clean["country"].upper()
-        if not re.match(r"^[A-Z]{2}$", clean["country"]):
-            raise InvalidInput(f"country: {clean['country']!r} is not a two-letter ISO code")
-    if clean.get("website") and not re.match(
-        r"^(https?://)?[\w.-]+\.[a-z]{2,}(/\S*)?$", clean["website"], re.I
-    ):
-        raise InvalidInput(f"website: {clean['website']!r} is not a web address")
-    if "active" in data and data["active"] is not None:
-        value = data["active"]
-        if isinstance(value, str):
-            if value.strip().lower() not in ("true", "false", "1", "0", "yes", "no", ""):
-                raise InvalidInput(f"active: {value!r} is not true or false")
-            value = value.strip().lower() in ("true", "1", "yes", "")
-        clean["active"] = bool(value)
-    if "custom_fields" in data and data["custom_fields"] is not None:
-        if not isinstance(data["custom_fields"], dict):
-            raise InvalidInput("custom_fields: must be an object of strings")
-        clean["custom_fields"] = {str(k): str(v) for k, v in data["custom_fields"].items()}
-    if "attributes" in data and data["attributes"] is not None:
-        if not isinstance(data["attributes"], dict):
-            raise InvalidInput("attributes: must be an object of attribute → value(s)")
-        attributes: dict[str, Any] = {}
-        for name, value in data["attributes"].items():
-            try:
-                cleaned = program.clean_attribute(str(name), value)
-            except ValueError as exc:
-                raise InvalidInput(str(exc)) from None
-            if cleaned:
-                attributes[str(name)] = cleaned
-        clean["attributes"] = attributes
-    return clean
+def _fields(model: type[PartnerUpdate], data: PartnerInput, program: PartnerProgram) -> dict[str, Any]:
+    """Partner column values by the input's schema (app/schemas/partners.py); SchemaInvalid if it does not fit."""
+    return (data if isinstance(data, PartnerUpdate) else validate(model, data, program)).values()
 
 
 def get_partner(session: Session, slug: str) -> Partner:
@@ -118,9 +35,9 @@ def get_partner(session: Session, slug: str) -> Partner:
     return partner
 
 
-def upsert_partner(session: Session, data: dict[str, Any], program: PartnerProgram) -> tuple[Partner, bool]:
+def upsert_partner(session: Session, data: PartnerInput, program: PartnerProgram) -> tuple[Partner, bool]:
     """Create a partner or update the one with the same slug; returns (partner, created)."""
-    clean = clean_partner_fields(data, program)
+    clean = _fields(PartnerCreate, data, program)
     partner = session.scalar(select(Partner).where(Partner.slug == clean["slug"]))
     created = partner is None or partner.deleted_at is not None
     if partner is None:
@@ -135,10 +52,10 @@ def upsert_partner(session: Session, data: dict[str, Any], program: PartnerProgr
 
 
 def update_partner(
-    session: Session, partner: Partner, data: dict[str, Any], program: PartnerProgram
+    session: Session, partner: Partner, data: PartnerInput, program: PartnerProgram
 ) -> Partner:
     """Merge a partial update into a partner."""
-    clean = clean_partner_fields(data, program, partial=True)
+    clean = _fields(PartnerUpdate, data, program)
     clean.pop("slug", None)
     for key, value in clean.items():
         setattr(partner, key, value)

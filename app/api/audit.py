@@ -11,6 +11,7 @@ from app.api.lookups import PAGE_PARAMS, get_campaign_or_404, paginate
 from app.api.registry import ADMIN, Param, registry
 from app.api.serializers import iso
 from app.models import AuditEntry, Campaign
+from app.schemas.campaigns import ApprovalNote
 from app.web.audit_pages import audit_query
 
 _TEXT = {"type": "string", "maxLength": 200}
@@ -55,11 +56,6 @@ APPROVAL = {
     "required": ["campaign", "approval_required", "approval", "history"],
     "additionalProperties": False,
 }
-NOTE = {
-    "type": "object",
-    "properties": {"note": {"type": "string", "maxLength": 2000}},
-    "additionalProperties": False,
-}
 
 
 def entry_json(entry: AuditEntry) -> dict[str, Any]:
@@ -93,27 +89,27 @@ def get_approval(campaign: str) -> dict[str, Any]:
         return approval_json(session, get_campaign_or_404(session, campaign))
 
 
-def _step(campaign: str, step: Any, body: dict[str, Any] | None) -> dict[str, Any]:
+def _step(campaign: str, step: Any, body: ApprovalNote) -> dict[str, Any]:
     with services().db.session() as session:
         row = get_campaign_or_404(session, campaign)
-        step(session, row, (body or {}).get("note", ""))
+        step(session, row, body.note)
         return approval_json(session, row)
 
 
 @registry.route(bp, "POST", "/campaigns/<campaign>/submit", summary="Submit a campaign for approval",
-                access=ADMIN, body=NOTE, response=APPROVAL, errors=(409,))  # fmt: skip
-def submit_campaign(campaign: str, body: dict[str, Any]) -> dict[str, Any]:
+                access=ADMIN, body=ApprovalNote, response=APPROVAL, errors=(409,))  # fmt: skip
+def submit_campaign(campaign: str, body: ApprovalNote) -> dict[str, Any]:
     return _step(campaign, approvals.submit, body)
 
 
 @registry.route(bp, "POST", "/campaigns/<campaign>/approve",
                 summary="Approve a submitted campaign (not by whoever submitted it)",
-                access=ADMIN, body=NOTE, response=APPROVAL, errors=(409,))  # fmt: skip
-def approve_campaign(campaign: str, body: dict[str, Any]) -> dict[str, Any]:
+                access=ADMIN, body=ApprovalNote, response=APPROVAL, errors=(409,))  # fmt: skip
+def approve_campaign(campaign: str, body: ApprovalNote) -> dict[str, Any]:
     return _step(campaign, approvals.approve, body)
 
 
 @registry.route(bp, "POST", "/campaigns/<campaign>/reject", summary="Reject a submitted campaign: back to draft",
-                access=ADMIN, body=NOTE, response=APPROVAL, errors=(409,))  # fmt: skip
-def reject_campaign(campaign: str, body: dict[str, Any]) -> dict[str, Any]:
+                access=ADMIN, body=ApprovalNote, response=APPROVAL, errors=(409,))  # fmt: skip
+def reject_campaign(campaign: str, body: ApprovalNote) -> dict[str, Any]:
     return _step(campaign, approvals.reject, body)

@@ -12,12 +12,13 @@ from app.api.assets import asset_rows
 from app.api.errors import ApiError
 from app.api.lookups import PAGE_PARAMS, get_campaign_or_404, get_publish_or_404, paginate
 from app.api.registry import ADMIN, TOKEN, registry
-from app.api.schemas import ASSET, CAMPAIGN, CAMPAIGN_CREATE, CAMPAIGN_UPDATE, PARTNER, PUBLISH, page_of
+from app.api.schemas import ASSET, CAMPAIGN, PARTNER, PUBLISH, page_of
 from app.api.serializers import asset_json, campaign_json, partner_json, publish_json
 from app.audience import eligible_clause
 from app.campaigns import archive_campaign, save_campaign
 from app.models import Asset, Campaign, CampaignStatus, Partner, PublishTrigger
 from app.publishing import start_publish
+from app.schemas.campaigns import CampaignCreate, CampaignUpdate
 
 
 @registry.route(bp, "GET", "/campaigns", summary="List campaigns", access=ADMIN, query=PAGE_PARAMS,
@@ -29,12 +30,12 @@ def list_campaigns(query: dict[str, Any]) -> dict[str, Any]:
         )
 
 
-@registry.route(bp, "POST", "/campaigns", summary="Create a campaign", access=ADMIN, body=CAMPAIGN_CREATE,
+@registry.route(bp, "POST", "/campaigns", summary="Create a campaign", access=ADMIN, body=CampaignCreate,
                 response=CAMPAIGN, status=201, errors=(409,))  # fmt: skip
-def create_campaign(body: dict[str, Any]) -> tuple[dict[str, Any], int]:
+def create_campaign(body: CampaignCreate) -> tuple[dict[str, Any], int]:
     with services().db.session() as session:
-        if session.scalar(select(Campaign.id).where(Campaign.slug == body["slug"])) is not None:
-            raise ApiError(409, "conflict", f"campaign {body['slug']!r} already exists; PATCH it instead")
+        if session.scalar(select(Campaign.id).where(Campaign.slug == body.slug)) is not None:
+            raise ApiError(409, "conflict", f"campaign {body.slug!r} already exists; PATCH it instead")
     campaign, _ = save_campaign(services(), body)
     return campaign_json(campaign), 201
 
@@ -46,8 +47,8 @@ def get_campaign(campaign: str) -> dict[str, Any]:
 
 
 @registry.route(bp, "PATCH", "/campaigns/<campaign>", summary="Update a campaign", access=ADMIN,
-                body=CAMPAIGN_UPDATE, response=CAMPAIGN)  # fmt: skip
-def patch_campaign(campaign: str, body: dict[str, Any]) -> dict[str, Any]:
+                body=CampaignUpdate, response=CAMPAIGN)  # fmt: skip
+def patch_campaign(campaign: str, body: CampaignUpdate) -> dict[str, Any]:
     with services().db.session() as session:
         campaign_id = get_campaign_or_404(session, campaign).id
     row, _ = save_campaign(services(), body, campaign_id=campaign_id)

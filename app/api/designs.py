@@ -11,9 +11,10 @@ from app.api.access import services
 from app.api.catalog import _template
 from app.api.errors import ApiError, not_found
 from app.api.registry import ADMIN, registry
-from app.api.schemas import TEMPLATE, ZONES
+from app.api.schemas import TEMPLATE
 from app.api.serializers import template_json
 from app.designs import build_manifest, save_design
+from app.schemas.designs import DesignZones
 from app.text_safety import loads_json
 
 UPLOAD_FORM = {
@@ -99,12 +100,12 @@ def upload_template() -> tuple[dict[str, Any], int]:
 
 @registry.route(bp, "PUT", "/templates/<template>/zones",
                 summary="Replace an uploaded design's zones (a new version; its published campaigns re-render)",
-                access=ADMIN, body=ZONES, response=SAVED)  # fmt: skip
-def put_zones(template: str, body: dict[str, Any]) -> dict[str, Any]:
+                access=ADMIN, body=DesignZones, response=SAVED)  # fmt: skip
+def put_zones(template: str, body: DesignZones) -> dict[str, Any]:
     store = services().content.uploaded
     manifest = store.manifest(template) if store is not None else None  # type: ignore[attr-defined]
     if manifest is None:
         raise not_found(f"uploaded design {template!r}")
-    manifest = {**manifest, "zones": body["zones"]}
+    manifest = {**manifest, "zones": body.zones}
     saved = save_design(services(), template, manifest)
     return _saved_json(saved.slug, saved.created, saved.changed, saved.publishes)

@@ -13,11 +13,12 @@ from app.api.assets import asset_rows
 from app.api.errors import ApiError
 from app.api.lookups import PAGE_PARAMS, get_partner_or_404, paginate, visible_partners
 from app.api.registry import ADMIN, TOKEN, Param, registry
-from app.api.schemas import ASSET, PARTNER, PARTNER_CREATE, PARTNER_UPDATE, page_of
+from app.api.schemas import ASSET, PARTNER, page_of
 from app.api.serializers import asset_json, partner_json
 from app.errors import UploadRejected
 from app.models import Asset, Partner
 from app.partners import delete_partner, store_logo, update_partner, upsert_partner
+from app.schemas.partners import PartnerCreate, PartnerUpdate
 
 LOGO_TYPES = ("image/png", "image/jpeg", "image/webp", "image/svg+xml", "multipart/form-data")
 """What a logo upload may be sent as: the raw file, or a form with a `file` field."""
@@ -46,11 +47,11 @@ def list_partners(query: dict[str, Any]) -> dict[str, Any]:
 
 
 @registry.route(bp, "POST", "/partners", summary="Create a partner", access=ADMIN,
-                body=PARTNER_CREATE, response=PARTNER, status=201, errors=(409,))  # fmt: skip
-def create_partner(body: dict[str, Any]) -> tuple[dict[str, Any], int]:
+                body=PartnerCreate, response=PARTNER, status=201, errors=(409,))  # fmt: skip
+def create_partner(body: PartnerCreate) -> tuple[dict[str, Any], int]:
     with services().db.session() as session:
-        if get_live_partner(session, body["slug"]) is not None:
-            raise ApiError(409, "conflict", f"partner {body['slug']!r} already exists; PATCH it instead")
+        if get_live_partner(session, body.slug) is not None:
+            raise ApiError(409, "conflict", f"partner {body.slug!r} already exists; PATCH it instead")
         partner, _ = upsert_partner(session, body, services().content.program())
         return partner_json(partner), 201
 
@@ -62,8 +63,8 @@ def get_partner(partner: str) -> dict[str, Any]:
 
 
 @registry.route(bp, "PATCH", "/partners/<partner>", summary="Update some of a partner's fields",
-                access=ADMIN, body=PARTNER_UPDATE, response=PARTNER)  # fmt: skip
-def patch_partner(partner: str, body: dict[str, Any]) -> dict[str, Any]:
+                access=ADMIN, body=PartnerUpdate, response=PARTNER)  # fmt: skip
+def patch_partner(partner: str, body: PartnerUpdate) -> dict[str, Any]:
     with services().db.session() as session:
         row = update_partner(
             session, get_partner_or_404(session, partner), body, services().content.program()

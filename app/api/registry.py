@@ -16,9 +16,11 @@ from typing import Any
 from flask import Blueprint, request
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError
+from pydantic import BaseModel
 
 from app.api.errors import ApiError
 from app.models import UserRole
+from app.schemas import json_schema, validate
 
 ADMIN = "admin"
 """Admin tokens only: partner tokens get 403, whatever the id."""
@@ -60,7 +62,9 @@ class Route:
     tag: str
     query: tuple[Param, ...] = ()
     body: dict[str, Any] | None = None
-    """JSON schema of a JSON request body."""
+    """JSON schema of a JSON request body (written from `model`)."""
+    model: type[BaseModel] | None = None
+    """The schema (app/schemas) a JSON request body is validated with; the view gets the model."""
     upload: tuple[str, ...] = ()
     """Media types of a raw (non-JSON) request body, e.g. a logo."""
     form: dict[str, Any] | None = None
@@ -103,13 +107,16 @@ class Registry:
         status: int = 200,
         media: str = "application/json",
         query: tuple[Param, ...] = (),
-        body: dict[str, Any] | None = None,
+        body: type[BaseModel] | None = None,
         upload: tuple[str, ...] = (),
         form: dict[str, Any] | None = None,
         errors: tuple[int, ...] = (),
         responses: dict[int, tuple[str, dict[str, Any] | None]] | None = None,
     ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-        """Declare a route and register its view on bp; the view gets `query=` and `body=` when declared."""
+        """Declare a route and register its view on bp; the view gets `query=` and `body=` when declared.
+
+        body is the route's input schema (app/schemas): the view gets the validated model.
+        """
 
         def decorator(view: Callable[..., Any]) -> Callable[..., Any]:
             declared = dict(responses or {})
@@ -123,21 +130,21 @@ class Registry:
                 access=access,
                 tag=(bp.name if access == SIGNATURE else rule.strip("/").split("/")[0]),
                 query=query,
-                body=body,
+                body=json_schema(body) if body is not None else None,
+                model=body,
                 upload=upload,
                 form=form,
                 responses=declared,
                 errors=errors,
             )
-            body_validator = Draft202012Validator(body) if body is not None else None
 
             @functools.wraps(view)
             def wrapper(**kwargs: Any) -> Any:
                 self.authorize(route)
                 if query:
                     kwargs["query"] = parse_query(query)
-                if body_validator is not None:
-                    kwargs["body"] = parse_body(body_validator)
+                if body is not None:
+                    kwargs["body"] = parse_body(body)
                 return view(**kwargs)
 
             wrapper.allowed_roles = route.roles  # type: ignore[attr-defined]  # read by the route walk test
@@ -182,8 +189,13 @@ def parse_query(params: tuple[Param, ...]) -> dict[str, Any]:
     return values
 
 
-def parse_body(validator: Draft202012Validator) -> Any:
-    """The JSON body, validated against the route's schema (415 not JSON, 400 unparseable, 422 invalid)."""
+def parse_body(model: type[BaseModel]) -> Any:
+    """The JSON body, validated by the route's schema (415 not JSON, 400 unparseable, 422 invalid).
+
+    Program-driven fields are checked against the loaded partner program.
+    """
+    from app.api.access import services  # access imports this module
+
     if request.mimetype != "application/json":
         raise ApiError(
             415, "unsupported_media_type", "send the body as JSON with Content-Type: application/json"
@@ -191,8 +203,4 @@ def parse_body(validator: Draft202012Validator) -> Any:
     data = request.get_json(silent=True)
     if data is None and request.get_data() != b"null":
         raise ApiError(400, "bad_request", "the body is not valid JSON")
-    error = next(iter(sorted(validator.iter_errors(data), key=lambda e: list(e.absolute_path))), None)
-    if error is not None:
-        where = ".".join(str(p) for p in error.absolute_path) or "body"
-        raise ApiError(422, "invalid", f"{where}: {error.message}")
-    return data
+    return validate(model, data, services().content.program())

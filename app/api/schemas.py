@@ -1,12 +1,11 @@
-"""JSON schemas of the API's bodies and answers: used to validate requests and to write openapi.json."""
+"""JSON schemas of the API's answers, for openapi.json. Inputs have their schemas in app/schemas."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from app.events import EVENT_TYPES
 from app.models import AssetStatus, CampaignStatus, DeliveryStatus, PublishStatus, PublishTrigger
-from app.partners import TEXT_LIMITS
+from app.schemas.partners import TEXT_LIMITS
 
 SLUG = {"type": "string", "pattern": "^[a-z0-9][a-z0-9-]{0,63}$"}
 DATETIME = {"type": ["string", "null"], "format": "date-time"}
@@ -44,19 +43,6 @@ def page_of(item: dict[str, Any]) -> dict[str, Any]:
 
 ERROR = _obj({"error": {"type": "string"}, "message": {"type": "string"}}, ["error", "message"])
 
-_PARTNER_TEXT = {name: {"type": "string", "maxLength": limit} for name, limit in TEXT_LIMITS.items()}
-PARTNER_FIELDS: dict[str, Any] = {
-    # Values come from the partner program; openapi.json lists them (see app/api/openapi.py).
-    "type": {"type": "string", "x-program": "type"},
-    "tier": {"type": "string", "x-program": "tier"},
-    "region": {"type": "string", "x-program": "region"},
-    **_PARTNER_TEXT,
-    "active": {"type": "boolean"},
-    "custom_fields": STRING_MAP,
-    "attributes": {"type": "object", "additionalProperties": {"type": ["string", "array"]}},
-}
-PARTNER_CREATE = _obj({"slug": SLUG, **PARTNER_FIELDS}, ["slug", "name", "type", "tier", "region"])
-PARTNER_UPDATE = _obj(PARTNER_FIELDS)
 PARTNER = _obj(
     {
         "id": {"type": "integer"},
@@ -104,36 +90,6 @@ TEMPLATE = _obj(
     },
     ["slug", "title", "version", "outputs"],
 )
-ZONES = _obj({"zones": {"type": "array", "items": {"type": "object"}}}, ["zones"])
-"""The zones of a design (each zone's fields: docs/formats.md, Design template)."""
-
-_PROGRAM_LIST = {"type": "array", "items": {"type": "string"}}
-AUDIENCE = _obj(
-    {
-        "types": {**_PROGRAM_LIST, "items": {"type": "string", "x-program": "type"}},
-        "tiers": {**_PROGRAM_LIST, "items": {"type": "string", "x-program": "tier"}},
-        "min_tier": {
-            "type": "string",
-            "x-program": "tier",
-            "description": "This tier and every higher-ranked one.",
-        },
-        "regions": {**_PROGRAM_LIST, "items": {"type": "string", "x-program": "region"}},
-        "countries": {"type": "array", "items": {"type": "string", "pattern": "^[A-Za-z]{2}$"}},
-        "attributes": {"type": "object", "additionalProperties": _PROGRAM_LIST},
-    }
-)
-_CAMPAIGN_FIELDS: dict[str, Any] = {
-    "title": {"type": "string", "maxLength": 200},
-    "template": SLUG,
-    "brand_kit": SLUG,
-    "audience": AUDIENCE,
-    "landing_url": {"type": "string", "maxLength": 1000},
-    "overrides": _obj({"copy": STRING_MAP}),
-    "starts_at": DATETIME,
-    "ends_at": DATETIME,
-}
-CAMPAIGN_CREATE = _obj({"slug": SLUG, **_CAMPAIGN_FIELDS}, ["slug", "template", "brand_kit"])
-CAMPAIGN_UPDATE = _obj(_CAMPAIGN_FIELDS)
 CAMPAIGN = _obj(
     {
         "id": {"type": "integer"},
@@ -191,13 +147,6 @@ ASSET = _obj(
     ["id", "campaign", "partner", "output", "status", "download_url"],
 )
 
-SUBSCRIPTION_CREATE = _obj(
-    {
-        "url": {"type": "string", "maxLength": 1000},
-        "events": {"type": "array", "items": {"type": "string", "enum": list(EVENT_TYPES)}, "minItems": 1},
-    },
-    ["url"],
-)
 SUBSCRIPTION = _obj(
     {
         "id": {"type": "integer"},
@@ -236,24 +185,6 @@ DELIVERY = _obj(
     ["id", "event_id", "event_type", "status", "attempts", "log"],
 )
 
-WEBHOOK_TYPES = (
-    "partner.created",
-    "partner.updated",
-    "partner.deleted",
-    "brand_kit.updated",
-    "template.updated",
-    "campaign.regenerate",
-)
-"""Inbound event types."""
-WEBHOOK_EVENT = _obj(
-    {
-        "id": {"type": ["string", "integer"], "minLength": 1, "maxLength": 200},
-        "type": {"type": "string", "enum": list(WEBHOOK_TYPES)},
-        "data": {"type": "object"},
-    },
-    ["id", "type", "data"],
-    closed=False,
-)
 WEBHOOK_ACCEPTED = _obj(
     {"id": {"type": "integer"}, "event_id": {"type": "string"}, "status": {"type": "string"}},
     ["event_id", "status"],

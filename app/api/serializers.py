@@ -8,8 +8,8 @@ from typing import Any
 from flask import url_for
 
 from app.models import Asset, AssetStatus, Campaign, Delivery, DeliveryAttempt, Partner, Publish, Subscription
-from app.partners import TEXT_LIMITS
 from app.rendering.model import BrandKit, CampaignTemplate
+from app.schemas.partners import TEXT_LIMITS
 
 
 def iso(value: datetime | None) -> str | None:

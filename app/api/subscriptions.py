@@ -10,9 +10,10 @@ from app.api import bp
 from app.api.access import services
 from app.api.lookups import PAGE_PARAMS, get_subscription_or_404, paginate
 from app.api.registry import ADMIN, registry
-from app.api.schemas import DELIVERY, SUBSCRIPTION, SUBSCRIPTION_CREATE, page_of
+from app.api.schemas import DELIVERY, SUBSCRIPTION, page_of
 from app.api.serializers import delivery_json, subscription_json
 from app.models import Delivery, DeliveryAttempt, Subscription
+from app.schemas.webhooks import SubscriptionCreate
 from app.webhooks.subscriptions import allow_private_targets, create_subscription
 
 
@@ -26,11 +27,11 @@ def list_subscriptions(query: dict[str, Any]) -> dict[str, Any]:
 
 @registry.route(bp, "POST", "/subscriptions",
                 summary="Subscribe a URL to events; the answer shows the signing secret, once",
-                access=ADMIN, body=SUBSCRIPTION_CREATE, response=SUBSCRIPTION, status=201)  # fmt: skip
-def subscribe(body: dict[str, Any]) -> tuple[dict[str, Any], int]:
+                access=ADMIN, body=SubscriptionCreate, response=SUBSCRIPTION, status=201)  # fmt: skip
+def subscribe(body: SubscriptionCreate) -> tuple[dict[str, Any], int]:
     with services().db.session() as session:
         subscription, secret = create_subscription(
-            session, body["url"], body.get("events"), allow_private=allow_private_targets(services().config)
+            session, body.url, body.events, allow_private=allow_private_targets(services().config)
         )
         return subscription_json(subscription, secret=secret), 201
 

@@ -15,7 +15,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from app.errors import InvalidInput
 from app.models import Partner, PasswordReset, User, UserRole, utcnow
-from app.partners import EMAIL
+from app.schemas.partners import EMAIL
 
 RESET_TTL = timedelta(hours=2)
 """How long a password-reset (or invitation) link stays valid."""

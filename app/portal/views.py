@@ -17,12 +17,14 @@ from app.auth import roles
 from app.downloads import deliver_asset, deliver_bundle, send_file
 from app.errors import CobrandError, InvalidInput
 from app.models import Asset, AssetOutcome, Campaign, DownloadChannel, Partner, Publish, PublishTrigger
-from app.partners import check_logo, clean_partner_fields, logo_content_type, store_logo, update_partner
+from app.partners import check_logo, logo_content_type, store_logo, update_partner
 from app.portal import bp
 from app.preview_cache import hit_preview_limit
 from app.publishing import OUTCOMES, campaign_input, partner_input, public_asset_base, start_publish
 from app.rendering.model import ImageOutput, SocialOutput
 from app.rendering.thumbnails import thumbnail
+from app.schemas import validate
+from app.schemas.partners import PartnerUpdate
 from app.services import Services
 from app.web.forms import FormErrors
 from app.web.previews import preview_image
@@ -224,20 +226,20 @@ def profile() -> object:
     errors = FormErrors()
     if request.method == "POST":
         values = {k: request.form.get(k, "").strip() for k in PROFILE_FIELDS}
-        for name in PROFILE_FIELDS:
-            try:
-                clean_partner_fields({name: values[name]}, services().content.program(), partial=True)
-            except InvalidInput as exc:
-                errors.add(exc, PROFILE_FIELDS)
+        fields = None
+        try:
+            fields = validate(PartnerUpdate, values, services().content.program())
+        except InvalidInput as exc:
+            errors.add(exc, PROFILE_FIELDS)
         file = request.files.get("logo")
         logo = file.read() if file is not None and file.filename else None
         if logo is not None and not logo:
             errors["logo"] = "The file is empty."
-        if not errors:
+        if fields is not None and not errors:
             try:
                 with services().db.session() as db:
                     row = my_partner(db)
-                    update_partner(db, row, values, services().content.program())
+                    update_partner(db, row, fields, services().content.program())
                     if logo:
                         store_logo(services(), row, logo, source=file.filename if file else "logo")
                     slugs = [c.slug for c in access.visible_campaigns(services(), db, row)]

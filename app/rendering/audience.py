@@ -115,7 +115,7 @@ def parse_audience(data: Any, program: PartnerProgram | None = None) -> tuple[Au
                 try:
                     value = program.clean_attribute(name, [item])
                 except ValueError as exc:
-                    problems.append(f"audience.{exc}")
+                    problems.append(f"audience.attributes.{name}: {exc}")
                     continue
                 cleaned.extend(value if isinstance(value, list) else [value])
             items = cleaned

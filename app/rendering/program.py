@@ -109,10 +109,11 @@ class PartnerProgram:
         return None
 
     def clean_attribute(self, name: str, raw: object) -> str | list[str]:
-        """A custom attribute's value by the program's rules; raises ValueError naming the problem."""
+        """A custom attribute's value by the program's rules; raises ValueError saying what is valid."""
         attribute = self.attributes.get(name)
         if attribute is None:
-            raise ValueError(f"attributes.{name}: not an attribute of the partner program")
+            known = ", ".join(self.attributes) or "none"
+            raise ValueError(f"not an attribute of the partner program (known: {known})")
         items = raw if isinstance(raw, list) else _split(str(raw or ""), attribute.multiple)
         clean: list[str] = []
         for item in items:
@@ -122,17 +123,15 @@ class PartnerProgram:
             if attribute.values:
                 match = next((v for v in attribute.values if _key(v) == _key(text)), None)
                 if match is None:
-                    raise ValueError(
-                        f"attributes.{name}: {text!r} is not one of {', '.join(attribute.values)}"
-                    )
+                    raise ValueError(f"{text!r} is not one of {', '.join(attribute.values)}")
                 text = match
             if len(text) > 200:
-                raise ValueError(f"attributes.{name}: {len(text)} characters, over the limit of 200")
+                raise ValueError(f"{len(text)} characters, over the limit of 200")
             clean.append(text)
         if attribute.multiple:
             return list(dict.fromkeys(clean))
         if len(clean) > 1:
-            raise ValueError(f"attributes.{name}: takes one value, got {len(clean)}")
+            raise ValueError(f"takes one value, got {len(clean)}")
         return clean[0] if clean else ""
 
 

@@ -11,7 +11,9 @@ from app.auth import roles
 from app.auth.users import create_user, start_password_reset
 from app.errors import CobrandError, InvalidInput
 from app.models import Partner, User, UserRole
-from app.partners import clean_partner_fields, logo_content_type, store_logo, update_partner, upsert_partner
+from app.partners import logo_content_type, store_logo, update_partner, upsert_partner
+from app.schemas import validate
+from app.schemas.partners import PartnerCreate, PartnerUpdate
 from app.web import bp
 from app.web.forms import FormErrors
 from app.web.pagination import paginate
@@ -42,18 +44,13 @@ def _partner_or_404(slug: str) -> Partner:
         return partner
 
 
-def field_errors(values: dict[str, Any], fields: tuple[str, ...]) -> FormErrors:
-    """Check each field on its own with the service's rules, so every bad field gets its message."""
-    errors = FormErrors()
-    for name in fields:
-        if name in ("slug", "name", "type", "tier", "region") and not str(values.get(name) or "").strip():
-            errors[name] = "Required."
-            continue
-        try:
-            clean_partner_fields({name: values.get(name, "")}, program(), partial=True)
-        except InvalidInput as exc:
-            errors.add(exc, fields)
-    return errors
+def checked(model: type[PartnerUpdate], values: dict[str, Any], errors: FormErrors) -> PartnerUpdate | None:
+    """The form's values by the partner schema; each bad field gets its message in errors."""
+    try:
+        return validate(model, values, program())
+    except InvalidInput as exc:
+        errors.add(exc, (*FIELDS, "active"))
+        return None
 
 
 def _logo_upload(errors: FormErrors) -> bytes | None:
@@ -104,16 +101,16 @@ def partner_new() -> object:
     errors = FormErrors()
     if request.method == "POST":
         values = {k: request.form.get(k, "").strip() for k in FIELDS}
-        errors = field_errors(values, FIELDS)
+        fields = checked(PartnerCreate, values, errors)
         logo = _logo_upload(errors)
-        if not errors:
+        if fields is not None and not errors:
             with services().db.session() as session:
                 if session.scalar(select(Partner.id).where(Partner.slug == values["slug"])) is not None:
                     errors["slug"] = f"A partner called {values['slug']} already exists."
-        if not errors:
+        if fields is not None and not errors:
             try:
                 with services().db.session() as session:
-                    partner, _ = upsert_partner(session, values, program())
+                    partner, _ = upsert_partner(session, fields, program())
                     if logo is not None:
                         store_logo(services(), partner, logo, source="logo")
             except CobrandError as exc:
@@ -136,19 +133,14 @@ def partner_edit(slug: str) -> object:
     if request.method == "POST":
         values = {k: request.form.get(k, "").strip() for k in editable} | {"slug": slug}
         values["active"] = request.form.get("active") == "on"
-        errors = field_errors(values, editable)
+        fields = checked(PartnerUpdate, {k: values[k] for k in (*editable, "active")}, errors)
         logo = _logo_upload(errors)
-        if not errors:
+        if fields is not None and not errors:
             try:
                 with services().db.session() as session:
                     row = session.get(Partner, partner.id)
                     assert row is not None
-                    update_partner(
-                        session,
-                        row,
-                        {k: values[k] for k in editable} | {"active": values["active"]},
-                        program(),
-                    )
+                    update_partner(session, row, fields, program())
                     if logo is not None:
                         store_logo(services(), row, logo, source="logo")
             except CobrandError as exc:

@@ -5,15 +5,16 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, current_app, request
-from jsonschema import Draft202012Validator
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from app.api.errors import ApiError, register_error_handlers
 from app.api.registry import SIGNATURE, registry
-from app.api.schemas import WEBHOOK_ACCEPTED, WEBHOOK_EVENT
+from app.api.schemas import WEBHOOK_ACCEPTED
 from app.jobs import JobOptions
 from app.models import WebhookEvent, WebhookEventStatus
+from app.schemas import validate
+from app.schemas.webhooks import InboundEvent
 from app.services import Services
 from app.text_safety import loads_json
 from app.webhooks.signing import SIGNATURE_HEADER, TOLERANCE_SECONDS, SignatureInvalid, parse_secrets, verify
@@ -22,7 +23,6 @@ bp = Blueprint("webhooks", __name__, url_prefix="/api/v1/webhooks")
 register_error_handlers(bp)
 
 PROCESS_JOB = "workers.webhook_jobs.process_webhook_event"
-_validator = Draft202012Validator(WEBHOOK_EVENT)
 
 
 def services() -> Services:
@@ -47,11 +47,7 @@ def receive(source: str) -> tuple[dict[str, Any], int]:
         event = loads_json(body)
     except ValueError:
         raise ApiError(400, "bad_request", "the body is not valid JSON") from None
-    error = next(iter(_validator.iter_errors(event)), None)
-    if error is not None:
-        where = ".".join(str(p) for p in error.absolute_path) or "body"
-        raise ApiError(422, "invalid", f"{where}: {error.message}")
-    event_id = str(event["id"])
+    event_id = str(validate(InboundEvent, event).id)  # SchemaInvalid answers 422
     with services().db.session() as session:
         if session.scalar(
             select(WebhookEvent.id).where(WebhookEvent.source == source, WebhookEvent.event_id == event_id)

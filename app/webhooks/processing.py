@@ -27,6 +27,9 @@ from app.models import (
 )
 from app.partners import delete_partner, get_partner, update_partner, upsert_partner
 from app.publishing import start_publish, withdraw_asset
+from app.schemas import validate
+from app.schemas.partners import PartnerWebhookCreate, PartnerWebhookUpdate
+from app.schemas.webhooks import DATA, SlugData
 from app.services import Services
 
 
@@ -38,7 +41,8 @@ def process_event(services: Services, event_row_id: int) -> list[int]:
             return []
         event_type, data = event.type, dict((event.payload or {}).get("data") or {})
     try:
-        publish_ids = HANDLERS[event_type](services, data)
+        fields = validate(DATA[event_type], data, services.content.program(), prefix="data.")
+        publish_ids = HANDLERS[event_type](services, fields)
         status, error = WebhookEventStatus.PROCESSED, None
     except CobrandError as exc:
         # Bad input from the sender (an unknown partner, an invalid field): retrying cannot help.
@@ -50,51 +54,42 @@ def process_event(services: Services, event_row_id: int) -> list[int]:
     return publish_ids
 
 
-def _slug(data: dict[str, Any], key: str = "slug") -> str:
-    value = data.get(key)
-    if not isinstance(value, str) or not value:
-        raise InvalidInput(f"data.{key}: required, a slug")
-    return value
-
-
-def partner_created(services: Services, data: dict[str, Any]) -> list[int]:
+def partner_created(services: Services, data: PartnerWebhookCreate) -> list[int]:
     with services.db.session() as session:
         partner, _ = upsert_partner(session, data, services.content.program())
         partner_id = partner.id
     return regenerate_partner(services, partner_id)
 
 
-def partner_updated(services: Services, data: dict[str, Any]) -> list[int]:
+def partner_updated(services: Services, data: PartnerWebhookUpdate) -> list[int]:
     """Merge the given fields into the partner (identified by data.slug)."""
     with services.db.session() as session:
-        partner = get_partner(session, _slug(data))
-        update_partner(
-            session, partner, {k: v for k, v in data.items() if k != "slug"}, services.content.program()
-        )
+        partner = get_partner(session, data.slug)
+        update_partner(session, partner, data, services.content.program())
         partner_id = partner.id
     return regenerate_partner(services, partner_id)
 
 
-def partner_deleted(services: Services, data: dict[str, Any]) -> list[int]:
+def partner_deleted(services: Services, data: SlugData) -> list[int]:
     with services.db.session() as session:
         try:
-            partner = get_partner(session, _slug(data))
+            partner = get_partner(session, data.slug)
         except PartnerNotFound:
             return []  # already deleted: nothing left to do
         delete_partner(services, session, partner)
     return []
 
 
-def brand_kit_updated(services: Services, data: dict[str, Any]) -> list[int]:
-    return republish(services, Campaign.brand_kit_slug == _slug(data))
+def brand_kit_updated(services: Services, data: SlugData) -> list[int]:
+    return republish(services, Campaign.brand_kit_slug == data.slug)
 
 
-def template_updated(services: Services, data: dict[str, Any]) -> list[int]:
-    return republish(services, Campaign.template_slug == _slug(data))
+def template_updated(services: Services, data: SlugData) -> list[int]:
+    return republish(services, Campaign.template_slug == data.slug)
 
 
-def campaign_regenerate(services: Services, data: dict[str, Any]) -> list[int]:
-    slug = _slug(data)
+def campaign_regenerate(services: Services, data: SlugData) -> list[int]:
+    slug = data.slug
     with services.db.session() as session:
         if session.scalar(select(Campaign.id).where(Campaign.slug == slug)) is None:
             raise InvalidInput(f"data.slug: campaign {slug!r} not found")
