@@ -339,6 +339,10 @@ def prepare_logo(
     if bbox is None:
         raise UploadRejected(f"{source}: the logo is empty (only transparent or white pixels)")
     trimmed = rgba.crop(bbox)
+    if trimmed.getchannel("A").getextrema() == (255, 255):
+        # Opaque: kept RGB, a quarter less to encode here, and no soft mask for WeasyPrint to
+        # split off and encode again in every PDF the logo appears in.
+        trimmed = trimmed.convert("RGB")
     out = io.BytesIO()
     trimmed.save(out, format="PNG", compress_level=6)
     return PreparedLogo("png", out.getvalue(), trimmed.width, trimmed.height)

@@ -106,3 +106,19 @@ def test_empty_logo_is_refused() -> None:
     Image.new("RGBA", (50, 50), (0, 0, 0, 0)).save(blank, format="PNG")
     with pytest.raises(UploadRejected, match="empty"):
         prepare_logo(blank.getvalue())
+
+
+def test_an_opaque_logo_stays_rgb_and_a_transparent_one_keeps_its_alpha() -> None:
+    """Opaque logos drop the alpha channel (nothing for a PDF to split into a soft mask)."""
+    opaque, clear = io.BytesIO(), io.BytesIO()
+    image = Image.new("RGBA", (60, 30), (255, 255, 255, 255))
+    image.paste((20, 60, 120, 255), (10, 5, 50, 25))
+    image.save(opaque, format="PNG")
+    image.paste((0, 0, 0, 0), (25, 10, 35, 20))  # a hole inside the drawing: trimming keeps it
+    image.save(clear, format="PNG")
+    with Image.open(io.BytesIO(prepare_logo(opaque.getvalue()).data)) as prepared:
+        assert prepared.mode == "RGB" and prepared.size == (40, 20)
+        assert prepared.getpixel((0, 0)) == (20, 60, 120)
+    with Image.open(io.BytesIO(prepare_logo(clear.getvalue()).data)) as prepared:
+        assert prepared.mode == "RGBA" and prepared.size == (40, 20)
+        assert prepared.getpixel((20, 10))[3] == 0 and prepared.getpixel((0, 0)) == (20, 60, 120, 255)
