@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 import os
+import signal
 import time
 from typing import Any
 
@@ -86,6 +87,17 @@ class _ForkSafety:
         super().main_work_horse(job, queue)  # type: ignore[misc]
 
 
+class _FinishesJobOnSigterm:
+    """Mixin: the work horse ignores SIGTERM, so the job in hand finishes when a stop signals every
+    process of the worker (systemd's default KillMode=control-group does), not only the parent.
+    The parent's warm shutdown waits for it; a cold shutdown (a second signal) and job time-outs
+    still end it, with SIGKILL."""
+
+    def setup_work_horse_signals(self) -> None:
+        super().setup_work_horse_signals()  # type: ignore[misc]
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+
+
 class _BoundedHeartbeat:
     """Mixin: a job whose worker stopped proving it is alive counts as abandoned after
     job_monitoring_interval + heartbeat_grace seconds, not RQ's fixed interval + 60 s, so
@@ -133,7 +145,9 @@ class _LogsJobContext:
             return super().execute_job(job, queue)  # type: ignore[misc]
 
 
-class CobrandWorker(_LogsJobContext, _SweepsDeliveries, _ForkSafety, _BoundedHeartbeat, Worker):
+class CobrandWorker(
+    _LogsJobContext, _SweepsDeliveries, _ForkSafety, _FinishesJobOnSigterm, _BoundedHeartbeat, Worker
+):
     """The forking worker: each job runs in a child of the warm parent."""
 
     def handle_work_horse_killed(self, job: Job, retpid: int, ret_val: int, rusage: Any) -> None:

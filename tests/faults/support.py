@@ -55,7 +55,7 @@ def open_site(
     make_app: Any, content: Content, monkeypatch: Any, tmp_path: Path, *, database_url: str, redis_url: str,
     storage_url: str,
     s3_endpoint: str | None = None, s3_credentials: dict[str, str] | None = None,
-    worker_s3_endpoint: str | None = None, campaign: str, **worker_config: str,
+    worker_s3_endpoint: str | None = None, campaign: str, batch_size: int = 1, **worker_config: str,
 ) -> Site:  # fmt: skip
     """Import the content root's partners, save a campaign of its flyer, and ready (not start) workers.
 
@@ -73,7 +73,7 @@ def open_site(
     for key, value in aws.items():
         monkeypatch.setenv(key, value)
     config: dict[str, Any] = {**content.config, "DATABASE_URL": database_url, "REDIS_URL": redis_url,
-                              "STORAGE_URL": storage_url, "PUBLISH_BATCH_SIZE": 1, "RQ_QUEUE": QUEUE}  # fmt: skip
+                              "STORAGE_URL": storage_url, "PUBLISH_BATCH_SIZE": batch_size, "RQ_QUEUE": QUEUE}  # fmt: skip
     if s3_endpoint:
         config["S3_ENDPOINT_URL"] = s3_endpoint
     app = make_app(**config)
@@ -86,7 +86,7 @@ def open_site(
     metrics_dir.mkdir()
     env = {**{k: v for k, v in os.environ.items() if not k.startswith(("TEST_", "PYTEST", "AWS_"))}, **aws,
            "DATABASE_URL": database_url, "REDIS_URL": redis_url, "RQ_QUEUE": QUEUE, "STORAGE_URL": storage_url,
-           "PUBLISH_BATCH_SIZE": "1", "PUBLISH_SWEEP_GRACE": "1",
+           "PUBLISH_BATCH_SIZE": str(batch_size), "PUBLISH_SWEEP_GRACE": "1",
            # A dead worker's job is found within seconds: heartbeat every 1 s, abandoned 4 s after
            # the last one, registries swept every 2 s.
            "WORKER_JOB_MONITORING_INTERVAL": "1", "WORKER_HEARTBEAT_GRACE": "4",
