@@ -8,21 +8,17 @@ every asset stored once.
 
 from __future__ import annotations
 
-import os
 import subprocess
 import time
 import uuid
 from pathlib import Path
 from typing import Any
 
-from app.campaigns import save_campaign
-from app.partner_import import import_partners_file
 from app.publishing import start_publish
-from app.services import Services
 from tests import services as test_services
-from tests.fixtures_app import SAMPLE_CSV
+from tests.factories import Content
+from tests.faults.support import open_site
 from tests.workers.support import (
-    WorkerPool,
     assert_bucket_matches_db,
     publish_state,
     wait_for,
@@ -31,30 +27,13 @@ from tests.workers.support import (
 
 
 def test_redis_restarted_without_persistence_mid_publish_completes_by_itself(
-    make_app: Any, own_redis: dict[str, Any], postgres_db: str, s3_endpoint: str,
+    make_app: Any, content: Content, own_redis: dict[str, Any], postgres_db: str, s3_endpoint: str,
     s3_credentials: dict[str, str], s3_bucket: str, monkeypatch: Any, tmp_path: Path,
 ) -> None:  # fmt: skip
-    aws = {"AWS_ACCESS_KEY_ID": s3_credentials["aws_access_key_id"],
-           "AWS_SECRET_ACCESS_KEY": s3_credentials["aws_secret_access_key"],
-           "AWS_DEFAULT_REGION": s3_credentials["region_name"], "AWS_EC2_METADATA_DISABLED": "true"}  # fmt: skip
-    for key, value in aws.items():
-        monkeypatch.setenv(key, value)
-    storage = f"s3://{s3_bucket}/cobrand-{uuid.uuid4().hex[:6]}"
-    app = make_app(DATABASE_URL=postgres_db, REDIS_URL=own_redis["url"], STORAGE_URL=storage,
-                   S3_ENDPOINT_URL=s3_endpoint, PUBLISH_BATCH_SIZE=1, RQ_QUEUE="faults")  # fmt: skip
-    services: Services = app.extensions["cobrand"]
-    assert import_partners_file(services, SAMPLE_CSV).errors == []
-    save_campaign(
-        services, {"slug": "lost", "template": "spring-flyer", "brand_kit": "northwind", "title": "Lost"}
-    )
-    env = {**{k: v for k, v in os.environ.items() if not k.startswith(("TEST_", "PYTEST"))}, **aws,
-           "DATABASE_URL": postgres_db, "REDIS_URL": own_redis["url"], "RQ_QUEUE": "faults", "STORAGE_URL": storage,
-           "S3_ENDPOINT_URL": s3_endpoint, "PUBLISH_BATCH_SIZE": "1", "PUBLISH_SWEEP_GRACE": "1",
-           "WORKER_JOB_MONITORING_INTERVAL": "1", "WORKER_HEARTBEAT_GRACE": "4",
-           "WORKER_MAINTENANCE_INTERVAL": "2", "WORKER_TTL": "20",
-           "PROMETHEUS_MULTIPROC_DIR": str(tmp_path / "metrics")}  # fmt: skip
-    (tmp_path / "metrics").mkdir()
-    pool = WorkerPool(env, tmp_path, own_redis["url"])
+    site = open_site(make_app, content, monkeypatch, tmp_path, database_url=postgres_db, redis_url=own_redis["url"],
+                     storage_url=f"s3://{s3_bucket}/cobrand-{uuid.uuid4().hex[:6]}", s3_endpoint=s3_endpoint,
+                     s3_credentials=s3_credentials, campaign="lost")  # fmt: skip
+    services, pool = site.services, site.pool
     try:
         publish_id = start_publish(services, "lost")
         pool.start(1)
