@@ -16,9 +16,26 @@ from flask import Flask
 from app import create_app
 from app.config import PROJECT_ROOT
 from app.services import Services
+from tests import content_guard
 from tests.factories import Content, make_content
 
 SAMPLE_CSV = PROJECT_ROOT / "sample_data" / "partners.csv"
+
+
+@pytest.fixture(autouse=True)
+def _reads_no_sample_content(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Tests of the core, the services and the API read no file of the sample content (tests/content_guard.py)."""
+    if not content_guard.is_guarded(request.node.path):
+        yield
+        return
+    content_guard.start()
+    try:
+        yield
+    finally:
+        opened = content_guard.stop()
+    assert not opened, (
+        f"read the sample vendor's content (build it with tests/factories.py): {sorted(set(opened))}"
+    )
 
 
 @pytest.fixture

@@ -68,7 +68,7 @@ def test_renaming_a_tier_label_reaches_pages_and_outputs_and_re_renders_only_wha
 def test_removing_a_tier_partners_hold_fails_lint_naming_them(
     make_app: Callable[..., Flask], tmp_path: Path, content: Content
 ) -> None:
-    program = tmp_path / "partner_program.toml"
+    program = tmp_path / "program.toml"
     text = content.program_file.read_text()
     start = text.index("[tiers.registered]")
     program.write_text(text[:start] + text[text.index("[tiers.silver]") :])

@@ -1,4 +1,4 @@
-"""The sample partner newsletter as an HTML e-mail: a complete, inlined, 600 px document and a valid .eml."""
+"""A partner newsletter as an HTML e-mail: a complete, inlined, 600 px document and a valid .eml."""
 
 from __future__ import annotations
 
@@ -11,15 +11,15 @@ from html.parser import HTMLParser
 import pytest
 from PIL import Image
 
-from app.config import PROJECT_ROOT
 from app.rendering.brand_kit import load_brand_kit
 from app.rendering.email import PLACEHOLDERS, html_to_text
 from app.rendering.model import CampaignInput, PartnerInput
 from app.rendering.template import load_template
+from tests.factories import make_email_template, make_kit, png_logo
 
-ASSETS = "https://cdn.northwind.example/cobrand/public"
-LINK = "https://go.northwind.example/r/Ab3dE5gH9k"
-LOGO = sorted((PROJECT_ROOT / "sample_data" / "logos").iterdir())[0].read_bytes()
+ASSETS = "https://cdn.vendor.example/cobrand/public"
+LINK = "https://go.vendor.example/r/Ab3dE5gH9k"
+LOGO = png_logo(240, 80, color="#2E86AB")
 LONG_NAME = (
     "Very Long Partner Name Systems Integration and Managed Services International Holdings GmbH & Co. KG"
 )
@@ -50,16 +50,24 @@ class Document(HTMLParser):
 
 
 @pytest.fixture(scope="module")
-def rendered():
-    from app.rendering.renderer import Renderer
-
-    kit = load_brand_kit(PROJECT_ROOT / "brand_kits" / "northwind")
-    template = load_template(PROJECT_ROOT / "campaign_templates" / "partner-newsletter")
+def content(tmp_path_factory: pytest.TempPathFactory):
+    """The factory kit and e-mail template, a partner whose name needs escaping, and a campaign."""
+    root = tmp_path_factory.mktemp("email")
+    kit = load_brand_kit(make_kit(root / "kit"))
+    template = load_template(make_email_template(root / "newsletter"))
     partner = PartnerInput(slug="summit-it", name="Summit IT & <Co>", type="reseller", tier="gold", region="EMEA",
                            email="sales@summit-it.example", phone="+44 20 7946 0000",
                            website="https://summit-it.example", logo=LOGO)  # fmt: skip
-    campaign = CampaignInput(slug="webinar", landing_url="https://northwind.example.com/webinar",
+    campaign = CampaignInput(slug="webinar", landing_url="https://vendor.example.com/webinar",
                              asset_base_url=ASSETS, links={"email": LINK})  # fmt: skip
+    return kit, template, partner, campaign
+
+
+@pytest.fixture(scope="module")
+def rendered(content):
+    from app.rendering.renderer import Renderer
+
+    kit, template, partner, campaign = content
     return Renderer().render_one(kit, template, partner, campaign, "newsletter")
 
 
@@ -75,7 +83,7 @@ def test_the_eml_parses_with_subject_text_and_html_parts(rendered) -> None:
     message, html, text = parts(rendered.data)
     assert message.get_content_type() == "multipart/alternative"
     assert [p.get_content_type() for p in message.iter_parts()] == ["text/plain", "text/html"]
-    assert message["Subject"] == "Live demo: zero-trust networking with Summit IT & <Co>"
+    assert message["Subject"] == "Live demo: fast, safe networking with Summit IT & <Co>"
     assert message["From"].addresses[0].addr_spec == "sales@summit-it.example"
     assert "Save my seat: " + LINK in text
     assert "Summit IT & <Co>" in text  # plain text is not HTML-escaped
@@ -142,25 +150,18 @@ def test_links_use_the_email_short_link_and_keep_the_placeholders(rendered) -> N
     assert set(PLACEHOLDERS) >= {"unsubscribe_url", "view_in_browser_url", "first_name", "sender_address"}
 
 
-def test_rendering_twice_gives_the_same_bytes(rendered) -> None:
+def test_rendering_twice_gives_the_same_bytes(rendered, content) -> None:
     from app.rendering.renderer import Renderer
 
-    kit = load_brand_kit(PROJECT_ROOT / "brand_kits" / "northwind")
-    template = load_template(PROJECT_ROOT / "campaign_templates" / "partner-newsletter")
-    partner = PartnerInput(slug="summit-it", name="Summit IT & <Co>", type="reseller", tier="gold", region="EMEA",
-                           email="sales@summit-it.example", phone="+44 20 7946 0000",
-                           website="https://summit-it.example", logo=LOGO)  # fmt: skip
-    campaign = CampaignInput(slug="webinar", landing_url="https://northwind.example.com/webinar",
-                             asset_base_url=ASSETS, links={"email": LINK})  # fmt: skip
+    kit, template, partner, campaign = content
     assert Renderer().render_one(kit, template, partner, campaign, "newsletter").data == rendered.data
 
 
-def test_a_relative_asset_base_is_refused() -> None:
+def test_a_relative_asset_base_is_refused(content) -> None:
     from app.errors import CobrandError
     from app.rendering.renderer import Renderer
 
-    kit = load_brand_kit(PROJECT_ROOT / "brand_kits" / "northwind")
-    template = load_template(PROJECT_ROOT / "campaign_templates" / "partner-newsletter")
+    kit, template, _, _ = content
     partner = PartnerInput(slug="x", name=LONG_NAME, type="reseller", tier="gold", region="NA")
     with pytest.raises(CobrandError, match="absolute asset base URL"):
         Renderer().render_one(

@@ -15,10 +15,47 @@ from app.rendering.image import ImageRenderer, layer_is_static, split_row, stati
 from app.rendering.model import CampaignInput, Layer, PartnerInput
 from app.rendering.renderer import Renderer
 from app.rendering.template import load_template
+from tests.factories import EMAIL_HEADER_TOML, LOGO_SVG, SOCIAL_TOML, make_kit, make_template, png_logo
 
-ROOT = Path(__file__).resolve().parents[2]
-LOGOS = sorted((ROOT / "sample_data" / "logos").iterdir())
-CAMPAIGN = CampaignInput(slug="spring-launch", landing_url="https://northwind.example.com/secure-edge")
+LOGOS = [
+    png_logo(300, 100, padding=40),
+    LOGO_SVG.format(color="#2E86AB").encode(),
+    png_logo(120, 120, color="#1FA3A3", background=(255, 255, 255, 255)),
+]
+CAMPAIGN = CampaignInput(slug="spring-launch", landing_url="https://vendor.example.com/secure-edge")
+SCAN = """
+[[sizes.layers]]
+type = "text"
+box = [490, 382, 100, 16]
+text = "Scan me"
+font = "Test Sans"
+weight = 400
+size = 12
+min_size = 10
+color = "text"
+"""
+"""A static caption after the QR code of the 600 × 400 size: static, but drawn after a partner layer."""
+TEMPLATE = """title = "Test images"
+description = "A PNG in two sizes and a JPEG header"
+
+[copy]
+headline = "Fast, safe networking"
+
+[fields]
+partner = ["name", "logo", "tracked_url", "qr"]
+
+[[outputs]]
+name = "social"
+kind = "image"
+format = "png"
+layouts = "social.toml"
+
+[[outputs]]
+name = "email-header"
+kind = "image"
+format = "jpeg"
+layouts = "header.toml"
+"""
 
 
 def sample_partner(index: int, *, logo: bool = True) -> PartnerInput:
@@ -36,7 +73,7 @@ def sample_partner(index: int, *, logo: bool = True) -> PartnerInput:
         tier=("gold", "platinum")[index % 2],
         region=("NA", "EMEA", "APAC")[index % 3],
         website=f"https://partner-{index}.example.com",
-        logo=LOGOS[index % len(LOGOS)].read_bytes() if logo else None,
+        logo=LOGOS[index % len(LOGOS)] if logo else None,
     )
 
 
@@ -50,22 +87,28 @@ def pixels(data: bytes) -> tuple[str, tuple[int, int], bytes]:
 
 
 @pytest.fixture(scope="module")
-def kit():  # type: ignore[no-untyped-def]
-    return load_brand_kit(ROOT / "brand_kits" / "northwind")
+def root(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("image-master")
 
 
-@pytest.mark.parametrize(
-    ("slug", "output_id"),
-    [
-        ("social-launch", "social-1080x1080"),
-        ("social-launch", "social-1200x627"),
-        ("email-header", "email-header-600x200"),
-    ],
-)
+@pytest.fixture(scope="module")
+def kit(root: Path):  # type: ignore[no-untyped-def]
+    return load_brand_kit(make_kit(root / "kit"))
+
+
+@pytest.fixture(scope="module")
+def images(root: Path):  # type: ignore[no-untyped-def]
+    square, banner = SOCIAL_TOML.split("\n[[sizes]]\nwidth = 300", 1)
+    social = square + SCAN + "\n[[sizes]]\nwidth = 300" + banner
+    return load_template(make_template(root / "images", **{"template.toml": TEMPLATE, "social.toml": social,
+                                                           "header.toml": EMAIL_HEADER_TOML}))  # fmt: skip
+
+
+@pytest.mark.parametrize("output_id", ["social-600x400", "social-300x100", "email-header-600x200"])
 def test_cached_path_is_byte_identical_to_cold_and_pixel_identical_to_plain(
-    kit, slug: str, output_id: str
+    kit, images, output_id: str
 ) -> None:  # type: ignore[no-untyped-def]
-    template = load_template(ROOT / "campaign_templates" / slug)
+    template = images
     warm = Renderer()
     plain = Renderer()  # every layer drawn in order on a fresh canvas, Pillow's encoder
     plain.image = ImageRenderer(master_cache_size=0, fast_png=False)
@@ -85,10 +128,10 @@ def test_cached_path_is_byte_identical_to_cold_and_pixel_identical_to_plain(
     assert len(warm.image._masters) == 1
 
 
-def test_partner_layers_reaching_above_the_split_fall_back_to_the_same_bytes(kit) -> None:  # type: ignore[no-untyped-def]
-    template = load_template(ROOT / "campaign_templates" / "social-launch")
+def test_partner_layers_reaching_above_the_split_fall_back_to_the_same_bytes(kit, images) -> None:  # type: ignore[no-untyped-def]
+    template = images
     renderer = Renderer()
-    ok = renderer.render_one(kit, template, PARTNERS[0], CAMPAIGN, "social-1080x1080")
+    ok = renderer.render_one(kit, template, PARTNERS[0], CAMPAIGN, "social-600x400")
     # A partner layer drawing above the split: the master's cached rows must not be used.
     size = template.outputs[0].sizes[0]
     master = next(iter(renderer.image._masters.values()))
@@ -99,16 +142,16 @@ def test_partner_layers_reaching_above_the_split_fall_back_to_the_same_bytes(kit
     reference = io.BytesIO()
     canvas.convert("RGB").save(reference, format="PNG")
     assert pixels(data) == pixels(reference.getvalue())
-    assert ok.data == Renderer().render_one(kit, template, PARTNERS[0], CAMPAIGN, "social-1080x1080").data
+    assert ok.data == Renderer().render_one(kit, template, PARTNERS[0], CAMPAIGN, "social-600x400").data
 
 
-def test_master_cache_is_bounded(kit) -> None:  # type: ignore[no-untyped-def]
-    template = load_template(ROOT / "campaign_templates" / "social-launch")
+def test_master_cache_is_bounded(kit, images) -> None:  # type: ignore[no-untyped-def]
+    template = images
     renderer = Renderer()
     renderer.image.master_cache_size = 3
     for number in range(6):  # campaign copy differs: a master each
         campaign = dataclasses.replace(CAMPAIGN, slug=f"c{number}", title=f"Campaign {number}")
-        renderer.render_one(kit, template, PARTNERS[0], campaign, "social-1080x1080")
+        renderer.render_one(kit, template, PARTNERS[0], campaign, "social-600x400")
         assert len(renderer.image._masters) <= 3
     assert len(renderer.image._masters) == 3
 
@@ -128,8 +171,8 @@ def test_partner_dependence_is_conservative() -> None:
     assert not layer_is_static(Layer("qr", {"box": [0, 0, 1, 1]}))
 
 
-def test_static_layers_after_a_partner_layer_stay_per_partner() -> None:
-    template = load_template(ROOT / "campaign_templates" / "social-launch")
+def test_static_layers_after_a_partner_layer_stay_per_partner(images) -> None:  # type: ignore[no-untyped-def]
+    template = images
     square = template.outputs[0].sizes[0]
     prefix = static_prefix(square)
     assert square.layers[prefix].type == "partner_logo"

@@ -6,16 +6,16 @@ import json
 
 import pytest
 
-from app.config import PROJECT_ROOT
 from app.rendering.brand_kit import load_brand_kit
 from app.rendering.model import CampaignInput, PartnerInput
 from app.rendering.renderer import Renderer
 from app.rendering.social import LIMITS, compose, post_length, x_length
 from app.rendering.template import load_template
+from tests.factories import make_kit, make_social_template
 
-LINK = "https://go.northwind.example/r/Zx81QpLm02"
+LINK = "https://go.vendor.example/r/Zx81QpLm02"
 NAMES = {
-    "sample": "Summit IT Solutions",
+    "short": "Acme Networks GmbH",
     "latin-110": (
         "Very Long Partner Name Systems Integration and Managed Services International Holdings "
         "GmbH & Co. KG Europe"
@@ -25,14 +25,15 @@ NAMES = {
 
 
 @pytest.fixture(scope="module")
-def render():
+def render(tmp_path_factory: pytest.TempPathFactory):
     renderer = Renderer()
-    kit = load_brand_kit(PROJECT_ROOT / "brand_kits" / "northwind")
-    template = load_template(PROJECT_ROOT / "campaign_templates" / "social-launch")
+    root = tmp_path_factory.mktemp("social")
+    kit = load_brand_kit(make_kit(root / "kit"))
+    template = load_template(make_social_template(root / "social"))
 
     def make(name: str) -> dict:
         partner = PartnerInput(slug="p", name=name[:110], type="reseller", tier="gold", region="emea")
-        campaign = CampaignInput(slug="launch", landing_url="https://northwind.example.com/launch",
+        campaign = CampaignInput(slug="launch", landing_url="https://vendor.example.com/launch",
                                  links={"social": LINK, "qr": LINK + "q"})  # fmt: skip
         rendered = renderer.render_one(kit, template, partner, campaign, "social-post")
         assert (rendered.content_type, rendered.extension) == ("application/json", "json")
@@ -51,12 +52,12 @@ def test_every_network_gets_a_post_within_its_limit_with_the_short_link(render, 
         assert post_length(network, text) <= LIMITS[network], (network, post_length(network, text))
         assert LINK in text
     assert name in post["text"]["linkedin"]  # the long texts have room for any name
-    assert "#ZeroTrust" in post["text"]["linkedin"]
+    assert "#FastNet" in post["text"]["linkedin"]
 
 
-def test_the_sample_x_post_keeps_name_and_hashtags(render) -> None:
-    text = render(NAMES["sample"])["text"]["x"]
-    assert "Summit IT Solutions" in text and "#SDWAN" in text and "…" not in text
+def test_a_short_name_s_x_post_keeps_name_and_hashtags(render) -> None:
+    text = render(NAMES["short"])["text"]["x"]
+    assert "Acme Networks GmbH" in text and "#AcmeEdge" in text and "…" not in text
 
 
 def test_x_counts_links_as_23_and_wide_characters_as_2() -> None:
