@@ -8,6 +8,7 @@ JSON) with no internals, only the request id to quote.
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from flask import Flask, Response, g, jsonify, render_template, request
@@ -15,6 +16,9 @@ from flask_babel import gettext
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from app.errors import public_text
+from app.storage import StorageFull
+
+logger = logging.getLogger(__name__)
 
 ERROR_CODES = {
     400: "bad_request",
@@ -28,6 +32,7 @@ ERROR_CODES = {
     422: "invalid",
     429: "rate_limited",
     500: "internal_error",
+    507: "insufficient_storage",
 }
 """The `error` code for each status."""
 
@@ -99,7 +104,16 @@ def internal_error(exc: InternalServerError) -> Any:
     return _page(500, gettext("Something went wrong"), message)
 
 
+def storage_full(exc: StorageFull) -> Any:
+    """Storage had no room for a file: nothing was written; say so in its one line (507)."""
+    logger.error("%s", exc, exc_info=exc.__cause__ or exc)  # the operator's log has the path
+    if wants_json():
+        return error_response(507, "insufficient_storage", str(exc))
+    return _page(507, gettext("Something went wrong"), str(exc))
+
+
 def init_app(app: Flask) -> None:
     """Register the app-wide error handlers."""
+    app.register_error_handler(StorageFull, storage_full)
     app.register_error_handler(InternalServerError, internal_error)
     app.register_error_handler(HTTPException, http_error)

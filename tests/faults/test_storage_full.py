@@ -136,3 +136,35 @@ def test_publish_on_full_storage_fails_clearly_then_completes_once_space_is_free
     assert (publish.rendered, publish.failed) == (publish.total, 0)
     assert_bucket_matches_db(services, "full", publish.total)  # every asset stored, none twice
     assert leftovers(root) == []
+
+
+def test_a_logo_upload_on_full_storage_answers_507_in_one_line_and_keeps_the_old_logo(
+    make_app: Any, content: Content, volume: Path
+) -> None:
+    from app.partner_import import import_partners_file
+    from app.partners import get_partner
+    from tests.api_support import bearer, make_token
+    from tests.factories import png_logo
+
+    root = volume / "storage"
+    app = make_app(**content.config, STORAGE_URL=f"file://{root}")
+    services = app.extensions["cobrand"]
+    assert import_partners_file(services, content.partners_csv).errors == []
+    with services.db.session() as session:
+        old_logo = get_partner(session, "alpine").logo_key
+    assert old_logo and services.storage.exists(old_logo)
+    fill(volume)
+
+    logo = png_logo(600, 200, color="#117A65")
+    answer = app.test_client().put("/api/v1/partners/alpine/logo", data=logo, content_type="image/png",
+                                   headers=bearer(make_token(services)))  # fmt: skip
+    assert answer.status_code == 507, answer.get_data(as_text=True)
+    body = answer.get_json()
+    assert body["error"] == "insufficient_storage"
+    assert (
+        body["message"].startswith("local storage is full: 'partner-logos/") and "\n" not in body["message"]
+    )
+    assert str(volume) not in answer.get_data(as_text=True)
+    with services.db.session() as session:
+        assert get_partner(session, "alpine").logo_key == old_logo
+    assert services.storage.exists(old_logo) and leftovers(root) == []
