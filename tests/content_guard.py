@@ -23,7 +23,6 @@ SAMPLE_CONTENT = tuple(
 )
 STILL_ON_SAMPLE = {
     "program/test_no_values_in_code.py": "scans the code for the shipped program's values (must-show 6)",
-    "rendering/test_rtl.py": "compares with the sample flyer's and social image's own boxes",
 }
 """Guarded modules that still read the sample content, and why (to move, or the sample is their point)."""
 

@@ -15,22 +15,75 @@ import pytest
 from PIL import Image, ImageChops, ImageDraw, ImageFont, ImageStat
 from weasyprint import HTML
 
-from app.config import PROJECT_ROOT
 from app.rendering.brand_kit import load_brand_kit
 from app.rendering.fonts import font_stack, installed_face
 from app.rendering.model import CampaignInput, PartnerInput
 from app.rendering.template import load_template
 from app.rendering.textfit import fit_text
-from tests.factories import png_logo
+from tests.factories import FLYER_CSS, FONT_FAMILY, TEMPLATE_TOML, make_kit, make_template, png_logo
 
 NAME = "شركة النور"
 ZWNJ = "\u200c"
 """Between every two letters it stops Arabic joining: the isolated forms an unshaped engine draws."""
 
 
+COLOR = "#0E2A47"
+BOX = (406, 146, 440, 104)
+"""The partner-name layer of the social image below: x, y, width, height."""
+SOCIAL = """title = "RTL social"
+description = "One image with the partner's name in a box"
+
+[fields]
+partner = ["name"]
+
+[[outputs]]
+name = "social"
+kind = "image"
+format = "png"
+layouts = "social.toml"
+"""
+LAYOUT = f"""[[sizes]]
+width = 1080
+height = 400
+
+[[sizes.layers]]
+type = "background"
+color = "#FFFFFF"
+
+[[sizes.layers]]
+type = "text"
+box = [{", ".join(map(str, BOX))}]
+text = "{{{{ partner.name }}}}"
+font = "{FONT_FAMILY}"
+weight = 700
+size = 36
+min_size = 22
+color = "{COLOR}"
+valign = "middle"
+line_height = 1.15
+max_lines = 3
+"""
+
+
 @pytest.fixture(scope="module")
-def northwind():
-    return load_brand_kit(PROJECT_ROOT / "brand_kits" / "northwind")
+def root(tmp_path_factory: pytest.TempPathFactory):
+    return tmp_path_factory.mktemp("rtl")
+
+
+@pytest.fixture(scope="module")
+def kit(root):
+    return load_brand_kit(make_kit(root / "kit"))
+
+
+@pytest.fixture(scope="module")
+def flyer(root):
+    """The test flyer, its partner name set bold in COLOR on white (as the reference below) with the text box's line height."""
+    toml = TEMPLATE_TOML.replace("min_size_pt = 9\n", "min_size_pt = 9\nline_height = 1.15\n", 1)
+    css = (
+        FLYER_CSS
+        + f".zone {{ background: #FFFFFF; }}\n.pname {{ color: {COLOR}; font-weight: 700; line-height: 1.15; }}\n"
+    )
+    return load_template(make_template(root / "flyer", **{"template.toml": toml, "flyer.css": css}))
 
 
 @pytest.fixture(scope="module")
@@ -56,26 +109,26 @@ def mean_difference(a: Image.Image, b: Image.Image) -> float:
 
 
 def test_arabic_name_in_the_social_image_is_right_aligned_and_shaped(
-    renderer, northwind, arabic_partner
+    renderer, kit, root, arabic_partner
 ) -> None:
-    template = load_template(PROJECT_ROOT / "campaign_templates" / "social-launch")
+    template = load_template(
+        make_template(root / "social", **{"template.toml": SOCIAL, "social.toml": LAYOUT})
+    )
     campaign = CampaignInput(slug="launch", landing_url="https://vendor.example/launch")
-    output_id = "social-1080x1080"
+    output_id = "social-1080x400"
     rendered = Image.open(
-        io.BytesIO(renderer.render_one(northwind, template, arabic_partner, campaign, output_id).data)
+        io.BytesIO(renderer.render_one(kit, template, arabic_partner, campaign, output_id).data)
     )
     blank = Image.open(
         io.BytesIO(
-            renderer.render_one(
-                northwind, template, replace(arabic_partner, name=""), campaign, output_id
-            ).data
+            renderer.render_one(kit, template, replace(arabic_partner, name=""), campaign, output_id).data
         )
     )
-    x, y, w, h = 406, 946, 440, 104  # the partner-name layer of social.toml at 1080×1080
+    x, y, w, h = BOX
     region = (x, y, x + w, y + h)
 
     # The reference: the same string drawn in one raqm call, right-aligned in the same box.
-    stack = font_stack(northwind, "Inter", 700)
+    stack = font_stack(kit, FONT_FAMILY, 700)
     fitted = fit_text(
         NAME, fonts=stack, width=w, height=h, max_size=36, min_size=22, line_height=1.15, max_lines=3
     )
@@ -88,12 +141,12 @@ def test_arabic_name_in_the_social_image_is_right_aligned_and_shaped(
     baseline = y + (h - line_box) / 2 + (line_box - (ascent + descent)) / 2 + ascent
     width = font.getlength(NAME, direction="rtl")
     ImageDraw.Draw(reference).text(
-        (x + w - width, baseline), NAME, font=font, fill="#0E2A47", anchor="ls", direction="rtl"
+        (x + w - width, baseline), NAME, font=font, fill=COLOR, anchor="ls", direction="rtl"
     )
     unshaped_reference = blank.convert("RGB").copy()
     ImageDraw.Draw(unshaped_reference).text(
         (x + w - font.getlength(unshaped(NAME), direction="rtl"), baseline), unshaped(NAME),
-        font=font, fill="#0E2A47", anchor="ls", direction="rtl",
+        font=font, fill=COLOR, anchor="ls", direction="rtl",
     )  # fmt: skip
 
     ours = rendered.convert("RGB").crop(region)
@@ -107,38 +160,36 @@ def raster(pdf: bytes, page: int = 0, scale: float = 4) -> Image.Image:
     return pdfium.PdfDocument(pdf)[page].render(scale=scale).to_pil().convert("RGB")
 
 
-def test_arabic_name_in_the_flyer_is_right_aligned_and_shaped(renderer, northwind, arabic_partner) -> None:
-    template = load_template(PROJECT_ROOT / "campaign_templates" / "spring-flyer")
+def test_arabic_name_in_the_flyer_is_right_aligned_and_shaped(renderer, kit, flyer, arabic_partner) -> None:
+    template = flyer
     campaign = CampaignInput(slug="spring", landing_url="https://vendor.example/spring")
-    flyer = raster(renderer.render_one(northwind, template, arabic_partner, campaign, "flyer").data)
+    flyer = raster(renderer.render_one(kit, template, arabic_partner, campaign, "flyer").data)
     blank = raster(
-        renderer.render_one(northwind, template, replace(arabic_partner, name=""), campaign, "flyer").data
+        renderer.render_one(kit, template, replace(arabic_partner, name=""), campaign, "flyer").data
     )
     box = template.outputs[0].text_boxes["partner_name"]
     fitted = fit_text(
-        NAME, fonts=font_stack(northwind, "Inter", 700), width=box.width, height=box.height,
+        NAME, fonts=font_stack(kit, FONT_FAMILY, 700), width=box.width, height=box.height,
         max_size=box.max_size, min_size=box.min_size, line_height=box.line_height,
     )  # fmt: skip
     ink = ink_box(flyer, blank)
     name = flyer.crop(ink)
 
-    # A Latin name starts at the left of the 66 mm partner-details column (flyer.css); the Arabic
-    # one ends at its right edge.
+    # A Latin name starts at the left of the partner-name box (the 80 mm .pname of flyer.css); the
+    # Arabic one ends at its right edge.
     latin = raster(
-        renderer.render_one(
-            northwind, template, replace(arabic_partner, name="Al Noor"), campaign, "flyer"
-        ).data
+        renderer.render_one(kit, template, replace(arabic_partner, name="Al Noor"), campaign, "flyer").data
     )
     column_left = ink_box(latin, blank)[0]
     px_per_mm = 4 * 72 / 25.4
-    assert abs(ink[2] - (column_left + 66 * px_per_mm)) < 1.5 * px_per_mm
+    assert abs(ink[2] - (column_left + 80 * px_per_mm)) < 1.5 * px_per_mm
     assert ink[0] > column_left + 20 * px_per_mm
 
     def reference(text: str) -> Image.Image:
         html = (
             '<html lang="ar" dir="rtl"><body style="margin:0">'
             f"<p style=\"margin:5mm;font-family:'Noto Sans Arabic';font-weight:700;font-size:{fitted.size}pt;"
-            f'color:#0E2A47">{text}</p></body></html>'
+            f'color:{COLOR}">{text}</p></body></html>'
         )
         page = raster(HTML(string=html).write_pdf())
         return page.crop(ink_box(page, Image.new("RGB", page.size, "#FFFFFF")))
