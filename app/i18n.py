@@ -132,6 +132,8 @@ STATUS_LABELS = {
     "queued": lazy_gettext("Queued"), "running": lazy_gettext("Running"), "completed": lazy_gettext("Completed"),
     "failed": lazy_gettext("Failed"), "pending": lazy_gettext("Pending"), "rendered": lazy_gettext("Rendered"),
     "withdrawn": lazy_gettext("Withdrawn"), "delivered": lazy_gettext("Delivered"), "active": lazy_gettext("Active"),
+    "submitted": lazy_gettext("Submitted"), "approved": lazy_gettext("Approved"), "rejected": lazy_gettext("Rejected"),
+    "reset": lazy_gettext("Back to draft (changed)"),
 }  # fmt: skip
 """Every state the pages show, translated (the enums' values stay English in code, URLs and the API)."""
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -52,7 +53,11 @@ def invite_user() -> object:
     assert issued is not None
     log_reset_link(issued[0].email, issued[1])
     flash(
-        f"Invited {issued[0].email}. Send them this link to set a password: {reset_link(issued[1])}",
+        gettext(
+            "Invited %(email)s. Send them this link to set a password: %(link)s",
+            email=issued[0].email,
+            link=reset_link(issued[1]),
+        ),
         "success",
     )
     return redirect(url_for("portal.users"))
@@ -68,8 +73,8 @@ def remove_user(user_id: int) -> object:
         if user is None or user.partner_id != partner.id:
             abort(404)
         if user.id == current_user.id:
-            flash("You cannot remove yourself.", "error")
+            flash(gettext("You cannot remove yourself."), "error")
         else:
             deactivate_user(user)
-            flash(f"Removed {user.email}.", "success")
+            flash(gettext("Removed %(email)s.", email=user.email), "success")
     return redirect(url_for("portal.users"))

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from flask import abort, flash, redirect, request, url_for
+from flask_babel import lazy_gettext
 from sqlalchemy.orm import Session
 
 from app import approvals
@@ -15,8 +16,8 @@ from app.web import bp
 from app.web.security import allow
 from app.web.views import services
 
-MESSAGES = {"submit": "Submitted for approval.", "approve": "Approved: it can be published now.",
-            "reject": "Rejected: it is a draft again."}  # fmt: skip
+MESSAGES = {"submit": lazy_gettext("Submitted for approval."), "approve": lazy_gettext("Approved: it can be published now."),
+            "reject": lazy_gettext("Rejected: it is a draft again.")}  # fmt: skip
 
 
 def _step(campaign_id: int, step: Callable[[Session, Campaign, str], None], name: str) -> object:
@@ -29,7 +30,7 @@ def _step(campaign_id: int, step: Callable[[Session, Campaign, str], None], name
     except CobrandError as exc:
         flash(str(exc), "error")
     else:
-        flash(MESSAGES[name], "success")
+        flash(str(MESSAGES[name]), "success")
     return redirect(url_for("web.campaign_detail", campaign_id=campaign_id))
 
 

@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from flask import Response, render_template, request
+from flask_babel import lazy_gettext
 from sqlalchemy import Select, select
 
 from app.auth import roles
@@ -18,6 +19,10 @@ from app.web.security import allow
 from app.web.views import services
 
 FILTERS = ("actor", "action", "subject_type", "subject", "since", "until")
+SUBJECT_LABELS = {"campaign": lazy_gettext("Campaign"), "partner": lazy_gettext("Partner"), "user": lazy_gettext("User"),
+                  "token": lazy_gettext("API token"), "subscription": lazy_gettext("Subscription"),
+                  "program": lazy_gettext("Partner program"), "template": lazy_gettext("Template")}  # fmt: skip
+"""What the page calls each subject type (the stored types stay English, as in the API and the CSV)."""
 
 
 def audit_query(filters: dict[str, str]) -> Select[Any]:
@@ -59,7 +64,7 @@ def audit_log() -> str:
             select(AuditEntry.subject_type).distinct().order_by(AuditEntry.subject_type)
         ).all()
     return render_template("console/audit.html", entries=page.items, filters=filters, page=page,
-                           args={k: v for k, v in filters.items() if v}, types=types, dumps=json.dumps)  # fmt: skip
+                           args={k: v for k, v in filters.items() if v}, types=types, subject_labels=SUBJECT_LABELS, dumps=json.dumps)  # fmt: skip
 
 
 @bp.get("/audit.csv")

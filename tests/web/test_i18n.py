@@ -186,8 +186,8 @@ def choose(client: Any, language: str, page: str = "/login") -> None:
 
 
 ADMIN_PAGES = ["/", "/campaigns", "/campaigns/new", "/templates", "/templates/spring-flyer", "/brand-kits",
-               "/brand-kits/northwind", "/partners", "/partners/new", "/partners/import", "/assets", "/analytics"]  # fmt: skip
-PARTNER_PAGES = ["/portal/", "/portal/campaigns/launch", "/portal/profile"]
+               "/brand-kits/northwind", "/partners", "/partners/new", "/partners/import", "/assets", "/analytics", "/audit"]  # fmt: skip
+PARTNER_PAGES = ["/portal/", "/portal/campaigns/launch", "/portal/profile", "/portal/users"]
 
 
 def test_every_page_shows_only_catalog_strings(pseudo_app) -> None:
