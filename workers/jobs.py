@@ -42,3 +42,23 @@ def render_batch_failed(job_args: tuple[Any, ...], error: BaseException | str) -
     message = error if isinstance(error, str) else f"{type(error).__name__}: {error}"
     with job_logged("render_batch_failed", publish_id=publish_id, partners=len(partner_ids)):
         publishing.mark_batch_failed(get_services(), publish_id, partner_ids, output_ids, message)
+
+
+def render_partner(partner_id: int, work: list[tuple[int, list[int], list[str] | None]]) -> dict[str, int]:
+    """Render one partner's batches of several publishes in turn (app.regenerate); summed counters."""
+    totals: dict[str, int] = {}
+    with job_logged("render_partner", partner_id=partner_id, publishes=len(work)):
+        for publish_id, partner_ids, output_ids in work:
+            counters = batches.render_batch(get_services(), publish_id, partner_ids, output_ids)
+            for name, value in counters.items():
+                totals[name] = totals.get(name, 0) + value
+    return totals
+
+
+def render_partner_failed(job_args: tuple[Any, ...], error: BaseException | str) -> None:
+    """Called once after render_partner's last try failed: mark each publish's unfinished assets failed."""
+    partner_id, work = job_args
+    message = error if isinstance(error, str) else f"{type(error).__name__}: {error}"
+    with job_logged("render_partner_failed", partner_id=partner_id, publishes=len(work)):
+        for publish_id, partner_ids, output_ids in work:
+            publishing.mark_batch_failed(get_services(), publish_id, partner_ids, output_ids, message)

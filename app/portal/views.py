@@ -20,7 +20,8 @@ from app.models import Asset, AssetOutcome, Campaign, DownloadChannel, Partner, 
 from app.partners import check_logo, logo_content_type, store_logo, update_partner
 from app.portal import bp
 from app.preview_cache import hit_preview_limit
-from app.publishing import OUTCOMES, campaign_input, partner_input, public_asset_base, start_publish
+from app.publishing import OUTCOMES, campaign_input, partner_input, public_asset_base
+from app.regenerate import regenerate_partner_assets
 from app.rendering.model import ImageOutput, SocialOutput
 from app.rendering.thumbnails import thumbnail
 from app.schemas import validate
@@ -87,14 +88,11 @@ def my_progress(session: Any, partner: Partner, publish_ids: list[int]) -> dict[
 
 def regenerate(partner_id: int, campaign_slugs: list[str]) -> list[int]:
     """Re-render this partner's assets of these campaigns; remember the runs to show progress."""
-    ids = []
-    for slug in campaign_slugs:
-        try:
-            ids.append(
-                start_publish(services(), slug, trigger=PublishTrigger.PORTAL, partner_ids=[partner_id])
-            )
-        except CobrandError as exc:
-            flash(f"{slug}: {exc}", "error")
+    ids, errors = regenerate_partner_assets(
+        services(), partner_id, campaign_slugs, trigger=PublishTrigger.PORTAL
+    )
+    for slug, exc in errors:
+        flash(f"{slug}: {exc}", "error")
     session[REGEN_KEY] = ids
     return ids
 

@@ -1,6 +1,7 @@
 """Process a stored inbound event: change what it says changed, then regenerate only what it affects.
 
-Regeneration goes through start_publish, narrowed to one partner where the event is about one;
+Regeneration goes through start_publish, narrowed to one partner where the event is about one
+(then one job renders that partner in every campaign, app/regenerate.py);
 fingerprints make the publish skip every asset whose inputs did not change, so re-publishing a
 campaign after a brand kit or template event renders only the campaigns that use it.
 """
@@ -27,6 +28,7 @@ from app.models import (
 )
 from app.partners import delete_partner, get_partner, update_partner, upsert_partner
 from app.publishing import start_publish, withdraw_asset
+from app.regenerate import regenerate_partner_assets
 from app.schemas import validate
 from app.schemas.partners import PartnerWebhookCreate, PartnerWebhookUpdate
 from app.schemas.webhooks import DATA, SlugData
@@ -122,10 +124,12 @@ def regenerate_partner(services: Services, partner_id: int) -> list[int]:
                 targets.append(campaign.slug)
             else:
                 withdraw_partner_assets(services, session, campaign.id, partner_id)
-    return [
-        start_publish(services, slug, trigger=PublishTrigger.WEBHOOK, partner_ids=[partner_id])
-        for slug in sorted(targets)
-    ]
+    publish_ids, errors = regenerate_partner_assets(
+        services, partner_id, sorted(targets), trigger=PublishTrigger.WEBHOOK
+    )
+    if errors:  # the other campaigns are queued; the event records what stopped this one
+        raise errors[0][1]
+    return publish_ids
 
 
 def withdraw_partner_assets(services: Services, session: Session, campaign_id: int, partner_id: int) -> None:

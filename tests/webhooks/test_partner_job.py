@@ -1,0 +1,74 @@
+"""On RQ, a partner.updated event renders that partner in every affected campaign in one job."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from flask import Flask
+from rq import SimpleWorker
+from sqlalchemy import select
+
+from app.campaigns import save_campaign
+from app.models import Asset, AssetStatus, Partner, Publish
+from app.partner_import import import_partners_file
+from app.publishing import start_publish
+from app.services import Services, using_services
+from tests.api_support import WEBHOOK_SECRET, signed
+from tests.fixtures_app import SAMPLE_CSV
+
+
+def _summit_assets(services: Services) -> dict[tuple[int, str], tuple[str | None, int | None]]:
+    with services.db.session() as session:
+        rows = session.execute(
+            select(Asset.campaign_id, Asset.output, Asset.storage_key, Asset.publish_id)
+            .join(Partner, Asset.partner_id == Partner.id)
+            .where(Partner.slug == "summit-it", Asset.status == AssetStatus.RENDERED)
+        ).all()
+    return {(campaign, output): (key, publish) for campaign, output, key, publish in rows}
+
+
+def test_partner_updated_renders_its_campaigns_in_one_job(
+    make_app: Callable[..., Flask], redis_url: str, redis_conn: Any
+) -> None:
+    app = make_app(REDIS_URL=redis_url, WEBHOOK_SECRETS=f"prm={WEBHOOK_SECRET}", JOB_RETRIES=0)
+    services: Services = app.extensions["cobrand"]
+    assert import_partners_file(services, SAMPLE_CSV).errors == []
+    for slug, template in (("spring", "spring-flyer"), ("launch", "social-launch")):
+        save_campaign(services, {"slug": slug, "template": template, "brand_kit": "northwind",
+                                 "landing_url": f"https://northwind.example.com/{slug}"})  # fmt: skip
+        start_publish(services, slug)
+
+    def work() -> None:
+        with using_services(services):
+            SimpleWorker([services.queue.queue], connection=redis_conn).work(burst=True)  # type: ignore[attr-defined]
+
+    work()
+    before = _summit_assets(services)
+    assert len({campaign for campaign, _ in before}) == 2  # summit-it (gold) is in both campaigns
+
+    body, headers = signed({"id": "evt-1", "type": "partner.updated",
+                            "data": {"slug": "summit-it", "phone": "+1 (303) 555-0199"}})  # fmt: skip
+    assert app.test_client().post("/api/v1/webhooks/prm", data=body, headers=headers).status_code == 202
+    with using_services(services):  # the event's own job only: it queues the renders
+        SimpleWorker([services.queue.queue], connection=redis_conn).work(burst=True, max_jobs=1)  # type: ignore[attr-defined]
+    queued = services.queue.queue.get_job_ids()  # type: ignore[attr-defined]
+    with services.db.session() as session:
+        partner_id = session.scalar(select(Partner.id).where(Partner.slug == "summit-it"))
+        publishes = session.scalars(select(Publish).where(Publish.trigger == "webhook")).all()
+    assert len(queued) == 1 and queued[0].startswith(f"partner-{partner_id}-"), queued
+    assert len(publishes) == 2
+
+    work()
+    after = _summit_assets(services)
+    assert set(after) == set(before)
+    new_publishes = {p.id for p in publishes}
+    for slot, (key, publish_id) in after.items():
+        assert publish_id in new_publishes
+        assert key is not None and key != before[slot][0]
+        assert services.storage.exists(key)
+        assert not services.storage.exists(before[slot][0] or "")  # the old file is gone
+    with services.db.session() as session:
+        for publish in session.scalars(select(Publish).where(Publish.id.in_(new_publishes))):
+            assert (publish.status.value, publish.failed) == ("completed", 0)
+            assert publish.rendered == publish.total > 0
