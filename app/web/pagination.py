@@ -5,11 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from flask import request
+from flask import current_app, request
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
-
-from app.web.views import services
 
 MAX_PAGE = 1_000_000
 """Page numbers above this are taken as this one (a bigger offset only burdens the database)."""
@@ -39,7 +37,7 @@ class Page:
 
 def page_size() -> int:
     """Rows per console page (CONSOLE_PAGE_SIZE)."""
-    return max(1, int(services().config.get("CONSOLE_PAGE_SIZE", 50)))
+    return max(1, int(current_app.extensions["cobrand"].config.get("CONSOLE_PAGE_SIZE", 50)))
 
 
 def paginate(session: Session, stmt: Select[Any], *, scalars: bool = True) -> Page:

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from flask import Response, abort, current_app, render_template, request
-from sqlalchemy import select
+from sqlalchemy import or_, select
 
 from app.auth import roles
 from app.downloads import deliver_asset, send_file
 from app.models import Asset, AssetStatus, Campaign, DownloadChannel, Partner
 from app.services import Services
 from app.web import bp
+from app.web.pagination import paginate
 from app.web.security import allow
 
 
@@ -42,24 +43,26 @@ def jpeg(data: bytes) -> Response:
 @bp.get("/assets")
 @allow(roles.CONSOLE)
 def index() -> str:
-    """Every partner with its rendered assets: thumbnails and download links."""
-    q = request.args.get("q", "").strip().lower()
+    """Partners, a page at a time, with their rendered assets: thumbnails and download links."""
+    q = request.args.get("q", "").strip()
     with services().db.session() as session:
-        partners = session.scalars(
-            select(Partner).where(Partner.deleted_at.is_(None)).order_by(Partner.name)
-        ).all()
+        query = select(Partner).where(Partner.deleted_at.is_(None)).order_by(Partner.name, Partner.id)
+        if q:
+            like = f"%{q}%"
+            query = query.where(or_(Partner.name.ilike(like), Partner.slug.ilike(like)))
+        page = paginate(session, query)
         rows = session.execute(
             select(Asset, Campaign.slug)
             .join(Campaign, Asset.campaign_id == Campaign.id)
-            .where(Asset.status.in_([AssetStatus.RENDERED, AssetStatus.FAILED]))
+            .where(Asset.partner_id.in_([p.id for p in page.items]),
+                   Asset.status.in_([AssetStatus.RENDERED, AssetStatus.FAILED]))
             .order_by(Campaign.slug, Asset.output)
-        ).all()
-    if q:
-        partners = [p for p in partners if q in p.name.lower() or q in p.slug]
+        ).all()  # fmt: skip
     assets: dict[int, list[tuple[Asset, str]]] = {}
     for asset, campaign_slug in rows:
         assets.setdefault(asset.partner_id, []).append((asset, campaign_slug))
-    return render_template("web/index.html", partners=partners, assets=assets, q=q)
+    return render_template("web/index.html", partners=page.items, page=page, args={"q": q} if q else {},
+                           assets=assets, q=q)  # fmt: skip
 
 
 @bp.get("/assets/<int:asset_id>/download")

@@ -74,3 +74,15 @@ def test_campaigns_and_audit_log_are_paged(admin: Any, users: Services) -> None:
     audit = admin.get("/audit?action=campaign").get_data(as_text=True)
     rows = re.findall(r"<code>campaign\.created</code>", audit)
     assert len(rows) == 2 and "Page 1 of 3" in audit
+
+
+def test_assets_page_lists_one_page_of_partners(admin: Any, published: Services) -> None:
+    _add_partners(published, 2_000)
+    published.config["CONSOLE_PAGE_SIZE"] = 30
+    section = re.compile(r'<section class="card partner" id="partner-([a-z0-9-]+)">')
+    first = admin.get("/assets").get_data(as_text=True)
+    second = admin.get("/assets?page=2").get_data(as_text=True)
+    one, two = section.findall(first), section.findall(second)
+    assert len(one) == 30 and len(two) == 30 and not set(one) & set(two)
+    found = admin.get("/assets?q=summit").get_data(as_text=True)
+    assert section.findall(found) == ["summit-it"] and "/thumbnail" in found  # its rendered assets are shown
