@@ -205,10 +205,13 @@ def _publish_all(
     services: Any, slugs: list[str], partner_ids: list[int] | None = None
 ) -> tuple[float, dict[str, int]]:
     """Start a publish of every campaign at once; wait for all; seconds and summed counts."""
+    from app.models import PublishTrigger
     from app.publishing import get_publish, start_publish
 
     started = time.perf_counter()
-    ids = [start_publish(services, slug, trigger="bench", partner_ids=partner_ids) for slug in slugs]
+    ids = [
+        start_publish(services, slug, trigger=PublishTrigger.CLI, partner_ids=partner_ids) for slug in slugs
+    ]
     counts = {"total": 0, "rendered": 0, "unchanged": 0, "failed": 0}
     for publish_id in ids:
         while True:
@@ -331,10 +334,11 @@ def _signed_in(base: str, email: str, password: str) -> urllib.request.OpenerDir
 def _overhead(services: Any) -> dict[str, Any]:
     """One batch of 25 partners run here: the share of its time outside render_many."""
     from app import batches
+    from app.models import PublishTrigger
     from app.publishing import campaign_input, plan_publish
 
     slug = _campaign(services, "overhead-flyer", "spring-flyer")
-    plan = plan_publish(services, slug, trigger="bench")
+    plan = plan_publish(services, slug, trigger=PublishTrigger.CLI)
     with services.db.session() as session:
         from sqlalchemy import select
 
