@@ -327,16 +327,22 @@ def campaign_archive(campaign_id: int) -> object:
 @allow(roles.CONSOLE)
 def campaign_grid(campaign_id: int) -> str:
     campaign = _campaign_or_404(campaign_id)
+    shown = [AssetStatus.RENDERED, AssetStatus.FAILED]
     with services().db.session() as session:
-        rows = session.execute(
-            select(Asset, Partner)
-            .join(Partner, Asset.partner_id == Partner.id)
-            .where(
-                Asset.campaign_id == campaign.id, Asset.status.in_([AssetStatus.RENDERED, AssetStatus.FAILED])
-            )
-            .order_by(Partner.name, Asset.output)
-        ).all()
-    grid: dict[int, tuple[Partner, list[Asset]]] = {}
-    for asset, partner in rows:
-        grid.setdefault(partner.id, (partner, []))[1].append(asset)
-    return render_template("console/campaign_grid.html", campaign=campaign, grid=list(grid.values()))
+        with_assets = select(Asset.id).where(
+            Asset.partner_id == Partner.id, Asset.campaign_id == campaign.id, Asset.status.in_(shown)
+        )
+        page = paginate(
+            session, select(Partner).where(with_assets.exists()).order_by(Partner.name, Partner.id)
+        )
+        assets = session.scalars(
+            select(Asset)
+            .where(Asset.campaign_id == campaign.id, Asset.status.in_(shown),
+                   Asset.partner_id.in_([p.id for p in page.items]))
+            .order_by(Asset.output)
+        ).all()  # fmt: skip
+    grid: dict[int, tuple[Partner, list[Asset]]] = {p.id: (p, []) for p in page.items}
+    for asset in assets:
+        grid[asset.partner_id][1].append(asset)
+    return render_template("console/campaign_grid.html", campaign=campaign, grid=list(grid.values()), page=page,
+                           args={"campaign_id": campaign.id})  # fmt: skip

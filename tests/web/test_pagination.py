@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from sqlalchemy import insert
+from sqlalchemy import func, insert
 
 from app.campaigns import save_campaign
 from app.models import Partner
@@ -86,3 +86,22 @@ def test_assets_page_lists_one_page_of_partners(admin: Any, published: Services)
     assert len(one) == 30 and len(two) == 30 and not set(one) & set(two)
     found = admin.get("/assets?q=summit").get_data(as_text=True)
     assert section.findall(found) == ["summit-it"] and "/thumbnail" in found  # its rendered assets are shown
+
+
+def test_campaign_grid_lists_one_page_of_partners(admin: Any, published: Services) -> None:
+    from sqlalchemy import select
+
+    from app.models import Asset, Campaign
+
+    with published.db.session() as session:
+        campaign_id = session.scalar(select(Campaign.id).where(Campaign.slug == "na-launch"))
+        rendered = session.scalar(
+            select(func.count(func.distinct(Asset.partner_id))).where(Asset.campaign_id == campaign_id)
+        )
+    assert rendered and rendered > 2
+    published.config["CONSOLE_PAGE_SIZE"] = 2
+    heading = re.compile(r'<section class="card partner-block">\s*<h2 class="h3">([^<]+)</h2>')
+    one = heading.findall(admin.get(f"/campaigns/{campaign_id}/grid").get_data(as_text=True))
+    two_html = admin.get(f"/campaigns/{campaign_id}/grid?page=2").get_data(as_text=True)
+    two = heading.findall(two_html)
+    assert len(one) == 2 and 1 <= len(two) <= 2 and not set(one) & set(two) and "/thumbnail" in two_html
