@@ -55,7 +55,8 @@ def open_site(
     make_app: Any, content: Content, monkeypatch: Any, tmp_path: Path, *, database_url: str, redis_url: str,
     storage_url: str,
     s3_endpoint: str | None = None, s3_credentials: dict[str, str] | None = None,
-    worker_s3_endpoint: str | None = None, campaign: str, batch_size: int = 1, **worker_config: str,
+    worker_s3_endpoint: str | None = None, campaign: str, batch_size: int = 1, retries: int = 3,
+    retry_intervals: tuple[int, ...] = (5, 30, 120),
 ) -> Site:  # fmt: skip
     """Import the content root's partners, save a campaign of its flyer, and ready (not start) workers.
 
@@ -73,7 +74,9 @@ def open_site(
     for key, value in aws.items():
         monkeypatch.setenv(key, value)
     config: dict[str, Any] = {**content.config, "DATABASE_URL": database_url, "REDIS_URL": redis_url,
-                              "STORAGE_URL": storage_url, "PUBLISH_BATCH_SIZE": batch_size, "RQ_QUEUE": QUEUE}  # fmt: skip
+                              "STORAGE_URL": storage_url, "PUBLISH_BATCH_SIZE": batch_size, "RQ_QUEUE": QUEUE,
+                              # The enqueuer's retries hold for every job of the publish, wherever queued.
+                              "JOB_RETRIES": retries, "JOB_RETRY_INTERVALS": retry_intervals}  # fmt: skip
     if s3_endpoint:
         config["S3_ENDPOINT_URL"] = s3_endpoint
     app = make_app(**config)
@@ -91,7 +94,8 @@ def open_site(
            # the last one, registries swept every 2 s.
            "WORKER_JOB_MONITORING_INTERVAL": "1", "WORKER_HEARTBEAT_GRACE": "4",
            "WORKER_MAINTENANCE_INTERVAL": "2", "WORKER_TTL": "20",
-           "PROMETHEUS_MULTIPROC_DIR": str(metrics_dir), **content.config, **worker_config}  # fmt: skip
+           "PROMETHEUS_MULTIPROC_DIR": str(metrics_dir), **content.config, "JOB_RETRIES": str(retries),
+           "JOB_RETRY_INTERVALS": ",".join(map(str, retry_intervals))}  # fmt: skip
     if worker_s3_endpoint or s3_endpoint:
         env["S3_ENDPOINT_URL"] = worker_s3_endpoint or s3_endpoint or ""
     return Site(app, services, WorkerPool(env, tmp_path, redis_url), env, redis_url)

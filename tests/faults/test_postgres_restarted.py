@@ -13,6 +13,7 @@ import uuid
 from pathlib import Path
 from typing import Any
 
+import pytest
 from rq.job import Job
 
 from app.publishing import start_publish
@@ -20,6 +21,8 @@ from tests import services as test_services
 from tests.factories import Content
 from tests.faults.support import open_site
 from tests.workers.support import assert_bucket_matches_db, publish_state, wait_for, wait_for_publish
+
+pytestmark = [pytest.mark.postgres, pytest.mark.redis, pytest.mark.s3, pytest.mark.slow]
 
 RETRIES = 3
 """Tries after the first; the intervals below add up to more than the outage."""
@@ -32,8 +35,8 @@ def test_postgres_restarted_mid_publish_workers_reconnect_and_it_completes(
     database_url, postgres = own_postgres
     site = open_site(make_app, content, monkeypatch, tmp_path, database_url=database_url, redis_url=own_redis["url"],
                      storage_url=f"s3://{s3_bucket}/cobrand-{uuid.uuid4().hex[:6]}", s3_endpoint=s3_endpoint,
-                     s3_credentials=s3_credentials, campaign="restart", JOB_RETRIES=str(RETRIES),
-                     JOB_RETRY_INTERVALS="2,4,8")  # fmt: skip
+                     s3_credentials=s3_credentials, campaign="restart", retries=RETRIES,
+                     retry_intervals=(2, 4, 8))  # fmt: skip
     services = site.services
     try:
         publish_id = start_publish(services, "restart")

@@ -14,6 +14,8 @@ import uuid
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from app.publishing import start_publish
 from tests import services as test_services
 from tests.factories import Content
@@ -24,6 +26,8 @@ from tests.workers.support import (
     wait_for,
     wait_for_publish,
 )
+
+pytestmark = [pytest.mark.postgres, pytest.mark.redis, pytest.mark.s3, pytest.mark.slow]
 
 
 def test_redis_restarted_without_persistence_mid_publish_completes_by_itself(

@@ -15,12 +15,15 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+import pytest
 from rq.job import Job
 
 from app.publishing import start_publish
 from tests.factories import Content
 from tests.faults.support import CuttableProxy, open_site
 from tests.workers.support import assert_bucket_matches_db, publish_state, wait_for, wait_for_publish
+
+pytestmark = [pytest.mark.postgres, pytest.mark.redis, pytest.mark.s3, pytest.mark.slow]
 
 OUTAGE_SECONDS = 60
 """How long nothing answers on the workers' S3 address."""
@@ -39,7 +42,7 @@ def test_s3_unreachable_for_60_seconds_mid_publish_completes_once_it_is_back(
     site = open_site(make_app, content, monkeypatch, tmp_path, database_url=postgres_db, redis_url=own_redis["url"],
                      storage_url=f"s3://{s3_bucket}/cobrand-{uuid.uuid4().hex[:6]}", s3_endpoint=s3_endpoint,
                      s3_credentials=s3_credentials, worker_s3_endpoint=proxy.url, campaign="outage",
-                     JOB_RETRIES=str(RETRIES), JOB_RETRY_INTERVALS="5,20,45")  # fmt: skip
+                     retries=RETRIES, retry_intervals=(5, 20, 45))  # fmt: skip
     services = site.services
     try:
         publish_id = start_publish(services, "outage")

@@ -97,6 +97,8 @@ def test_a_write_that_does_not_fit_fails_in_one_clear_line_and_leaves_the_old_ob
     assert list(storage.list()) == ["assets/a.pdf"]
 
 
+@pytest.mark.postgres
+@pytest.mark.slow
 def test_publish_on_full_storage_fails_clearly_then_completes_once_space_is_freed(
     make_app: Any, content: Content, postgres_db: str, volume: Path
 ) -> None:

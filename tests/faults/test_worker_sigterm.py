@@ -17,12 +17,15 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import pytest
 from rq.job import Job, JobStatus
 
 from app.publishing import start_publish
 from tests.factories import Content
 from tests.faults.support import open_site
 from tests.workers.support import assert_bucket_matches_db, publish_state, wait_for, wait_for_publish
+
+pytestmark = [pytest.mark.postgres, pytest.mark.redis, pytest.mark.s3, pytest.mark.slow]
 
 RETRIES = 3
 """Tries after the first: a job run again would show fewer left."""
@@ -35,7 +38,7 @@ def test_sigterm_to_a_worker_finishes_the_job_in_hand_and_the_publish_completes_
     site = open_site(make_app, content, monkeypatch, tmp_path, database_url=postgres_db, redis_url=own_redis["url"],
                      storage_url=f"s3://{s3_bucket}/cobrand-{uuid.uuid4().hex[:6]}", s3_endpoint=s3_endpoint,
                      s3_credentials=s3_credentials, campaign="sigterm", batch_size=2,
-                     JOB_RETRIES=str(RETRIES))  # fmt: skip
+                     retries=RETRIES)  # fmt: skip
     services = site.services
     try:
         publish_id = start_publish(services, "sigterm")
