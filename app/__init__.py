@@ -11,6 +11,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from flask import Flask
 
     from app.api import init_app as init_api
+    from app.auth.security import init_security
     from app.auth.views import bp as auth_bp
     from app.cli import register_cli
     from app.error_pages import init_app as init_error_pages
@@ -21,7 +22,6 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from app.public_files import bp as public_files_bp
     from app.services import build_services
     from app.web import bp as web_bp
-    from app.web.security import init_security
 
     app = Flask(__name__)
     services = build_services(config)

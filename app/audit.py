@@ -13,7 +13,7 @@ import enum
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import event, insert, inspect
+from sqlalchemy import Select, event, insert, inspect, select
 from sqlalchemy.orm import Session
 
 from app.models import ApiToken, AuditEntry, Campaign, Partner, Subscription, User, utcnow
@@ -158,3 +158,32 @@ def install() -> None:
     """Listen to every session's flushes (once per process; safe to call again)."""
     if not event.contains(Session, "after_flush", _after_flush):
         event.listen(Session, "after_flush", _after_flush)
+
+
+FILTERS = ("actor", "action", "subject_type", "subject", "since", "until")
+"""The audit log's filters (console page, CSV export and API)."""
+
+
+def audit_query(filters: dict[str, str]) -> Select[Any]:
+    """Entries matching the filters (actor or subject contain; action starts with), newest first."""
+    stmt = select(AuditEntry).order_by(AuditEntry.id.desc())
+    if filters.get("actor"):
+        stmt = stmt.where(AuditEntry.actor.contains(filters["actor"], autoescape=True))
+    if filters.get("action"):
+        stmt = stmt.where(AuditEntry.action.startswith(filters["action"], autoescape=True))
+    if filters.get("subject_type"):
+        stmt = stmt.where(AuditEntry.subject_type == filters["subject_type"])
+    if filters.get("subject"):
+        stmt = stmt.where(AuditEntry.subject.contains(filters["subject"], autoescape=True))
+    for key, compare in (("since", AuditEntry.at.__ge__), ("until", AuditEntry.at.__le__)):
+        when = _date(filters.get(key))
+        if when is not None:
+            stmt = stmt.where(compare(when))
+    return stmt
+
+
+def _date(value: str | None) -> datetime | None:
+    try:
+        return datetime.fromisoformat(value) if value else None
+    except ValueError:
+        return None

@@ -19,11 +19,12 @@ import shutil
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
 
-from app.errors import InvalidInput, TemplateInvalid
+from app.design_store import DesignStore, write_folder
+from app.errors import InvalidInput
 from app.models import Campaign, CampaignStatus, DesignTemplate, PublishTrigger
 from app.rendering.audience import parse_audience
 from app.rendering.intake import IntakeLimits, MasterFile, check_master
@@ -31,7 +32,9 @@ from app.rendering.model import CampaignTemplate
 from app.rendering.problems import SLUG
 from app.rendering.template import MANIFEST, check_template
 from app.rendering.versioning import folder_version
-from app.services import Services
+
+if TYPE_CHECKING:
+    from app.services import Services
 
 FIELD_KEY = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
 
@@ -43,40 +46,6 @@ def intake_limits(config: dict[str, Any]) -> IntakeLimits:
         max_objects=int(config["MAX_DESIGN_OBJECTS"]),
         timeout_seconds=float(config["DESIGN_PARSE_TIMEOUT"]),
     )
-
-
-def _toml_value(value: Any) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int | float):
-        return repr(value)
-    if isinstance(value, str):
-        return json.dumps(value, ensure_ascii=False)  # a JSON string is a TOML basic string
-    if isinstance(value, list | tuple):
-        return "[" + ", ".join(_toml_value(v) for v in value) + "]"
-    raise TypeError(f"no TOML for {type(value).__name__}")
-
-
-def manifest_toml(manifest: dict[str, Any]) -> str:
-    """template.toml of a design manifest (the dict this module builds; keys checked already)."""
-    lines = [
-        f"{key} = {_toml_value(manifest[key])}"
-        for key in ("kind", "title", "description", "master", "output")
-    ]
-    audience = dict(manifest["audience"])
-    attributes = audience.pop("attributes", {})
-    lines.append("\n[audience]")
-    lines += [f"{key} = {_toml_value(values)}" for key, values in audience.items()]
-    if attributes:
-        lines.append("\n[audience.attributes]")
-        lines += [f"{json.dumps(name)} = {_toml_value(values)}" for name, values in attributes.items()]
-    for key, spec in manifest["editable"].items():
-        lines.append(f"\n[fields.editable.{key}]")
-        lines += [f"{name} = {_toml_value(value)}" for name, value in spec.items()]
-    for zone in manifest["zones"]:
-        lines.append("\n[[zones]]")
-        lines += [f"{name} = {_toml_value(value)}" for name, value in zone.items()]
-    return "\n".join(lines) + "\n"
 
 
 def _problem_lines(problems: list[str]) -> str:
@@ -127,20 +96,6 @@ def build_manifest(*, title: str, description: str, master_name: str, zones: Any
     }
 
 
-def _write_folder(folder: Path, manifest: dict[str, Any], data: bytes, *, master: Path | None = None) -> None:
-    """A design template folder: template.toml and the master (data, or a hard link to master)."""
-    folder.mkdir(parents=True)
-    target = folder / manifest["master"]
-    if master is None:
-        target.write_bytes(data)
-    else:
-        try:
-            os.link(master, target)  # drafts share the master's bytes on disk
-        except OSError:
-            shutil.copyfile(master, target)
-    (folder / MANIFEST).write_text(manifest_toml(manifest), "utf-8")
-
-
 DRAFTS_KEPT = 64
 """Unsaved zone layouts kept on disk for the editor's live preview (oldest removed first)."""
 
@@ -158,7 +113,7 @@ def check_design(slug: str, manifest: dict[str, Any], master: bytes) -> tuple[Ca
     scratch = Path(tempfile.mkdtemp(prefix="cobrand-design-"))
     try:
         folder = scratch / slug
-        _write_folder(folder, manifest, master)
+        write_folder(folder, manifest, master)
         template, problems = check_template(folder)
         if template is None:
             raise InvalidInput(_problem_lines(problems))
@@ -227,48 +182,6 @@ def save_design(services: Services, slug: str, manifest: dict[str, Any], master:
     return SavedDesign(slug, version, created, True, publishes)
 
 
-class DesignStore:
-    """Uploaded design templates as template folders on this machine, made on first use."""
-
-    def __init__(self, services: Services, cache_dir: Path) -> None:
-        self.services = services
-        self.cache_dir = Path(cache_dir)
-
-    def slugs(self) -> list[str]:
-        with self.services.db.session() as session:
-            return list(session.scalars(select(DesignTemplate.slug).order_by(DesignTemplate.slug)))
-
-    def manifest(self, slug: str) -> dict[str, Any] | None:
-        with self.services.db.session() as session:
-            row = session.scalar(select(DesignTemplate).where(DesignTemplate.slug == slug))
-            return dict(row.manifest) if row is not None else None
-
-    def template_dir(self, slug: str) -> Path | None:
-        """The folder of an uploaded design's current version (None if there is no such design)."""
-        with self.services.db.session() as session:
-            row = session.scalar(select(DesignTemplate).where(DesignTemplate.slug == slug))
-            if row is None:
-                return None
-            version, key, manifest = row.version, row.master_key, dict(row.manifest)
-        folder = self.cache_dir / version[:24] / slug
-        if (folder / MANIFEST).is_file():
-            return folder
-        if not SLUG.match(slug):
-            raise TemplateInvalid(f"template {slug!r}: not a slug")
-        self.cache_dir.mkdir(parents=True, exist_ok=True)
-        scratch = Path(tempfile.mkdtemp(prefix=f".{slug}-", dir=self.cache_dir))
-        _write_folder(scratch / slug, manifest, self.services.storage.open(key))
-        folder.parent.mkdir(parents=True, exist_ok=True)
-        try:
-            os.rename(scratch / slug, folder)  # atomic: another process may have made it first
-        except OSError:
-            if not (folder / MANIFEST).is_file():
-                raise
-        finally:
-            shutil.rmtree(scratch, ignore_errors=True)
-        return folder
-
-
 def draft_template(services: Services, slug: str, zones: Any) -> CampaignTemplate:
     """An uploaded design with other zones, unsaved (the zone editor's live preview)."""
     store = services.content.uploaded
@@ -286,7 +199,7 @@ def draft_template(services: Services, slug: str, zones: Any) -> CampaignTemplat
         _prune_drafts(store.cache_dir / "drafts")
         scratch = Path(tempfile.mkdtemp(prefix=f".{slug}-", dir=store.cache_dir))
         try:
-            _write_folder(scratch / slug, manifest, b"", master=folder / manifest["master"])
+            write_folder(scratch / slug, manifest, b"", master=folder / manifest["master"])
             draft.parent.mkdir(parents=True, exist_ok=True)
             try:
                 os.rename(scratch / slug, draft)

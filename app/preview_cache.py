@@ -2,7 +2,7 @@
 
 A partner may ask for as many distinct previews as it can type field values; storing each one
 would let it fill the bucket. Only previews of the synthetic worst-case partners are stored
-(app/web/previews.py): there are few of them and they are partner-independent.
+(app/previews.py): there are few of them and they are partner-independent.
 """
 
 from __future__ import annotations

@@ -17,6 +17,7 @@ from typing import Any
 from app.config import load_config
 from app.content import ContentLibrary
 from app.db import Database
+from app.design_store import DesignStore
 from app.events import Events
 from app.jobs import JobRunner, build_runner
 from app.links import LinkResolver
@@ -105,9 +106,7 @@ def build_services(config: dict[str, Any] | None = None) -> Services:
     # Subscribers, wired once here: whoever emits events knows none of them.
     services.events.subscribe(lambda batch: queue_events(services, batch))
     services.events.subscribe(lambda batch: logo_retirement.on_events(services, batch))
-    from app.designs import DesignStore
-
-    services.content.uploaded = DesignStore(services, Path(config["DESIGN_CACHE_DIR"]))
+    services.content.uploaded = DesignStore(services.db, services.storage, Path(config["DESIGN_CACHE_DIR"]))
     return services
 
 

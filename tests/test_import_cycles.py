@@ -3,11 +3,15 @@
 Imports are read from the source; `if TYPE_CHECKING:` blocks are left out, since they never
 run. Two rules:
 - no cycle at all among the imports made when modules load (module level);
-- jobs (app.jobs and its old names app.queue, app.rq_queue), events and outbound webhooks sit in
+- jobs (app.jobs), events and outbound webhooks sit in
   no cycle even counting the imports deferred into functions (a deferred import hides a cycle,
   it does not remove it).
 One idiom is allowed: a blueprint package's view modules import its `bp` from the package that
 imports them last (Flask's own pattern for packages of views).
+
+And the layering, as the purity test does for the core: no cycle between packages (folders),
+deferred imports included; rendering and storage import nothing above them; and no module outside
+the web, API and portal blueprints imports them but create_app (app/__init__.py).
 """
 
 from __future__ import annotations
@@ -70,8 +74,6 @@ def import_graph(*, deferred: bool = True) -> dict[str, set[str]]:
 
 BOUNDARIES = (
     "app.jobs",
-    "app.queue",
-    "app.rq_queue",
     "app.events",
     "app.webhooks.delivery",
     "app.webhooks.subscriptions",
@@ -141,3 +143,72 @@ def test_a_deferred_import_closing_a_cycle_is_seen() -> None:
     graph = import_graph()
     planted = {**graph, "app.jobs": graph["app.jobs"] | {"app.services"}}  # as app.queue once did
     assert any("app.jobs" in c and "app.services" in c for c in cycles(planted))
+
+
+def package_of(module: str, packages: set[str]) -> str | None:
+    """The innermost package (folder) a module belongs to; None for a module at the top of app/."""
+    owners = [p for p in packages if module == p or module.startswith(f"{p}.")]
+    return max(owners, key=len) if owners else None
+
+
+def package_graph() -> dict[str, set[str]]:
+    """Package -> the other packages its modules import (deferred imports included)."""
+    packages = {module_name(p.parent / "__init__.py") for p in (ROOT / "app").rglob("__init__.py")} - {"app"}
+    packages.add("workers")
+    graph: dict[str, set[str]] = {}
+    for module, targets in import_graph().items():
+        source = package_of(module, packages)
+        if source is None:
+            continue
+        for target in map(lambda t: package_of(t, packages), targets):
+            related = (
+                target is None
+                or target == source
+                or target.startswith(f"{source}.")
+                or source.startswith(f"{target}.")
+            )
+            if not related:
+                graph.setdefault(source, set()).add(target)  # type: ignore[arg-type]
+    return graph
+
+
+def test_no_cycle_between_packages() -> None:
+    graph = package_graph()
+    assert "app.webhooks" in graph["app.api"] and "app.auth" in graph["app.web"]  # the graph sees packages
+    assert cycles(graph) == []
+
+
+def test_rendering_and_storage_import_nothing_above_them() -> None:
+    graph = import_graph()
+    for layer in ("app.rendering", "app.storage"):
+        for module, targets in graph.items():
+            if module == layer or module.startswith(f"{layer}."):
+                above = {t for t in targets if not t.startswith(layer) and t != "app.errors"}
+                assert above == set(), f"{module} imports {sorted(above)}"
+    assert graph["app.errors"] == set()  # the one module both may use imports nothing of ours
+
+
+BLUEPRINTS = ("app.web", "app.api", "app.portal")
+"""Blueprint packages: only create_app (app/__init__.py) imports them from outside."""
+
+
+def test_no_package_imports_the_blueprints_but_create_app() -> None:
+    graph = import_graph()
+    found = sorted(
+        f"{module} -> {target}"
+        for module, targets in graph.items()
+        for target in targets
+        for blueprint in BLUEPRINTS
+        if (target == blueprint or target.startswith(f"{blueprint}."))
+        and not (module == blueprint or module.startswith(f"{blueprint}."))
+        and module != "app"
+    )
+    assert found == []
+    assert {"app.web", "app.api", "app.portal"} <= graph["app"]  # create_app does import them
+
+
+def test_services_sit_in_no_cycle_even_deferred() -> None:
+    """app.services builds everything once: nothing it imports may import it back, even late
+    (the uploaded designs' store once closed app.services -> app.designs -> app.publishing -> app.services)."""
+    caught = [c for c in cycles(import_graph()) if "app.services" in c]
+    assert caught == []

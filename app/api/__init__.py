@@ -1,5 +1,5 @@
 """The REST API under /api/v1: thin views declared in one registry (registry.py) that also writes
-the OpenAPI document. Inbound webhooks live in app/webhooks/inbound.py (their own blueprint)."""
+the OpenAPI document. Inbound webhooks live in inbound_webhooks.py (their own blueprint)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
 def init_app(app: Flask) -> None:
     """Register the API and webhook blueprints and exempt them from CSRF."""
-    from app.webhooks.inbound import bp as webhooks_bp
+    from app.api.inbound_webhooks import bp as webhooks_bp
 
     app.register_blueprint(bp)
     app.register_blueprint(webhooks_bp)

@@ -10,9 +10,9 @@ from app.api.access import services
 from app.api.lookups import PAGE_PARAMS, get_campaign_or_404, paginate
 from app.api.registry import ADMIN, Param, registry
 from app.api.serializers import iso
+from app.audit import audit_query
 from app.models import AuditEntry, Campaign
 from app.schemas.campaigns import ApprovalNote
-from app.web.audit_pages import audit_query
 
 _TEXT = {"type": "string", "maxLength": 200}
 AUDIT_FILTERS = (

@@ -10,11 +10,11 @@ from flask_babel import gettext
 from flask_login import current_user
 
 from app.auth import roles, users
+from app.auth.security import allow, end_session, home_url, safe_next, start_session
 from app.errors import InvalidInput
+from app.forms import FormErrors
 from app.ratelimit import RateLimiter, build_rate_limiter, limiter_key
 from app.services import Services
-from app.web.forms import FormErrors
-from app.web.security import allow, end_session, home_url, safe_next, start_session
 
 bp = Blueprint("auth", __name__)
 

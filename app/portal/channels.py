@@ -16,11 +16,11 @@ from urllib.parse import quote
 from flask import Response, abort, request
 
 from app import partner_access as access
+from app.auth.security import partner_required
 from app.downloads import record_download
 from app.models import Asset, DownloadChannel
 from app.portal import bp
 from app.portal.views import my_partner, services
-from app.web.security import partner_required
 
 PREVIEW_POLICY = "; ".join(
     [

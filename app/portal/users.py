@@ -8,13 +8,13 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from app.auth import roles
+from app.auth.security import allow
 from app.auth.users import create_user, deactivate_user, start_password_reset
 from app.errors import CobrandError
+from app.forms import FormErrors
 from app.models import User, UserRole
 from app.portal import bp
 from app.portal.views import my_partner, services
-from app.web.forms import FormErrors
-from app.web.security import allow
 
 
 def _users(partner_id: int) -> list[User]:

@@ -14,12 +14,15 @@ from sqlalchemy import select
 
 from app import partner_access as access
 from app.auth import roles
+from app.auth.security import allow
 from app.downloads import deliver_asset, deliver_bundle, send_file
 from app.errors import CobrandError, InvalidInput
+from app.forms import FormErrors
 from app.models import Asset, AssetOutcome, Campaign, DownloadChannel, Partner, Publish, PublishTrigger
 from app.partners import check_logo, logo_content_type, store_logo, update_partner
 from app.portal import bp
 from app.preview_cache import hit_preview_limit
+from app.previews import preview_image
 from app.publishing import OUTCOMES, campaign_input, partner_input, public_asset_base
 from app.regenerate import regenerate_partner_assets
 from app.rendering.model import ImageOutput, SocialOutput
@@ -27,9 +30,6 @@ from app.rendering.thumbnails import thumbnail
 from app.schemas import validate
 from app.schemas.partners import PartnerUpdate
 from app.services import Services
-from app.web.forms import FormErrors
-from app.web.previews import preview_image
-from app.web.security import allow
 
 PROFILE_FIELDS = ("email", "phone", "website", "address")
 REGEN_KEY = "regenerating"

@@ -12,10 +12,10 @@ from sqlalchemy import select
 
 from app.analytics import CSV_COLUMNS, GROUPS, engagement_report, is_group, report_csv_rows
 from app.auth import roles
+from app.auth.security import allow
 from app.models import Campaign
 from app.web import bp
 from app.web.charts import PALETTE, bar_chart, line_chart
-from app.web.security import allow
 from app.web.views import services
 
 

@@ -10,10 +10,10 @@ from sqlalchemy.orm import Session
 
 from app import approvals
 from app.auth import roles
+from app.auth.security import allow
 from app.errors import CobrandError
 from app.models import Campaign
 from app.web import bp
-from app.web.security import allow
 from app.web.views import services
 
 MESSAGES = {"submit": lazy_gettext("Submitted for approval."), "approve": lazy_gettext("Approved: it can be published now."),

@@ -11,19 +11,19 @@ from sqlalchemy import select
 from app import approvals
 from app.audience import eligible_partners
 from app.auth import roles
+from app.auth.security import allow
 from app.campaigns import archive_campaign, eligible_count, save_campaign
 from app.errors import CobrandError
+from app.forms import FormErrors
 from app.models import Asset, AssetStatus, Campaign, Partner, Publish, PublishTrigger
+from app.previews import WORST_CASE, preview_image, preview_partner
 from app.publishing import campaign_input, start_publish
 from app.rendering.audience import parse_audience
 from app.web import bp
 from app.web.dashboard import progress
-from app.web.forms import FormErrors
 from app.web.pagination import paginate
-from app.web.previews import WORST_CASE, preview_image, preview_partner
 from app.web.program_views import choices as program_choices
 from app.web.program_views import program
-from app.web.security import allow
 from app.web.views import jpeg, services
 
 FIELDS = (

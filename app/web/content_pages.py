@@ -7,14 +7,14 @@ from flask_babel import gettext
 from sqlalchemy import select
 
 from app.auth import roles
+from app.auth.security import allow
 from app.demo import SAMPLE_LANDING_URL
 from app.errors import CobrandError
 from app.models import Partner
+from app.previews import WORST_CASE, preview_image, preview_partner, previous_template
 from app.rendering.lint import lint_content
 from app.rendering.model import CampaignInput, CampaignTemplate
 from app.web import bp
-from app.web.previews import WORST_CASE, preview_image, preview_partner, previous_template
-from app.web.security import allow
 from app.web.views import jpeg, services
 
 

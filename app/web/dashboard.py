@@ -9,11 +9,11 @@ from flask_login import current_user
 from sqlalchemy import func, select
 
 from app.auth import roles
+from app.auth.security import allow, safe_next
 from app.errors import CobrandError
 from app.models import Asset, AssetOutcome, Campaign, Partner, Publish, PublishStatus, WebhookEvent
 from app.publishing import retry_failed
 from app.web import bp
-from app.web.security import allow, safe_next
 from app.web.views import services
 
 

@@ -7,17 +7,17 @@ import json
 
 from flask import Response, abort, flash, redirect, render_template, request, url_for
 
+from app.auth.security import admin_required
 from app.demo import SAMPLE_LANDING_URL
 from app.designs import DesignStore, build_manifest, draft_template, save_design
 from app.errors import CobrandError
+from app.previews import preview_image, preview_partner
 from app.rendering.design import page_image
 from app.rendering.model import MASTER_FORMATS, CampaignInput, DesignOutput
 from app.rendering.zones import ZONE_FIELDS, zone_json
 from app.web import bp
 from app.web.campaign_pages import _choices, audience_from_form
 from app.web.content_pages import _partner_choices, _template_or_404
-from app.web.previews import preview_image, preview_partner
-from app.web.security import admin_required
 from app.web.views import jpeg, services
 
 PAGE_WIDTH_PX = 1000

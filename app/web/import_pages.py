@@ -8,12 +8,12 @@ from typing import Any
 
 from flask import abort, redirect, render_template, request, url_for
 
+from app.auth.security import admin_required
 from app.errors import CobrandError
+from app.forms import FormErrors
 from app.import_jobs import import_state, save_upload, start_import
 from app.partner_import import ImportReport, RowResult, import_partners
 from app.web import bp
-from app.web.forms import FormErrors
-from app.web.security import admin_required
 from app.web.views import services
 
 TOKEN = re.compile(r"^[A-Za-z0-9_-]{20,64}$")

@@ -8,17 +8,17 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from sqlalchemy import func, or_, select
 
 from app.auth import roles
+from app.auth.security import allow
 from app.auth.users import create_user, start_password_reset
 from app.errors import CobrandError, InvalidInput
+from app.forms import FormErrors
 from app.models import Partner, User, UserRole
 from app.partners import logo_content_type, store_logo, update_partner, upsert_partner
 from app.schemas import validate
 from app.schemas.partners import PartnerCreate, PartnerUpdate
 from app.web import bp
-from app.web.forms import FormErrors
 from app.web.pagination import paginate
 from app.web.program_views import choices, program
-from app.web.security import allow
 from app.web.views import send_stored, services
 
 FIELDS = (

@@ -6,12 +6,12 @@ from flask import Response, abort, current_app, render_template, request
 from sqlalchemy import or_, select
 
 from app.auth import roles
+from app.auth.security import allow
 from app.downloads import deliver_asset, send_file
 from app.models import Asset, AssetStatus, Campaign, DownloadChannel, Partner
 from app.services import Services
 from app.web import bp
 from app.web.pagination import paginate
-from app.web.security import allow
 
 
 def services() -> Services:

@@ -15,10 +15,10 @@ from flask import Flask, g
 from werkzeug.routing import Rule
 
 from app.auth.roles import ALL_ROLES
+from app.auth.security import declared_roles
 from app.auth.users import create_user
 from app.models import UserRole
 from app.partner_import import import_partners_file
-from app.web.security import declared_roles
 from tests.api_support import bearer, make_token
 from tests.fixtures_app import SAMPLE_CSV
 from tests.web.conftest import login
@@ -57,7 +57,7 @@ def test_every_route_declares_its_roles(walk_app: Flask) -> None:
         if declared_roles(walk_app.view_functions[rule.endpoint]) is None
     )
     assert not missing, (
-        "these routes declare no roles; decorate the view with @allow(<roles>) from app.web.security "
+        "these routes declare no roles; decorate the view with @allow(<roles>) from app.auth.security "
         f"(sets in app/auth/roles.py), or declare access= in the API registry: {', '.join(missing)}"
     )
 
