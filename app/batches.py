@@ -22,25 +22,24 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app import metrics
+from app.assets import asset_filename, asset_key, asset_payload, public_key
 from app.errors import CobrandError
 from app.events import Event
 from app.links import ensure_links, link_urls
 from app.locales import partner_locale
-from app.models import Asset, AssetStatus, Campaign, Partner, PartnerFieldValues, Publish, utcnow
-from app.publishing import (
-    OUTCOMES,
-    asset_filename,
-    asset_key,
-    asset_payload,
-    campaign_input,
-    enqueue_batch,
-    mark_batch_failed,
-    master_inputs,
-    partner_input,
-    public_asset_base,
-    public_key,
-    refresh_progress,
+from app.models import (
+    Asset,
+    AssetOutcome,
+    AssetStatus,
+    Campaign,
+    Partner,
+    PartnerFieldValues,
+    Publish,
+    utcnow,
 )
+from app.publish_jobs import enqueue_batch, master_inputs
+from app.publish_progress import OUTCOMES, mark_batch_failed, refresh_progress
+from app.render_inputs import campaign_input, partner_input, public_asset_base
 from app.rendering.fingerprint import fingerprint
 from app.rendering.model import CampaignInput, PartnerInput, RenderedFile
 from app.rendering.thumbnails import thumbnail
@@ -61,7 +60,7 @@ def prepare_publish(
 ) -> dict[str, int]:
     """Lay out (or find) the campaign's masters once, then queue the publish's batches.
 
-    policy: the job timeout and retries the publish was planned with (publishing.job_policy).
+    policy: the job timeout and retries the publish was planned with (publish_jobs.job_policy).
     """
     before = services.renderer.stats()
     with services.db.session() as session:
@@ -250,7 +249,7 @@ def _finish(
         asset.status = AssetStatus.RENDERED
         asset.error = None
     asset.publish_id = publish_id
-    asset.outcome = outcome
+    asset.outcome = AssetOutcome(outcome)
 
 
 def _uploader(

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from app import approvals
 from app.audience import eligible_count as count_eligible
-from app.errors import InvalidInput
+from app.errors import CampaignNotFound, InvalidInput
 from app.models import Campaign, CampaignStatus
 from app.rendering.audience import parse_audience
 from app.rendering.model import CampaignTemplate, locale_chain, normalize_locale
@@ -126,3 +126,12 @@ def eligible_count(services: Services, session: Session, campaign: Campaign) -> 
     """How many partners a campaign reaches now (its template's audience and its own)."""
     template = services.content.template(campaign.template_slug)
     return count_eligible(session, campaign, template, services.content.program())
+
+
+def get_campaign(session: Session, slug: str) -> Campaign:
+    """A campaign by slug, or CampaignNotFound naming the known ones."""
+    campaign = session.scalar(select(Campaign).where(Campaign.slug == slug))
+    if campaign is None:
+        known = ", ".join(session.scalars(select(Campaign.slug).order_by(Campaign.slug))) or "none"
+        raise CampaignNotFound(f"campaign {slug!r} not found (known: {known})")
+    return campaign

@@ -10,6 +10,7 @@ from __future__ import annotations
 from sqlalchemy import inspect, select
 
 from app.models import Campaign, Partner
+from app.render_inputs import partner_input
 from app.rendering.fonts import describe_uses, script_uses
 from app.rendering.model import BrandKit, CampaignTemplate, PartnerInput, locale_chain, normalize_locale
 from app.services import Services
@@ -35,8 +36,6 @@ def partner_locale(template: CampaignTemplate, campaign: Campaign, partner: Part
 
 def partners_for_lint(services: Services) -> list[PartnerInput]:
     """Every active partner's name and locale (no logos), for lint's glyph and translation checks."""
-    from app.publishing import partner_input
-
     if not inspect(services.db.engine).has_table("partners"):
         return []  # lint before init-db: content only
     with services.db.session() as session:
@@ -57,8 +56,6 @@ def name_glyph_notes(kits: list[BrandKit], partner: PartnerInput) -> list[str]:
 
 def imported_name_notes(services: Services, slugs: list[str]) -> list[str]:
     """For partners just imported: how every kit draws their names (fallback fonts, missing glyphs)."""
-    from app.publishing import partner_input
-
     kits = [services.content.brand_kit(slug) for slug in services.content.brand_kit_slugs()]
     with services.db.session() as session:
         partners = session.scalars(

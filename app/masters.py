@@ -3,7 +3,7 @@
 The renderer asks for a master by key (<campaign>/<template>-<output>-<fingerprint>); whichever
 worker lays it out first stores it, and every other worker, on any machine, and every forked
 job child reads it instead of laying it out again. A master that two batches of a publish need
-is laid out by one job before they start (publishing.enqueue_plan), so no two workers race to
+is laid out by one job before they start (publish_jobs.enqueue_plan), so no two workers race to
 make it; one that a single batch needs is laid out by that batch.
 """
 

@@ -66,7 +66,7 @@ def update_partner(
 
 def delete_partner(services: Services, session: Session, partner: Partner) -> None:
     """Soft-delete a partner: mark it deleted and withdraw its assets (their files are deleted)."""
-    from app.publishing import withdraw_asset  # imported here: publishing is the heavier module
+    from app.assets import withdraw_asset  # imported here: publishing is the heavier module
 
     partner.deleted_at = utcnow()
     for asset in session.scalars(

@@ -20,7 +20,7 @@ from sqlalchemy import select
 from app.errors import CobrandError
 from app.models import Partner
 from app.preview_cache import previews
-from app.publishing import partner_input, public_asset_base
+from app.render_inputs import partner_input, public_asset_base
 from app.rendering.fingerprint import fingerprint
 from app.rendering.lint import worst_case_partners
 from app.rendering.model import BrandKit, CampaignInput, CampaignTemplate, PartnerInput

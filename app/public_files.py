@@ -11,8 +11,8 @@ import re
 
 from flask import Blueprint, Response, abort, current_app
 
+from app.assets import public_key
 from app.auth.roles import public
-from app.publishing import public_key
 
 bp = Blueprint("public_files", __name__)
 

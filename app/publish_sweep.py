@@ -18,7 +18,8 @@ from sqlalchemy import select
 from app.audience import eligible_partners
 from app.errors import CobrandError
 from app.models import Asset, Campaign, Publish, PublishStatus, utcnow
-from app.publishing import OUTCOMES, enqueue_batch, refresh_progress
+from app.publish_jobs import enqueue_batch
+from app.publish_progress import OUTCOMES, refresh_progress
 from app.services import Services
 
 logger = logging.getLogger(__name__)

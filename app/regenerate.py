@@ -14,7 +14,8 @@ from collections.abc import Iterable
 from app.errors import CobrandError
 from app.jobs import JobOptions
 from app.models import PublishTrigger
-from app.publishing import enqueue_plan, job_policy, plan_publish
+from app.publish_jobs import enqueue_plan, job_policy
+from app.publishing import plan_publish
 from app.services import Services
 
 Work = list[tuple[int, list[int], list[str] | None]]

@@ -206,7 +206,8 @@ def _publish_all(
 ) -> tuple[float, dict[str, int]]:
     """Start a publish of every campaign at once; wait for all; seconds and summed counts."""
     from app.models import PublishTrigger
-    from app.publishing import get_publish, start_publish
+    from app.publish_progress import get_publish
+    from app.publishing import start_publish
 
     started = time.perf_counter()
     ids = [
@@ -335,7 +336,8 @@ def _overhead(services: Any) -> dict[str, Any]:
     """One batch of 25 partners run here: the share of its time outside render_many."""
     from app import batches
     from app.models import PublishTrigger
-    from app.publishing import campaign_input, plan_publish
+    from app.publishing import plan_publish
+    from app.render_inputs import campaign_input
 
     slug = _campaign(services, "overhead-flyer", "spring-flyer")
     plan = plan_publish(services, slug, trigger=PublishTrigger.CLI)

@@ -13,7 +13,8 @@ from sqlalchemy import select
 
 from app.audience import is_eligible
 from app.models import Asset, AssetStatus, Campaign, Partner
-from app.publishing import partner_links, start_publish
+from app.publishing import start_publish
+from app.render_inputs import partner_links
 from app.rendering.model import ImageOutput, SocialOutput
 from tests.pdfcheck import pdf_facts
 

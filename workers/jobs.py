@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from app import batches, publishing
+from app import batches, publish_progress
 from app.ops.logs import job_logged
 from app.services import get_services
 
@@ -41,7 +41,7 @@ def render_batch_failed(job_args: tuple[Any, ...], error: BaseException | str) -
     publish_id, partner_ids, output_ids = job_args
     message = error if isinstance(error, str) else f"{type(error).__name__}: {error}"
     with job_logged("render_batch_failed", publish_id=publish_id, partners=len(partner_ids)):
-        publishing.mark_batch_failed(get_services(), publish_id, partner_ids, output_ids, message)
+        publish_progress.mark_batch_failed(get_services(), publish_id, partner_ids, output_ids, message)
 
 
 def render_partner(partner_id: int, work: list[tuple[int, list[int], list[str] | None]]) -> dict[str, int]:
@@ -61,4 +61,4 @@ def render_partner_failed(job_args: tuple[Any, ...], error: BaseException | str)
     message = error if isinstance(error, str) else f"{type(error).__name__}: {error}"
     with job_logged("render_partner_failed", partner_id=partner_id, publishes=len(work)):
         for publish_id, partner_ids, output_ids in work:
-            publishing.mark_batch_failed(get_services(), publish_id, partner_ids, output_ids, message)
+            publish_progress.mark_batch_failed(get_services(), publish_id, partner_ids, output_ids, message)

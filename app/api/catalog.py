@@ -20,7 +20,7 @@ from app.errors import BrandKitInvalid, TemplateInvalid
 from app.models import Campaign
 from app.partner_access import may_preview
 from app.preview_cache import hit_preview_limit, previews
-from app.publishing import campaign_input, partner_input
+from app.render_inputs import campaign_input, partner_input
 from app.rendering.fingerprint import fingerprint
 from app.rendering.model import BrandKit, CampaignTemplate
 from app.rendering.thumbnails import thumbnail

@@ -105,7 +105,7 @@ def retry_failed(publish_id: int) -> None:
 
 def wait_for_publish(services: Services, publish_id: int) -> Publish:
     """Show a live progress bar until the publish is complete."""
-    from app.publishing import get_publish
+    from app.publish_progress import get_publish
 
     publish = get_publish(services, publish_id)
     assert publish is not None

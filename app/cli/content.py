@@ -66,7 +66,7 @@ def lint() -> None:
 def render(template: str, partner_slug: str, out_dir: Path, brand_kit: str | None, landing_url: str) -> None:
     """Render one partner's assets of a template to files and print their paths."""
     from app.partners import get_partner
-    from app.publishing import partner_input, public_asset_base
+    from app.render_inputs import partner_input, public_asset_base
     from app.rendering.model import CampaignInput
 
     services = app_services()

@@ -6,6 +6,7 @@ import enum
 from datetime import datetime
 
 from sqlalchemy import BigInteger, Boolean, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.models.base import Base, enum_column, utcnow
@@ -80,9 +81,9 @@ class Publish(Base):
 
     campaign: Mapped[Campaign] = relationship()
 
-    @property
+    @hybrid_property
     def done(self) -> int:
-        """Assets this publish has an outcome for (the one place this is counted)."""
+        """Assets this publish has an outcome for: the one place this is counted, in Python and in SQL."""
         return self.rendered + self.unchanged + self.failed
 
 

@@ -23,8 +23,9 @@ from app.partners import check_logo, logo_content_type, store_logo, update_partn
 from app.portal import bp
 from app.preview_cache import hit_preview_limit
 from app.previews import preview_image
-from app.publishing import OUTCOMES, campaign_input, partner_input, public_asset_base
+from app.publish_progress import OUTCOMES
 from app.regenerate import regenerate_partner_assets
+from app.render_inputs import campaign_input, partner_input, public_asset_base
 from app.rendering.model import ImageOutput, SocialOutput
 from app.rendering.thumbnails import thumbnail
 from app.schemas import validate

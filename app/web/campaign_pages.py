@@ -17,7 +17,8 @@ from app.errors import CobrandError
 from app.forms import FormErrors
 from app.models import Asset, AssetStatus, Campaign, Partner, Publish, PublishTrigger
 from app.previews import WORST_CASE, preview_image, preview_partner
-from app.publishing import campaign_input, start_publish
+from app.publishing import start_publish
+from app.render_inputs import campaign_input
 from app.rendering.audience import parse_audience
 from app.web import bp
 from app.web.dashboard import progress

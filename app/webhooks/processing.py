@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app.assets import withdraw_asset
 from app.audience import is_eligible
 from app.errors import CobrandError, InvalidInput, PartnerNotFound
 from app.models import (
@@ -27,7 +28,7 @@ from app.models import (
     utcnow,
 )
 from app.partners import delete_partner, get_partner, update_partner, upsert_partner
-from app.publishing import start_publish, withdraw_asset
+from app.publishing import start_publish
 from app.regenerate import regenerate_partner_assets
 from app.schemas import validate
 from app.schemas.partners import PartnerWebhookCreate, PartnerWebhookUpdate

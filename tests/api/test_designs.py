@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import func, select
 
 from app.models import Asset, AssetStatus, Campaign, DesignTemplate, Partner
-from app.publishing import partner_links
+from app.render_inputs import partner_links
 from app.rendering.model import DesignZone
 from app.services import Services
 from tests.api_support import bearer, make_token

@@ -11,7 +11,8 @@ from sqlalchemy import select
 
 from app.campaigns import save_campaign
 from app.models import Asset, Partner
-from app.publishing import partner_links, start_publish
+from app.publishing import start_publish
+from app.render_inputs import partner_links
 from tests.web.conftest import PARTNER, login
 
 

@@ -10,7 +10,8 @@ from rq import SimpleWorker
 
 from app.jobs import JobOptions
 from app.jobs.rq_runner import RQRunner
-from app.publishing import enqueue_plan, plan_publish, start_publish
+from app.publish_jobs import enqueue_plan
+from app.publishing import plan_publish, start_publish
 from app.services import Services, using_services
 
 
