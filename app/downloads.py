@@ -70,10 +70,28 @@ def record_download(
 
 
 def send_file(
-    storage: Storage, key: str, *, content_type: str, filename: str | None, inline: bool, max_age: int = 300
+    storage: Storage,
+    key: str,
+    *,
+    content_type: str | None = None,
+    filename: str | None = None,
+    inline: bool,
+    max_age: int = 300,
 ) -> Response:
-    """Any stored file (asset, thumbnail, logo): a redirect to a short-lived storage URL when the
-    backend has one, else the bytes; FileNotFoundError when it is missing."""
+    """Any stored file (asset, thumbnail, logo), the one way files are served: a redirect to a
+    short-lived storage URL when the backend has one, else the bytes; 404 when it is missing.
+
+    content_type defaults to the type recorded when the file was stored (Storage.describe)."""
+    try:
+        content_type = content_type or str(storage.describe(key)["content_type"])
+        return _send(storage, key, content_type, filename, inline=inline, max_age=max_age)
+    except FileNotFoundError:
+        abort(404)
+
+
+def _send(
+    storage: Storage, key: str, content_type: str, filename: str | None, *, inline: bool, max_age: int
+) -> Response:
     active = is_active_content(content_type)
     attachment = filename or ("download.svg" if active else None)
     url = storage.url_for_download(
@@ -100,11 +118,8 @@ def deliver_asset(
     filename = asset.filename or f"asset-{asset.id}"
     record_download(session, asset, channel)
     session.commit()  # recorded before the answer: a redirect that is followed is never lost
-    try:
-        response = send_file(storage, asset.storage_key, content_type=asset.content_type or "application/octet-stream",
-                             filename=filename, inline=inline)  # fmt: skip
-    except FileNotFoundError:
-        abort(404)
+    response = send_file(storage, asset.storage_key, content_type=asset.content_type or "application/octet-stream",
+                         filename=filename, inline=inline)  # fmt: skip
     response.headers["Cache-Control"] = "private, no-store"
     return response
 

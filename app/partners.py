@@ -126,8 +126,3 @@ def store_logo(services: Services, partner: Partner, data: bytes, *, source: str
 
 LOGO_CONTENT_TYPES = {"png": "image/png", "jpg": "image/jpeg", "webp": "image/webp", "svg": "image/svg+xml"}
 """The content type recorded for a stored logo, by the extension its key was given at intake."""
-
-
-def logo_content_type(key: str) -> str:
-    """The recorded content type of a stored logo (from its key's extension, set from its bytes)."""
-    return LOGO_CONTENT_TYPES.get(key.rsplit(".", 1)[-1], "application/octet-stream")

@@ -19,7 +19,7 @@ from app.downloads import deliver_asset, deliver_bundle, send_file
 from app.errors import CobrandError, InvalidInput
 from app.forms import FormErrors
 from app.models import Asset, AssetOutcome, Campaign, DownloadChannel, Partner, Publish, PublishTrigger
-from app.partners import check_logo, logo_content_type, store_logo, update_partner
+from app.partners import check_logo, store_logo, update_partner
 from app.portal import bp
 from app.preview_cache import hit_preview_limit
 from app.previews import preview_image
@@ -60,13 +60,6 @@ def _social_posts(assets: list[Asset]) -> dict[int, dict[str, Any]]:
     from app.portal.channels import social_posts  # imported here: channels uses this module's helpers
 
     return social_posts(assets)
-
-
-def _send(key: str, content_type: str, filename: str | None, *, inline: bool) -> Response:
-    try:
-        return send_file(services().storage, key, content_type=content_type, filename=filename, inline=inline)
-    except FileNotFoundError:
-        abort(404)
 
 
 def my_progress(session: Any, partner: Partner, publish_ids: list[int]) -> dict[str, Any]:
@@ -202,7 +195,7 @@ def asset_thumbnail(asset_id: int) -> Response:
         asset = access.partner_asset(services(), db, my_partner(db), asset_id)
         if asset is None or not asset.thumbnail_key:
             abort(404)
-    return _send(asset.thumbnail_key, "image/jpeg", None, inline=True)
+    return send_file(services().storage, asset.thumbnail_key, inline=True)
 
 
 @bp.get("/regeneration.json")
@@ -265,7 +258,7 @@ def logo() -> Response:
         partner = my_partner(db)
     if not partner.logo_key:
         abort(404)
-    return _send(partner.logo_key, logo_content_type(partner.logo_key), None, inline=True)
+    return send_file(services().storage, partner.logo_key, inline=True)
 
 
 @bp.post("/profile/logo-check")

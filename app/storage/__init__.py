@@ -8,7 +8,7 @@ keys that are not plain relative paths (no "..", no leading "/").
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Protocol
+from typing import Any, Protocol
 
 from app.storage.errors import StorageFull
 
@@ -32,6 +32,9 @@ class Storage(Protocol):
 
     def exists(self, key: str) -> bool:
         """Tell whether key holds an object."""
+
+    def describe(self, key: str) -> dict[str, Any]:
+        """{content_type, filename, metadata, size} as recorded by put(); FileNotFoundError if missing."""
 
     def url_for_download(
         self, key: str, *, filename: str | None = None, content_type: str | None = None, expires_in: int = 300

@@ -10,16 +10,17 @@ from sqlalchemy import func, or_, select
 from app.auth import roles
 from app.auth.security import allow
 from app.auth.users import create_user, start_password_reset
+from app.downloads import send_file
 from app.errors import CobrandError, InvalidInput
 from app.forms import FormErrors
 from app.models import Partner, User, UserRole
-from app.partners import logo_content_type, store_logo, update_partner, upsert_partner
+from app.partners import store_logo, update_partner, upsert_partner
 from app.schemas import validate
 from app.schemas.partners import PartnerCreate, PartnerUpdate
 from app.web import bp
 from app.web.pagination import paginate
 from app.web.program_views import choices, program
-from app.web.views import send_stored, services
+from app.web.views import services
 
 FIELDS = (
     "slug",
@@ -160,9 +161,7 @@ def partner_logo(slug: str) -> object:
     partner = _partner_or_404(slug)
     if not partner.logo_key:
         abort(404)
-    return send_stored(
-        partner.logo_key, content_type=logo_content_type(partner.logo_key), filename=None, inline=True
-    )
+    return send_file(services().storage, partner.logo_key, inline=True)
 
 
 @bp.post("/partners/<slug>/invite")

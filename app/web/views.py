@@ -26,14 +26,6 @@ def get_asset_or_404(asset_id: int) -> Asset:
         return asset
 
 
-def send_stored(key: str, *, content_type: str, filename: str | None, inline: bool) -> Response:
-    """Redirect to a short-lived storage URL when the backend has one, else stream the bytes."""
-    try:
-        return send_file(services().storage, key, content_type=content_type, filename=filename, inline=inline)
-    except FileNotFoundError:
-        abort(404)
-
-
 def jpeg(data: bytes) -> Response:
     response = Response(data, mimetype="image/jpeg")
     response.headers["Cache-Control"] = "private, max-age=3600"
@@ -81,4 +73,4 @@ def thumbnail(asset_id: int) -> Response:
     asset = get_asset_or_404(asset_id)
     if not asset.thumbnail_key:
         abort(404)
-    return send_stored(asset.thumbnail_key, content_type="image/jpeg", filename=None, inline=True)
+    return send_file(services().storage, asset.thumbnail_key, inline=True)
