@@ -22,6 +22,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from app.public_files import bp as public_files_bp
     from app.services import build_services
     from app.web import bp as web_bp
+    from app.web import build_old_endpoint
 
     app = Flask(__name__)
     services = build_services(config)
@@ -33,7 +34,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     init_security(app)  # sessions, CSRF on every form, cookie flags, security headers
     init_i18n(app)  # the user's language: catalogs compiled, the switcher's route
     init_error_pages(app)  # one wants_json: JSON or an HTML page for every error, 500 included
-    app.register_blueprint(web_bp)
+    app.register_blueprint(web_bp)  # the console
+    app.url_build_error_handlers.append(build_old_endpoint)
     app.register_blueprint(auth_bp)
     app.register_blueprint(portal_bp)
     app.register_blueprint(public_files_bp)  # /public/<hash>.png: e-mail images

@@ -109,7 +109,7 @@ def choose_language() -> Response:
     set_language(language)
     back = request.form.get("next", "")
     # Only a path on this site: never an open redirect.
-    return redirect(back if back.startswith("/") and not back.startswith("//") else url_for("web.home"))
+    return redirect(back if back.startswith("/") and not back.startswith("//") else url_for("console.home"))
 
 
 def init_app(app: Flask) -> None:

@@ -216,4 +216,4 @@ def home_url() -> str:
     """Where a signed-in user starts: the console for console roles, the portal for partner roles."""
     if current_user.is_authenticated and not current_user.role.is_console:
         return url_for("portal.home")
-    return url_for("web.dashboard")
+    return url_for("console.dashboard")

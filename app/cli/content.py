@@ -71,8 +71,8 @@ def render(template: str, partner_slug: str, out_dir: Path, brand_kit: str | Non
 
     services = app_services()
     try:
-        kit_slug = brand_kit or (services.content.brand_kit_slugs() or ["?"])[0]
-        kit = services.content.brand_kit(kit_slug)
+        brand_kit_slug = brand_kit or (services.content.brand_kit_slugs() or ["?"])[0]
+        kit = services.content.brand_kit(brand_kit_slug)
         tpl = services.content.template(template)
         with services.db.session() as session:
             partner = partner_input(services, get_partner(session, partner_slug))

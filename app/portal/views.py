@@ -286,7 +286,7 @@ def logo_check() -> tuple[dict[str, Any], int]:
     candidates = [
         (c.template_slug, c.brand_kit_slug, campaign_input(c, asset_base_url=base)) for c in campaigns
     ]
-    for template_slug, kit_slug, campaign_data in candidates:
+    for template_slug, brand_kit_slug, campaign_data in candidates:
         template = services().content.template(template_slug)
         image_outputs = [o for o in template.outputs if isinstance(o, ImageOutput | SocialOutput)]
         output_id = (
@@ -295,7 +295,7 @@ def logo_check() -> tuple[dict[str, Any], int]:
             else template.output_ids()[0]
         )
         try:
-            kit = services().content.brand_kit(kit_slug)
+            kit = services().content.brand_kit(brand_kit_slug)
             rendered = services().renderer.render_one(kit, template, me, campaign_data, output_id)
             preview = (
                 "data:image/jpeg;base64,"

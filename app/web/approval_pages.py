@@ -31,7 +31,7 @@ def _step(campaign_id: int, step: Callable[[Session, Campaign, str], None], name
         flash(str(exc), "error")
     else:
         flash(str(MESSAGES[name]), "success")
-    return redirect(url_for("web.campaign_detail", campaign_id=campaign_id))
+    return redirect(url_for("console.campaign_detail", campaign_id=campaign_id))
 
 
 @bp.post("/campaigns/<int:campaign_id>/submit")

@@ -182,7 +182,7 @@ def campaign_new() -> object:
                 f"Campaign {campaign.title or campaign.slug} created as a draft. Preview it, then publish.",
                 "success",
             )
-            return redirect(url_for("web.campaign_detail", campaign_id=campaign.id))
+            return redirect(url_for("console.campaign_detail", campaign_id=campaign.id))
     return render_template("console/campaign_form.html", values=values, errors=errors, campaign=None,
                            **choices), 400 if errors else 200  # fmt: skip
 
@@ -198,7 +198,7 @@ def campaign_edit(campaign_id: int) -> object:
         saved, errors = _save(values, campaign.id)
         if saved is not None:
             flash("Campaign saved. Publish again to bring every partner's assets up to date.", "success")
-            return redirect(url_for("web.campaign_detail", campaign_id=campaign.id))
+            return redirect(url_for("console.campaign_detail", campaign_id=campaign.id))
     return render_template("console/campaign_form.html", values=values, errors=errors, campaign=campaign,
                            **_choices()), 400 if errors else 200  # fmt: skip
 
@@ -312,7 +312,7 @@ def campaign_publish(campaign_id: int) -> object:
         flash(str(exc), "error")
     else:
         flash(f"Publishing started (run {publish_id}). Progress updates below.", "success")
-    return redirect(url_for("web.campaign_detail", campaign_id=campaign.id))
+    return redirect(url_for("console.campaign_detail", campaign_id=campaign.id))
 
 
 @bp.post("/campaigns/<int:campaign_id>/archive")
@@ -321,7 +321,7 @@ def campaign_archive(campaign_id: int) -> object:
     campaign = _campaign_or_404(campaign_id)
     archive_campaign(services(), campaign.id)
     flash(f"Campaign {campaign.title or campaign.slug} archived: partners no longer see it.", "success")
-    return redirect(url_for("web.campaign_detail", campaign_id=campaign.id))
+    return redirect(url_for("console.campaign_detail", campaign_id=campaign.id))
 
 
 @bp.get("/campaigns/<int:campaign_id>/grid")

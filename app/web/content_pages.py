@@ -90,13 +90,19 @@ def templates() -> str:
                            kits=content.brand_kit_slugs())  # fmt: skip
 
 
+def chosen_brand_kit(kits: list[str]) -> str | None:
+    """?brand_kit= (or its old name ?kit=) if it names a kit, else the first kit."""
+    asked = request.args.get("brand_kit") or request.args.get("kit")
+    return asked if asked in kits else (kits[0] if kits else None)
+
+
 @bp.get("/templates/<slug>")
 @allow(roles.CONSOLE)
 def template_detail(slug: str) -> str:
     content = services().content
     template = _template_or_404(slug)
     kits = content.brand_kit_slugs()
-    kit_slug = request.args.get("kit") if request.args.get("kit") in kits else (kits[0] if kits else None)
+    brand_kit_slug = chosen_brand_kit(kits)
     partner_slug = request.args.get("partner") or WORST_CASE
     report = lint_content([], [content.template_dir(slug)], program_file=content.program_file)
     previous = previous_template(template)
@@ -104,7 +110,7 @@ def template_detail(slug: str) -> str:
         "console/template.html",
         template=template,
         kits=kits,
-        kit_slug=kit_slug,
+        brand_kit_slug=brand_kit_slug,
         partner_slug=partner_slug,
         partners=_partner_choices(),
         report=report,
@@ -126,12 +132,12 @@ def template_preview(slug: str, output_id: str) -> object:
     if output_id not in template.output_ids():
         abort(404)
     kits = content.brand_kit_slugs()
-    kit_slug = request.args.get("kit") if request.args.get("kit") in kits else (kits[0] if kits else None)
-    if kit_slug is None:
+    brand_kit_slug = chosen_brand_kit(kits)
+    if brand_kit_slug is None:
         abort(404)
     width = 360 if request.args.get("size") == "small" else 560
     try:
-        kit = content.brand_kit(kit_slug)
+        kit = content.brand_kit(brand_kit_slug)
         partner = preview_partner(services(), request.args.get("partner"))
         campaign = CampaignInput(slug=f"preview-{slug}", title=template.title, landing_url=SAMPLE_LANDING_URL)
         return jpeg(preview_image(services(), kit, template, partner, campaign, output_id, width=width))

@@ -114,4 +114,4 @@ def retry_publish(publish_id: int) -> object:
         flash(str(exc), "error")
     else:
         flash(f"Re-queued {count} failed asset(s).", "success")
-    return redirect(safe_next(request.form.get("next")) or url_for("web.dashboard"))
+    return redirect(safe_next(request.form.get("next")) or url_for("console.dashboard"))

@@ -65,7 +65,7 @@ def design_upload() -> object:
             error = str(exc)
         else:
             flash("Design uploaded. Draw its co-brand zones on the pages, then save.", "success")
-            return redirect(url_for("web.design_zones", slug=saved.slug))
+            return redirect(url_for("console.design_zones", slug=saved.slug))
     return render_template("console/design_upload.html", error=error, values=values, errors={},
                            formats=", ".join(f.upper() for f in MASTER_FORMATS), **_choices())  # fmt: skip
 
@@ -114,11 +114,11 @@ def design_zones(slug: str) -> object:
             if saved.publishes:
                 message += f"; {len(saved.publishes)} published campaign(s) are being re-rendered"
             flash(message + "." if saved.changed else "Nothing changed.", "success")
-            return redirect(url_for("web.design_zones", slug=slug, partner=request.form.get("partner")))
+            return redirect(url_for("console.design_zones", slug=slug, partner=request.form.get("partner")))
     kit = services().content.brand_kit_slugs()[0]
     fonts = sorted({f.family for f in services().content.brand_kit(kit).fonts})
     pages = [{"width_mm": p.width_mm, "height_mm": p.height_mm,
-              "url": url_for("web.design_page", slug=slug, page=n, v=template.version[:12])}
+              "url": url_for("console.design_page", slug=slug, page=n, v=template.version[:12])}
              for n, p in enumerate(design.pages, start=1)]  # fmt: skip
     return render_template(
         "console/design_zones.html",

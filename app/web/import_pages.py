@@ -35,7 +35,7 @@ def partners_import() -> object:
                 token = save_upload(services(), data)
             elif TOKEN.match(token):
                 start_import(services(), token, filename)
-                return redirect(url_for("web.partners_import_status", token=token))
+                return redirect(url_for("console.partners_import_status", token=token))
             else:
                 errors["file"] = "Choose a CSV or XLSX export to import."
         except FileNotFoundError:

@@ -118,7 +118,7 @@ def partner_new() -> object:
                 errors.add(exc, (*FIELDS, "logo"))
             else:
                 flash(f"Partner {values['name']} created.", "success")
-                return redirect(url_for("web.partner_edit", slug=values["slug"]))
+                return redirect(url_for("console.partner_edit", slug=values["slug"]))
     return render_template("console/partner_form.html", values=values, errors=errors, partner=None,
                            **_choices()), 400 if errors else 200  # fmt: skip
 
@@ -148,7 +148,7 @@ def partner_edit(slug: str) -> object:
                 errors.add(exc, (*editable, "logo"))
             else:
                 flash("Partner saved. Publish campaigns again to refresh this partner's assets.", "success")
-                return redirect(url_for("web.partner_edit", slug=slug))
+                return redirect(url_for("console.partner_edit", slug=slug))
     with services().db.session() as session:
         users = session.scalars(select(User).where(User.partner_id == partner.id).order_by(User.email)).all()
     return render_template("console/partner_form.html", values=values, errors=errors, partner=partner, users=users,
@@ -193,4 +193,4 @@ def partner_invite(slug: str) -> object:
         f"Invited {issued[0].email}. Send them this link to set a password: {reset_link(issued[1])}",
         "success",
     )
-    return redirect(url_for("web.partner_edit", slug=slug))
+    return redirect(url_for("console.partner_edit", slug=slug))

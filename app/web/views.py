@@ -53,7 +53,7 @@ def index() -> str:
     assets: dict[int, list[tuple[Asset, str]]] = {}
     for asset, campaign_slug in rows:
         assets.setdefault(asset.partner_id, []).append((asset, campaign_slug))
-    return render_template("web/index.html", partners=page.items, page=page, args={"q": q} if q else {},
+    return render_template("console/assets_index.html", partners=page.items, page=page, args={"q": q} if q else {},
                            assets=assets, q=q)  # fmt: skip
 
 
