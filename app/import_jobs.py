@@ -32,7 +32,7 @@ def _write_state(services: Services, token: str, state: dict[str, Any]) -> None:
 
 
 def import_state(services: Services, token: str) -> dict[str, Any] | None:
-    """{done, total, percent, finished, failed[, report]} of an import, or None if there is none."""
+    """{done, total, percent, completed, failed[, report]} of an import, or None if there is none."""
     try:
         return json.loads(services.storage.open(STATE.format(token=token)))  # type: ignore[no-any-return]
     except FileNotFoundError:
@@ -43,7 +43,7 @@ def start_import(services: Services, token: str, filename: str) -> None:
     """Queue the import of an upload kept by save_upload (FileNotFoundError if it is gone)."""
     if not services.storage.exists(UPLOAD.format(token=token)):
         raise FileNotFoundError(token)
-    _write_state(services, token, {"done": 0, "total": 0, "percent": 0, "finished": False, "failed": 0})
+    _write_state(services, token, {"done": 0, "total": 0, "percent": 0, "completed": False, "failed": 0})
     timeout = int(services.config.get("JOB_TIMEOUT", 600))
     services.jobs.enqueue(IMPORT_JOB, token, filename,
                           options=JobOptions(job_id=f"import-{token}", timeout=max(timeout, 3600), retries=0))  # fmt: skip
@@ -56,12 +56,12 @@ def run_import(services: Services, token: str, filename: str) -> dict[str, int]:
 
     def progress(done: int, total: int) -> None:
         percent = round(100 * done / total) if total else 100
-        _write_state(services, token, {"done": done, "total": total, "percent": percent, "finished": False,
+        _write_state(services, token, {"done": done, "total": total, "percent": percent, "completed": False,
                                        "failed": 0})  # fmt: skip
 
     report = import_partners(services, data, filename=filename, progress=progress)
     total = len(report.rows)
-    _write_state(services, token, {"done": total, "total": total, "percent": 100, "finished": True,
+    _write_state(services, token, {"done": total, "total": total, "percent": 100, "completed": True,
                                    "failed": report.rejected, "report": report.as_json()})  # fmt: skip
     services.storage.delete(key)
     return {"created": report.created, "updated": report.updated, "rejected": report.rejected}

@@ -75,8 +75,8 @@ def my_progress(session: Any, partner: Partner, publish_ids: list[int]) -> dict[
         ).all()
         done += sum(1 for o in outcomes if o in OUTCOMES)
         failed += sum(1 for o in outcomes if o == AssetOutcome.FAILED)
-    finished = done >= total
-    return {"total": total, "done": done, "failed": failed, "finished": finished,
+    completed = done >= total
+    return {"total": total, "done": done, "failed": failed, "completed": completed,
             "percent": 100 if total == 0 else round(100 * done / total)}  # fmt: skip
 
 
@@ -241,7 +241,7 @@ def profile() -> object:
                     errors["logo"] = errors.pop("_form")
             else:
                 regenerate(partner.id, slugs)
-                flash(gettext("Profile saved. Your assets are being regenerated."), "success")
+                flash(gettext("Profile saved. Your assets are being published again."), "success")
                 return redirect(url_for("portal.profile"))
     with services().db.session() as db:
         progress = (
@@ -311,5 +311,5 @@ def logo_check() -> tuple[dict[str, Any], int]:
     return {
         "ok": True,
         "preview": preview,
-        "message": "Looks good. Save to regenerate your assets with it.",
+        "message": "Looks good. Save to publish your assets again with it.",
     }, 200

@@ -13,7 +13,7 @@ function paintSwatches() {
   });
 }
 
-// Progress bars poll their JSON endpoint until the run is finished.
+// Progress bars poll their JSON endpoint until the publish (or import) is complete.
 function watchProgress(block) {
   const url = block.dataset.progressUrl;
   const bar = block.querySelector("progress");
@@ -37,13 +37,13 @@ function watchProgress(block) {
     strong.textContent = `${data.percent}%`;
     text.append(strong);
     if (detail) {
-      const parts = [data.finished ? "Done" : "Running"];
+      const parts = [data.completed ? "Done" : "Running"];
       if (data.rendered !== undefined) parts.push(`${data.rendered} rendered`, `${data.unchanged} unchanged`);
       parts.push(`${data.failed} failed`);
       detail.textContent = parts.join(" · ");
     }
-    if (data.finished) {
-      block.dataset.finished = "true";
+    if (data.completed) {
+      block.dataset.completed = "true";
       block.classList.add("is-done");
       const done = block.parentElement.querySelector(".regen-done");
       if (done) done.hidden = false;
@@ -51,7 +51,7 @@ function watchProgress(block) {
     }
     setTimeout(tick, 500);
   }
-  if (block.dataset.finished !== "true") tick();
+  if (block.dataset.completed !== "true") tick();
 }
 
 // Campaign form: count the partners the chosen audience reaches, as it changes.

@@ -311,7 +311,7 @@ def campaign_publish(campaign_id: int) -> object:
     except CobrandError as exc:
         flash(str(exc), "error")
     else:
-        flash(f"Publishing started (run {publish_id}). Progress updates below.", "success")
+        flash(f"Publishing started (publish {publish_id}). Progress updates below.", "success")
     return redirect(url_for("console.campaign_detail", campaign_id=campaign.id))
 
 

@@ -30,7 +30,7 @@ def progress(publish: Publish) -> dict[str, Any]:
         "unchanged": publish.unchanged,
         "failed": publish.failed,
         "percent": 100 if total == 0 else round(100 * done / total),
-        "finished": publish.status == PublishStatus.COMPLETED,
+        "completed": publish.status == PublishStatus.COMPLETED,
     }
 
 

@@ -88,7 +88,7 @@ def test_partner_sees_its_campaigns_downloads_pdf_and_rebrands(page: Any, live_s
     )
     expect(page.locator(".logo-check-preview")).to_be_visible(timeout=30_000)
     screenshot(page, "portal-profile")
-    page.get_by_role("button", name="Save and regenerate").click()
+    page.get_by_role("button", name="Save and publish").click()
     expect(page.locator(".regen-done")).to_be_visible(timeout=120_000)
     page.get_by_role("link", name="See your updated assets").click()
     new_thumb = page.locator(".campaign-card img").first

@@ -106,7 +106,7 @@ def test_import_previews_row_by_row_then_imports(admin: Any, users: Any) -> None
     assert started.status_code == 302  # to the import's progress page: it runs as a job
     assert users.jobs.wait_idle(timeout=60)
     progress = admin.get(started.headers["Location"] + ".json").get_json()
-    assert progress == {"done": 2, "total": 2, "percent": 100, "finished": True, "failed": 1}
+    assert progress == {"done": 2, "total": 2, "percent": 100, "completed": True, "failed": 1}
     html = admin.get(started.headers["Location"]).get_data(as_text=True)
     assert "Import report" in html and "<strong>1</strong> created" in html
     with users.db.session() as session:
@@ -174,7 +174,7 @@ def test_partner_fields_validate_preview_and_generate(client: Any, published: An
                     page="/portal/campaigns/flyer")  # fmt: skip
     assert response.status_code == 302
     assert published.queue.wait_idle(timeout=120)
-    assert client.get("/portal/regeneration.json").get_json()["finished"] is True
+    assert client.get("/portal/regeneration.json").get_json()["completed"] is True
 
 
 def test_profile_validates_and_regenerates(partner: Any, published: Any) -> None:
@@ -192,5 +192,5 @@ def test_profile_validates_and_regenerates(partner: Any, published: Any) -> None
             "address": "Denver", "logo": (io.BytesIO(logo), "logo.png")}  # fmt: skip
     assert post(partner, "/portal/profile", data, content_type="multipart/form-data").status_code == 302
     assert published.queue.wait_idle(timeout=120)
-    assert partner.get("/portal/regeneration.json").get_json()["finished"] is True
+    assert partner.get("/portal/regeneration.json").get_json()["completed"] is True
     assert _assets(published, "summit-it", "na-launch")[0].fingerprint != before
