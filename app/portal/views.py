@@ -198,11 +198,19 @@ def asset_thumbnail(asset_id: int) -> Response:
     return send_file(services().storage, asset.thumbnail_key, inline=True)
 
 
-@bp.get("/regeneration.json")
+@bp.get("/progress.json")
 @allow(roles.PORTAL)
-def regeneration() -> dict[str, Any]:
+def publish_progress() -> dict[str, Any]:
+    """Progress of the publishes this partner started (profile saved, "Publish my version")."""
     with services().db.session() as db:
         return my_progress(db, my_partner(db), session.get(REGEN_KEY, []))
+
+
+@bp.get("/regeneration.json")
+@allow(roles.PORTAL)
+def old_progress_url() -> Response:
+    """The progress URL's old name (kept for one release)."""
+    return redirect(url_for("portal.publish_progress"), 308)  # type: ignore[return-value]
 
 
 def _profile_values(partner: Partner) -> dict[str, Any]:

@@ -174,7 +174,7 @@ def test_partner_fields_validate_preview_and_generate(client: Any, published: An
                     page="/portal/campaigns/flyer")  # fmt: skip
     assert response.status_code == 302
     assert published.queue.wait_idle(timeout=120)
-    assert client.get("/portal/regeneration.json").get_json()["completed"] is True
+    assert client.get("/portal/progress.json").get_json()["completed"] is True
 
 
 def test_profile_validates_and_regenerates(partner: Any, published: Any) -> None:
@@ -192,5 +192,8 @@ def test_profile_validates_and_regenerates(partner: Any, published: Any) -> None
             "address": "Denver", "logo": (io.BytesIO(logo), "logo.png")}  # fmt: skip
     assert post(partner, "/portal/profile", data, content_type="multipart/form-data").status_code == 302
     assert published.queue.wait_idle(timeout=120)
-    assert partner.get("/portal/regeneration.json").get_json()["completed"] is True
+    assert partner.get("/portal/progress.json").get_json()["completed"] is True
+    assert (
+        partner.get("/portal/regeneration.json").headers["Location"].endswith("/portal/progress.json")
+    )  # old URL
     assert _assets(published, "summit-it", "na-launch")[0].fingerprint != before
