@@ -58,7 +58,7 @@ def exempt_from_csrf(app: Flask, *blueprints: Blueprint) -> None:
 
 
 from app.api import analytics, assets, audit, campaigns, catalog, designs, openapi, partners, subscriptions  # noqa: E402,F401  (views)
-from app.api.access import add_rate_limit_headers, authorize  # noqa: E402
+from app.api.bearer import add_rate_limit_headers, authorize  # noqa: E402
 from app.api.errors import register_error_handlers  # noqa: E402
 from app.api.registry import registry  # noqa: E402
 

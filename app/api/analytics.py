@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from app.analytics import GROUPS, click_counts, engagement_report, is_group
 from app.api import bp
-from app.api.access import caller, services
+from app.api.bearer import caller, services
 from app.api.errors import ApiError, not_found
 from app.api.lookups import get_campaign_or_404
 from app.api.registry import ADMIN, SLUG_PATTERN, TOKEN, Param, registry

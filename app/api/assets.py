@@ -9,7 +9,7 @@ from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from app.api import bp
-from app.api.access import caller, services
+from app.api.bearer import caller, services
 from app.api.errors import not_found
 from app.api.lookups import get_asset_or_404, get_publish_or_404, visible_campaign_ids
 from app.api.registry import ADMIN, TOKEN, registry

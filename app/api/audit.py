@@ -6,7 +6,7 @@ from typing import Any
 
 from app import approvals
 from app.api import bp
-from app.api.access import services
+from app.api.bearer import services
 from app.api.lookups import PAGE_PARAMS, get_campaign_or_404, paginate
 from app.api.registry import ADMIN, Param, registry
 from app.api.serializers import iso

@@ -7,8 +7,8 @@ from typing import Any
 from sqlalchemy import select
 
 from app.api import bp
-from app.api.access import services
 from app.api.assets import asset_rows
+from app.api.bearer import services
 from app.api.errors import ApiError
 from app.api.lookups import PAGE_PARAMS, get_campaign_or_404, get_publish_or_404, paginate
 from app.api.registry import ADMIN, TOKEN, registry

@@ -10,7 +10,7 @@ from flask import Response, current_app
 from PIL import Image
 
 from app.api import bp
-from app.api.access import caller, services
+from app.api.bearer import caller, services
 from app.api.errors import ApiError, not_found
 from app.api.lookups import get_partner_or_404
 from app.api.registry import TOKEN, Param, registry

@@ -7,7 +7,7 @@ from typing import Any
 from flask import request
 
 from app.api import bp
-from app.api.access import services
+from app.api.bearer import services
 from app.api.catalog import _template
 from app.api.errors import ApiError, not_found
 from app.api.registry import ADMIN, registry

@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
-from app.api.access import caller, services
+from app.api.bearer import caller, services
 from app.api.errors import not_found
 from app.api.registry import Param
 from app.models import Asset, AssetStatus, Campaign, Partner, Publish, Subscription

@@ -27,7 +27,7 @@ ERROR_DESCRIPTIONS = {
     bp, "GET", "/openapi.json", summary="This document", access=PUBLIC, response={"type": "object"}
 )
 def openapi_document() -> dict[str, Any]:
-    from app.api.access import services
+    from app.api.bearer import services
 
     return build_document(services().content.program())
 

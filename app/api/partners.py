@@ -8,8 +8,8 @@ from flask import request
 from sqlalchemy import select
 
 from app.api import bp
-from app.api.access import services
 from app.api.assets import asset_rows
+from app.api.bearer import services
 from app.api.errors import ApiError
 from app.api.lookups import PAGE_PARAMS, get_partner_or_404, paginate, visible_partners
 from app.api.registry import ADMIN, TOKEN, Param, registry

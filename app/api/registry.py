@@ -194,7 +194,7 @@ def parse_body(model: type[BaseModel]) -> Any:
 
     Program-driven fields are checked against the loaded partner program.
     """
-    from app.api.access import services  # access imports this module
+    from app.api.bearer import services  # access imports this module
 
     if request.mimetype != "application/json":
         raise ApiError(

@@ -7,7 +7,7 @@ from typing import Any
 from sqlalchemy import select
 
 from app.api import bp
-from app.api.access import services
+from app.api.bearer import services
 from app.api.lookups import PAGE_PARAMS, get_subscription_or_404, paginate
 from app.api.registry import ADMIN, registry
 from app.api.schemas import DELIVERY, SUBSCRIPTION, page_of

@@ -15,7 +15,7 @@ from urllib.parse import quote
 
 from flask import Response, abort, request
 
-from app import partner_access as access
+from app import partner_access
 from app.auth.security import partner_required
 from app.downloads import record_download
 from app.models import Asset, DownloadChannel
@@ -51,7 +51,7 @@ def email_parts(data: bytes) -> tuple[str, str, str]:
 def email_html(asset_id: int) -> Response:
     """The e-mail's HTML: inline and sandboxed for the preview, or ?download=1 / ?copy=1."""
     with services().db.session() as db:
-        asset = access.partner_asset(services(), db, my_partner(db), asset_id)
+        asset = partner_access.partner_asset(services(), db, my_partner(db), asset_id)
         if asset is None or asset.content_type != "message/rfc822":
             abort(404)
         try:

@@ -12,7 +12,7 @@ from flask_babel import gettext
 from flask_login import current_user
 from sqlalchemy import select
 
-from app import partner_access as access
+from app import partner_access
 from app.auth import roles
 from app.auth.security import allow
 from app.downloads import deliver_asset, deliver_bundle, send_file
@@ -50,7 +50,7 @@ def my_partner(session: Any) -> Partner:
 
 def my_campaign_or_404(session: Any, slug: str) -> tuple[Partner, Campaign]:
     partner = my_partner(session)
-    campaign = access.visible_campaign(services(), session, partner, slug)
+    campaign = partner_access.visible_campaign(services(), session, partner, slug)
     if campaign is None:
         abort(404)
     return partner, campaign
@@ -96,8 +96,8 @@ def regenerate(partner_id: int, campaign_slugs: list[str]) -> list[int]:
 def home() -> str:
     with services().db.session() as db:
         partner = my_partner(db)
-        campaigns = access.visible_campaigns(services(), db, partner)
-        cards = [(c, access.partner_assets(db, c, partner)) for c in campaigns]
+        campaigns = partner_access.visible_campaigns(services(), db, partner)
+        cards = [(c, partner_access.partner_assets(db, c, partner)) for c in campaigns]
     return render_template("portal/home.html", partner=partner, cards=cards)
 
 
@@ -106,8 +106,8 @@ def home() -> str:
 def campaign(slug: str) -> str:
     with services().db.session() as db:
         partner, campaign = my_campaign_or_404(db, slug)
-        assets = access.partner_assets(db, campaign, partner)
-        values = access.field_values(db, campaign, partner)
+        assets = partner_access.partner_assets(db, campaign, partner)
+        values = partner_access.field_values(db, campaign, partner)
         progress = my_progress(db, partner, session.get(REGEN_KEY, [])) if session.get(REGEN_KEY) else None
     template = services().content.template(campaign.template_slug)
     return render_template("portal/campaign.html", partner=partner, campaign=campaign, assets=assets,
@@ -121,7 +121,7 @@ def campaign_fields(slug: str) -> object:
     """Preview or generate the partner's version with its editable field values."""
     with services().db.session() as db:
         partner, campaign = my_campaign_or_404(db, slug)
-        assets = access.partner_assets(db, campaign, partner)
+        assets = partner_access.partner_assets(db, campaign, partner)
     template = services().content.template(campaign.template_slug)
     typed = {name: request.form.get(name, "") for name in template.editable_fields}
     errors = FormErrors()
@@ -129,7 +129,7 @@ def campaign_fields(slug: str) -> object:
     for name in template.editable_fields:
         try:
             values.update(
-                access.clean_field_values(
+                partner_access.clean_field_values(
                     template, {**dict.fromkeys(template.editable_fields), name: typed[name]}
                 )
             )
@@ -139,7 +139,7 @@ def campaign_fields(slug: str) -> object:
     if not errors and request.form.get("action") == "generate":
         with services().db.session() as db:
             row = db.get(Campaign, campaign.id)
-            access.save_field_values(db, row, my_partner(db), values)
+            partner_access.save_field_values(db, row, my_partner(db), values)
         regenerate(partner.id, [campaign.slug])
         flash(gettext("Generating your version now. Your assets update when it is done."), "success")
         return redirect(url_for("portal.campaign", slug=slug))
@@ -174,7 +174,9 @@ def campaign_fields(slug: str) -> object:
 def campaign_zip(slug: str) -> Response:
     with services().db.session() as db:
         partner, campaign = my_campaign_or_404(db, slug)
-        assets = [a for a in access.partner_assets(db, campaign, partner) if a.status.value == "rendered"]
+        assets = [
+            a for a in partner_access.partner_assets(db, campaign, partner) if a.status.value == "rendered"
+        ]
         return deliver_bundle(services().storage, db, assets, "portal", f"{campaign.slug}-{partner.slug}.zip")
 
 
@@ -182,7 +184,7 @@ def campaign_zip(slug: str) -> Response:
 @allow(roles.PORTAL)
 def download(asset_id: int) -> Response:
     with services().db.session() as db:
-        asset = access.partner_asset(services(), db, my_partner(db), asset_id)
+        asset = partner_access.partner_asset(services(), db, my_partner(db), asset_id)
         if asset is None:
             abort(404)
         return deliver_asset(services().storage, db, asset, DownloadChannel.PORTAL)
@@ -192,7 +194,7 @@ def download(asset_id: int) -> Response:
 @allow(roles.PORTAL)
 def asset_thumbnail(asset_id: int) -> Response:
     with services().db.session() as db:
-        asset = access.partner_asset(services(), db, my_partner(db), asset_id)
+        asset = partner_access.partner_asset(services(), db, my_partner(db), asset_id)
         if asset is None or not asset.thumbnail_key:
             abort(404)
     return send_file(services().storage, asset.thumbnail_key, inline=True)
@@ -242,7 +244,7 @@ def profile() -> object:
                     update_partner(db, row, fields, services().content.program())
                     if logo:
                         store_logo(services(), row, logo, source=file.filename if file else "logo")
-                    slugs = [c.slug for c in access.visible_campaigns(services(), db, row)]
+                    slugs = [c.slug for c in partner_access.visible_campaigns(services(), db, row)]
             except CobrandError as exc:
                 errors.add(exc, (*PROFILE_FIELDS, "logo"))
                 if "logo" not in errors and "_form" in errors:
@@ -289,7 +291,7 @@ def logo_check() -> tuple[dict[str, Any], int]:
     with services().db.session() as db:
         partner = my_partner(db)
         me = dataclasses.replace(partner_input(services(), partner), logo=data)
-        campaigns = access.visible_campaigns(services(), db, partner)
+        campaigns = partner_access.visible_campaigns(services(), db, partner)
     base = public_asset_base(services().config)
     candidates = [
         (c.template_slug, c.brand_kit_slug, campaign_input(c, asset_base_url=base)) for c in campaigns
