@@ -23,7 +23,7 @@ CONTENT_FIELDS = (
 
 
 def needs_approval(services: Services, campaign: Campaign) -> bool:
-    return bool(campaign.approval_required or services.config.get("APPROVAL_REQUIRED"))
+    return bool(campaign.approval_required or services.config.APPROVAL_REQUIRED)
 
 
 def history(session: Session, campaign_id: int) -> list[CampaignApproval]:

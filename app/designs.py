@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
 
+from app.config import Settings
 from app.design_store import DesignStore, write_folder
 from app.errors import InvalidInput
 from app.models import Campaign, CampaignStatus, DesignTemplate, PublishTrigger
@@ -39,12 +40,12 @@ if TYPE_CHECKING:
 FIELD_KEY = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
 
 
-def intake_limits(config: dict[str, Any]) -> IntakeLimits:
+def intake_limits(config: Settings) -> IntakeLimits:
     return IntakeLimits(
-        max_bytes=int(config["MAX_DESIGN_BYTES"]),
-        max_pages=int(config["MAX_DESIGN_PAGES"]),
-        max_objects=int(config["MAX_DESIGN_OBJECTS"]),
-        timeout_seconds=float(config["DESIGN_PARSE_TIMEOUT"]),
+        max_bytes=config.MAX_DESIGN_BYTES,
+        max_pages=config.MAX_DESIGN_PAGES,
+        max_objects=config.MAX_DESIGN_OBJECTS,
+        timeout_seconds=config.DESIGN_PARSE_TIMEOUT,
     )
 
 

@@ -44,7 +44,7 @@ def start_import(services: Services, token: str, filename: str) -> None:
     if not services.storage.exists(UPLOAD.format(token=token)):
         raise FileNotFoundError(token)
     _write_state(services, token, {"done": 0, "total": 0, "percent": 0, "completed": False, "failed": 0})
-    timeout = int(services.config.get("JOB_TIMEOUT", 600))
+    timeout = services.config.JOB_TIMEOUT
     services.jobs.enqueue(IMPORT_JOB, token, filename,
                           options=JobOptions(job_id=f"import-{token}", timeout=max(timeout, 3600), retries=0))  # fmt: skip
 

@@ -18,6 +18,7 @@ from http.client import HTTPException
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
+from app.config import Settings
 from app.safe_http import DestinationRefused, any_opener, forbidden_kind, public_opener, resolve_public
 
 MAX_REDIRECTS = 5
@@ -28,10 +29,9 @@ class LogoFetchFailed(Exception):
     """A logo URL could not be fetched; the message says why, in one line."""
 
 
-def allow_private(config: dict[str, Any]) -> bool:
+def allow_private(config: Settings) -> bool:
     """LOGO_FETCH_ALLOW_PRIVATE=true: loopback addresses (and plain http) allowed, for loopback tests only."""
-    value = config.get("LOGO_FETCH_ALLOW_PRIVATE", False)
-    return value is True or str(value).strip().lower() in ("true", "1", "yes")
+    return config.LOGO_FETCH_ALLOW_PRIVATE
 
 
 def _check(url: str, private: bool) -> None:
@@ -115,12 +115,12 @@ def _read(response: Any, max_bytes: int, deadline: float, timeout: float) -> byt
         chunks.append(chunk)
 
 
-def fetch_logos(urls: Iterable[str], config: dict[str, Any]) -> dict[str, bytes | LogoFetchFailed]:
+def fetch_logos(urls: Iterable[str], config: Settings) -> dict[str, bytes | LogoFetchFailed]:
     """Fetch each distinct URL, LOGO_FETCH_CONCURRENCY at a time: bytes, or the reason it failed."""
     distinct = list(dict.fromkeys(urls))
     options = {
-        "max_bytes": int(config.get("MAX_LOGO_BYTES", 5 * 1024 * 1024)),
-        "timeout": float(config.get("LOGO_FETCH_TIMEOUT", 10)),
+        "max_bytes": config.MAX_LOGO_BYTES,
+        "timeout": config.LOGO_FETCH_TIMEOUT,
         "private": allow_private(config),
     }
 
@@ -130,5 +130,5 @@ def fetch_logos(urls: Iterable[str], config: dict[str, Any]) -> dict[str, bytes 
         except LogoFetchFailed as exc:
             return exc
 
-    with ThreadPoolExecutor(max_workers=max(1, int(config.get("LOGO_FETCH_CONCURRENCY", 4)))) as pool:
+    with ThreadPoolExecutor(max_workers=max(1, config.LOGO_FETCH_CONCURRENCY)) as pool:
         return dict(zip(distinct, pool.map(one, distinct), strict=True))

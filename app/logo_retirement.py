@@ -26,12 +26,9 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-DEFAULT_QUOTA_BYTES = 20 * 1024 * 1024
-"""PARTNER_STORAGE_QUOTA_BYTES when unset: a partner's logo and its replaced ones awaiting deletion."""
-
 
 def quota_bytes(services: Services) -> int:
-    return int(services.config.get("PARTNER_STORAGE_QUOTA_BYTES") or DEFAULT_QUOTA_BYTES)
+    return services.config.PARTNER_STORAGE_QUOTA_BYTES
 
 
 def check_quota(services: Services, session: Session, partner: Partner, new_bytes: int) -> None:

@@ -96,9 +96,9 @@ def check_logo(services: Services, data: bytes, *, source: str = "logo") -> tupl
     """Validate an uploaded logo (type, size, pixels, SVG budget) and draw it once (an SVG in a limited
     child process); returns its info and the bytes to store (an SVG sanitised against the allowlist)."""
     config = services.config
-    return _checked_logo(data, source, int(config["MAX_LOGO_BYTES"]), int(config["MAX_LOGO_PIXELS"]),
-                         float(config.get("LOGO_CHECK_TIMEOUT", 10)),
-                         int(config.get("LOGO_CHECK_MEMORY_MB", 1024)) * 2**20)  # fmt: skip
+    return _checked_logo(data, source, config.MAX_LOGO_BYTES, config.MAX_LOGO_PIXELS,
+                         config.LOGO_CHECK_TIMEOUT,
+                         config.LOGO_CHECK_MEMORY_MB * 2**20)  # fmt: skip
 
 
 def store_logo(services: Services, partner: Partner, data: bytes, *, source: str = "logo") -> None:

@@ -12,6 +12,7 @@ from collections import OrderedDict
 from collections.abc import Callable
 from typing import Any
 
+from app.config import Settings
 from app.ratelimit import RateLimit, build_rate_limiter
 
 MAX_BYTES = 32 * 1024 * 1024
@@ -52,7 +53,7 @@ previews = PreviewCache()
 """This process's cache of partner previews."""
 
 
-def hit_preview_limit(extensions: dict[str, Any], config: dict[str, Any], key: str) -> RateLimit:
+def hit_preview_limit(extensions: dict[str, Any], config: Settings, key: str) -> RateLimit:
     """Count one preview for key (a token, a partner) against PREVIEW_RATE_LIMIT per PREVIEW_RATE_WINDOW."""
     limiter = extensions.get("cobrand_preview_limiter")
     if limiter is None:

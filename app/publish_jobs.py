@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
 
+from app.config import Settings
 from app.errors import InvalidInput
 from app.jobs import JobOptions
 from app.locales import partner_locale
@@ -49,12 +50,12 @@ def _partner_locales(
         return kit, template, {partner_id: inputs[locale] for partner_id, locale in locales.items()}
 
 
-def job_policy(config: dict[str, Any]) -> dict[str, Any]:
+def job_policy(config: Settings) -> dict[str, Any]:
     """A publish's job timeout and retries, fixed by whoever plans it (jobs a worker queues keep them)."""
     return {
-        "timeout": int(config.get("JOB_TIMEOUT", 600)),
-        "retries": int(config.get("JOB_RETRIES", 3)),
-        "retry_intervals": tuple(config.get("JOB_RETRY_INTERVALS", (5, 30, 120))),
+        "timeout": config.JOB_TIMEOUT,
+        "retries": config.JOB_RETRIES,
+        "retry_intervals": tuple(config.JOB_RETRY_INTERVALS),
     }
 
 

@@ -24,14 +24,11 @@ from app.services import Services
 
 logger = logging.getLogger(__name__)
 
-SWEEP_GRACE_SECONDS = 60
-"""A publish younger than this is still being planned and queued (PUBLISH_SWEEP_GRACE)."""
-
 
 def requeue_lost_batches(services: Services) -> int:
     """Queue again the unfinished partners of running publishes whose jobs are gone; how many batches."""
-    grace = float(services.config.get("PUBLISH_SWEEP_GRACE", SWEEP_GRACE_SECONDS))
-    size = max(1, int(services.config.get("PUBLISH_BATCH_SIZE", 10)))
+    grace = services.config.PUBLISH_SWEEP_GRACE
+    size = max(1, services.config.PUBLISH_BATCH_SIZE)
     queued = 0
     with services.db.session() as session:
         running = session.scalars(

@@ -117,7 +117,7 @@ def plan_publish(
         locales = {p.id: partner_locale(template, campaign, p) for p in partners}
         total = publish.total
     refresh_progress(services, publish_id)
-    size = max(1, int(services.config.get("PUBLISH_BATCH_SIZE", 25)))
+    size = max(1, services.config.PUBLISH_BATCH_SIZE)
     batches = batches_by_locale(stale, locales, size)
     logs.bind(publish_id=publish_id)  # the rest of this request's (or command's) lines are about it
     logger.info("publish %s of %s started: %s assets, %s batches to render", publish_id, campaign_slug, total,

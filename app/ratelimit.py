@@ -8,11 +8,7 @@ import time
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-DEFAULT_LIMIT = 600
-"""Requests a token may make per window (API_RATE_LIMIT)."""
-
-DEFAULT_WINDOW = 60
-"""Window length in seconds (API_RATE_WINDOW)."""
+from app.config import Settings
 
 
 @dataclass(frozen=True)
@@ -95,11 +91,10 @@ class RedisRateLimiter:
 
 
 def build_rate_limiter(
-    config: dict[str, Any], *, limit_key: str = "API_RATE_LIMIT", window_key: str = "API_RATE_WINDOW"
+    config: Settings, *, limit_key: str = "API_RATE_LIMIT", window_key: str = "API_RATE_WINDOW"
 ) -> RateLimiter:
-    """The limiter the config asks for (Redis when REDIS_URL is set); limits read from the named keys."""
-    limit = int(config.get(limit_key) or DEFAULT_LIMIT)
-    window = int(config.get(window_key) or DEFAULT_WINDOW)
-    if config.get("REDIS_URL"):
-        return RedisRateLimiter(config["REDIS_URL"], limit, window)
+    """The limiter the settings ask for (Redis when REDIS_URL is set); limits read from the named settings."""
+    limit, window = int(getattr(config, limit_key)), int(getattr(config, window_key))
+    if config.REDIS_URL:
+        return RedisRateLimiter(config.REDIS_URL, limit, window)
     return MemoryRateLimiter(limit, window)

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from sqlalchemy.orm import Session
 
+from app.config import Settings
 from app.links import ensure_links, link_urls
 from app.models import Campaign, Partner
 from app.rendering.model import CampaignInput, PartnerInput
@@ -61,9 +60,9 @@ def campaign_input(
     )
 
 
-def public_asset_base(config: dict[str, Any]) -> str:
+def public_asset_base(config: Settings) -> str:
     """Where public files (e-mail images) are reached: PUBLIC_ASSET_BASE_URL, or this app's /public."""
-    return str(config.get("PUBLIC_ASSET_BASE_URL") or f"{str(config['PUBLIC_BASE_URL']).rstrip('/')}/public")
+    return config.PUBLIC_ASSET_BASE_URL or f"{config.PUBLIC_BASE_URL}/public"
 
 
 def partner_links(services: Services, session: Session, campaign_id: int, partner_id: int) -> dict[str, str]:

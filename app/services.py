@@ -7,14 +7,14 @@ built at import time.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import AbstractContextManager, contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from app.config import load_config
+from app.config import Settings, load_settings
 from app.content import ContentLibrary
 from app.db import Database
 from app.design_store import DesignStore
@@ -30,7 +30,7 @@ from app.webhooks.delivery import queue_events
 
 @dataclass
 class Services:
-    config: dict[str, Any]
+    config: Settings
     db: Database
     storage: Storage
     jobs: JobRunner
@@ -58,7 +58,7 @@ class Services:
     def links(self) -> LinkResolver:
         """Short link codes to targets, cached in this process for LINK_CACHE_SECONDS."""
         if self._links is None:
-            self._links = LinkResolver(self.db, ttl=float(self.config.get("LINK_CACHE_SECONDS", 30)))
+            self._links = LinkResolver(self.db, ttl=self.config.LINK_CACHE_SECONDS)
         return self._links
 
     @property
@@ -69,8 +69,8 @@ class Services:
 
             self._clicks = ClickRecorder(
                 self.db,
-                batch_size=int(self.config.get("CLICK_BATCH_SIZE", 500)),
-                interval=float(self.config.get("CLICK_FLUSH_SECONDS", 0.5)),
+                batch_size=self.config.CLICK_BATCH_SIZE,
+                interval=self.config.CLICK_FLUSH_SECONDS,
                 on_written=lambda times: schedule_click_batches(self, times) if times else None,
             )
         return self._clicks
@@ -81,32 +81,32 @@ def _storage_roots(storage: Storage) -> tuple[Path, ...]:
     return (Path(root),) if root else ()
 
 
-def build_services(config: dict[str, Any] | None = None) -> Services:
-    """Build every service from a config dict (defaults: the environment)."""
+def build_services(config: Mapping[str, Any] | None = None) -> Services:
+    """Build every service from the settings: defaults, the environment, then these overrides."""
     from app import audit, logo_retirement, text_safety
 
     audit.install()  # every change of an audited model is logged, whichever door it came through
     text_safety.install()  # NUL and bidi controls stripped from every text stored, whichever door
-    config = {**load_config(), **(config or {})}
+    config = load_settings(config)
 
     def job_context() -> AbstractContextManager[Services]:
         return using_services(services)  # in-process jobs run with these services
 
     services = Services(
         config=config,
-        db=Database(config["DATABASE_URL"]),
-        storage=storage_from_url(config["STORAGE_URL"], endpoint_url=config.get("S3_ENDPOINT_URL")),
+        db=Database(config.DATABASE_URL),
+        storage=storage_from_url(config.STORAGE_URL, endpoint_url=config.S3_ENDPOINT_URL),
         jobs=build_runner(config, job_context),
         content=ContentLibrary(
-            Path(config["BRAND_KITS_DIR"]),
-            Path(config["TEMPLATES_DIR"]),
-            Path(config["PARTNER_PROGRAM_FILE"]),
+            Path(config.BRAND_KITS_DIR),
+            Path(config.TEMPLATES_DIR),
+            Path(config.PARTNER_PROGRAM_FILE),
         ),
     )
     # Subscribers, wired once here: whoever emits events knows none of them.
     services.events.subscribe(lambda batch: queue_events(services, batch))
     services.events.subscribe(lambda batch: logo_retirement.on_events(services, batch))
-    services.content.uploaded = DesignStore(services.db, services.storage, Path(config["DESIGN_CACHE_DIR"]))
+    services.content.uploaded = DesignStore(services.db, services.storage, Path(config.DESIGN_CACHE_DIR))
     return services
 
 

@@ -42,9 +42,9 @@ def worker_health(worker: Any, ttl: int) -> tuple[int, dict[str, Any]]:
 def start_health_server(worker: Any, services: Any, host: str, port: int) -> ThreadingHTTPServer:
     """Serve /healthz and /metrics for this worker on host:port, on a daemon thread."""
     config = services.config
-    ttl = int(config.get("WORKER_TTL", 420))
-    token = config.get("METRICS_TOKEN")
-    allowed = parse_networks(str(config.get("METRICS_ALLOW") or ""), "METRICS_ALLOW")
+    ttl = config.WORKER_TTL
+    token = config.METRICS_TOKEN
+    allowed = parse_networks(config.METRICS_ALLOW, "METRICS_ALLOW")
 
     class Handler(BaseHTTPRequestHandler):
         def do_GET(self) -> None:  # noqa: N802 (http.server's name)

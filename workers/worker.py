@@ -184,14 +184,14 @@ def build_worker(
     options: dict[str, Any] = {
         "name": name,
         "connection": rq_queue.connection,
-        "worker_ttl": int(config.get("WORKER_TTL", 420)),
-        "job_monitoring_interval": int(config.get("WORKER_JOB_MONITORING_INTERVAL", 10)),
-        "maintenance_interval": int(config.get("WORKER_MAINTENANCE_INTERVAL", 30)),
+        "worker_ttl": config.WORKER_TTL,
+        "job_monitoring_interval": config.WORKER_JOB_MONITORING_INTERVAL,
+        "maintenance_interval": config.WORKER_MAINTENANCE_INTERVAL,
     }
     worker: Worker = (CobrandSimpleWorker if simple else CobrandWorker)(queues, **options)
     worker.services = services  # type: ignore[attr-defined]
     if isinstance(worker, _BoundedHeartbeat):
-        worker.heartbeat_grace = int(config.get("WORKER_HEARTBEAT_GRACE", 30))
+        worker.heartbeat_grace = config.WORKER_HEARTBEAT_GRACE
     return worker
 
 

@@ -71,7 +71,7 @@ def upload_template() -> tuple[dict[str, Any], int]:
         raise ApiError(415, "unsupported_media_type",
                        "send multipart/form-data with slug, title, master (the file), zones (JSON), "
                        "and optionally audience and editable (JSON)")  # fmt: skip
-    limit = int(services().config["MAX_DESIGN_BYTES"])
+    limit = services().config.MAX_DESIGN_BYTES
     upload = request.files.get("master")
     if upload is None:
         raise ApiError(422, "invalid", "master: required, the design file (PDF, PNG, JPEG or WebP)")

@@ -17,7 +17,7 @@ from app.schemas import validate
 from app.schemas.webhooks import InboundEvent
 from app.services import Services
 from app.text_safety import loads_json
-from app.webhooks.signing import SIGNATURE_HEADER, TOLERANCE_SECONDS, SignatureInvalid, parse_secrets, verify
+from app.webhooks.signing import SIGNATURE_HEADER, SignatureInvalid, parse_secrets, verify
 
 bp = Blueprint("webhooks", __name__, url_prefix="/api/v1/webhooks")
 register_error_handlers(bp)
@@ -33,9 +33,9 @@ def services() -> Services:
                 access=SIGNATURE, response=WEBHOOK_ACCEPTED, status=202, upload=("application/json",),
                 responses={200: ("application/json", WEBHOOK_ACCEPTED)}, errors=(413,))  # fmt: skip
 def receive(source: str) -> tuple[dict[str, Any], int]:
-    secret = parse_secrets(services().config.get("WEBHOOK_SECRETS")).get(source)
+    secret = parse_secrets(services().config.WEBHOOK_SECRETS).get(source)
     body = request.get_data()
-    tolerance = int(services().config.get("WEBHOOK_TOLERANCE_SECONDS", TOLERANCE_SECONDS))
+    tolerance = services().config.WEBHOOK_TOLERANCE_SECONDS
     if secret is None:
         # Unknown sources answer like a bad signature, so probing does not reveal configured ones.
         raise ApiError(401, "unauthorized", f"no webhook secret is configured for source {source!r}")

@@ -106,7 +106,7 @@ def get_live_partner(session: Any, slug: str) -> Partner | None:
 
 def logo_from_request() -> bytes:
     """The uploaded logo's bytes: 415 for another media type, 413 over MAX_LOGO_BYTES, 422 if empty."""
-    limit = int(services().config["MAX_LOGO_BYTES"])
+    limit = services().config.MAX_LOGO_BYTES
     if request.mimetype not in LOGO_TYPES:
         raise ApiError(415, "unsupported_media_type",
                        f"send the logo as {', '.join(LOGO_TYPES[:-1])}, or as multipart/form-data with a 'file' field; "

@@ -59,11 +59,11 @@ SEEN_RESOLUTION = 60
 def is_session_current(user: User, now: float | None = None) -> bool:
     """This cookie's session is still the user's: same session version, within lifetime and idle time."""
     now = time.time() if now is None else now
-    config = current_app.config
+    config = current_app.extensions["cobrand"].config
     if session.get(SESSION_VERSION) != user.session_version:
         return False
-    lifetime = float(config.get("SESSION_LIFETIME_HOURS", 12)) * 3600
-    idle = float(config.get("SESSION_IDLE_MINUTES", 60)) * 60
+    lifetime = config.SESSION_LIFETIME_HOURS * 3600
+    idle = config.SESSION_IDLE_MINUTES * 60
     signed_in, seen = float(session.get(SIGNED_IN_AT, 0)), float(session.get(SEEN_AT, 0))
     if now - signed_in > lifetime or now - seen > idle:
         return False
@@ -112,7 +112,7 @@ def _security_headers(response: Response) -> Response:
     headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
     headers.setdefault("X-Frame-Options", "DENY")
     headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
-    if current_app.config.get("SESSION_COOKIE_SECURE"):
+    if current_app.extensions["cobrand"].config.SESSION_COOKIE_SECURE:
         headers.setdefault("Strict-Transport-Security", "max-age=31536000")
     if response.mimetype == "text/html":
         headers.setdefault("Cache-Control", "no-store")
@@ -121,7 +121,8 @@ def _security_headers(response: Response) -> Response:
 
 def init_security(app: Flask) -> None:
     """Sessions (Flask-Login), CSRF on every form (Flask-WTF), cookie flags and security headers."""
-    secure = bool(app.config.get("SESSION_COOKIE_SECURE"))
+    settings = app.extensions["cobrand"].config
+    secure = settings.SESSION_COOKIE_SECURE
     app.config.setdefault("REMEMBER_COOKIE_SECURE", secure)
     app.config.setdefault("REMEMBER_COOKIE_HTTPONLY", True)
     app.config.setdefault("REMEMBER_COOKIE_SAMESITE", "Lax")
@@ -129,9 +130,7 @@ def init_security(app: Flask) -> None:
     app.config.setdefault("SESSION_COOKIE_SAMESITE", "Lax")
     app.config.setdefault("WTF_CSRF_TIME_LIMIT", None)  # tied to the session instead of a clock
     # The cookie's signature expires with the session lifetime; the server checks it too (is_session_current).
-    app.config["PERMANENT_SESSION_LIFETIME"] = timedelta(
-        hours=float(app.config.get("SESSION_LIFETIME_HOURS", 12))
-    )
+    app.config["PERMANENT_SESSION_LIFETIME"] = timedelta(hours=settings.SESSION_LIFETIME_HOURS)
     app.json = DepthLimitedJSON(app)
     csrf.init_app(app)
     login_manager.init_app(app)
@@ -143,7 +142,7 @@ def init_security(app: Flask) -> None:
 def _cap_auth_bodies() -> None:
     """Sign-in and password forms are tiny: a bigger body is refused (413) before it is read."""
     if request.blueprint == "auth":
-        request.max_content_length = int(current_app.config.get("AUTH_MAX_BODY_BYTES", 16 * 1024))
+        request.max_content_length = current_app.extensions["cobrand"].config.AUTH_MAX_BODY_BYTES
 
 
 def safe_next(target: str | None) -> str | None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from typing import Any
 
@@ -59,10 +60,10 @@ def start_worker(
     from workers.worker import run_worker
 
     services = app_services()
-    if not services.config.get("REDIS_URL"):
+    if not services.config.REDIS_URL:
         fail("REDIS_URL is not set: without it jobs run in-process and there is nothing to work on")
-    level = (log_level or str(services.config.get("LOG_LEVEL") or "INFO")).upper()
-    configure_logging({**services.config, "LOG_LEVEL": level})
+    level = (log_level or services.config.LOG_LEVEL).upper()
+    configure_logging(dataclasses.replace(services.config, LOG_LEVEL=level))
     if not metrics.is_multiprocess():
         # Jobs run in forked work horses: their counts reach /metrics only through files.
         folder = tempfile.mkdtemp(prefix="cobrand-worker-metrics-")

@@ -10,6 +10,7 @@ from collections.abc import Callable
 from contextlib import AbstractContextManager
 from typing import Any
 
+from app.config import Settings
 from app.jobs.base import JobOptions, JobRunner, QueueStats, resolve
 from app.jobs.inline import InlineRunner
 
@@ -17,11 +18,11 @@ __all__ = ["InlineRunner", "JobOptions", "JobRunner", "QueueStats", "build_runne
 
 
 def build_runner(
-    config: dict[str, Any], context: Callable[[], AbstractContextManager[Any]] | None = None
+    config: Settings, context: Callable[[], AbstractContextManager[Any]] | None = None
 ) -> JobRunner:
     """RQ on REDIS_URL's queue RQ_QUEUE, or in-process (jobs run inside context())."""
-    if config.get("REDIS_URL"):
+    if config.REDIS_URL:
         from app.jobs.rq_runner import RQRunner  # imported only here: RQ and redis are optional
 
-        return RQRunner(config["REDIS_URL"], config["RQ_QUEUE"])
+        return RQRunner(config.REDIS_URL, config.RQ_QUEUE)
     return InlineRunner(context)

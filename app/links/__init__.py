@@ -20,6 +20,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from app.config import Settings
 from app.models import Campaign, CampaignStatus, Partner, ShortLink
 from app.rendering.links import tracked_url
 from app.rendering.model import CampaignInput, PartnerInput
@@ -39,8 +40,8 @@ def is_code(value: str) -> bool:
     return 1 <= len(value) <= 32 and all(c in CODE_ALPHABET for c in value)
 
 
-def short_url(config: dict[str, Any], code: str) -> str:
-    return f"{str(config['PUBLIC_BASE_URL']).rstrip('/')}/r/{code}"
+def short_url(config: Settings, code: str) -> str:
+    return f"{config.PUBLIC_BASE_URL}/r/{code}"
 
 
 def ensure_links(session: Session, campaign_id: int, partner_ids: Iterable[int]) -> dict[int, dict[str, str]]:
@@ -76,7 +77,7 @@ def _codes(session: Session, campaign_id: int, partner_ids: list[int]) -> dict[i
     return codes
 
 
-def link_urls(config: dict[str, Any], codes: dict[str, str]) -> dict[str, str]:
+def link_urls(config: Settings, codes: dict[str, str]) -> dict[str, str]:
     """A partner's codes as the short URLs the renderer prints: {channel: url}."""
     return {channel: short_url(config, code) for channel, code in sorted(codes.items())}
 

@@ -73,7 +73,7 @@ class ShortLinks:
         )
         metrics.count_short_link_redirect("redirected" if target.url else "ended")
         if target.url is None:
-            fallback = self.services.config.get("LINK_FALLBACK_URL")
+            fallback = self.services.config.LINK_FALLBACK_URL
             if not fallback:
                 return _answer(start_response, "410 Gone", [], ENDED_PAGE, method, "text/html; charset=utf-8")
             return _answer(start_response, "302 Found", [("Location", fallback)], b"", method)

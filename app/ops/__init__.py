@@ -31,13 +31,12 @@ def init_app(app: Flask) -> None:
     """Logging, trusted proxies, request ids, request lines and metrics, the ops endpoints, doctor."""
     from app.ops.doctor import register_doctor
 
-    logs.configure_logging(app.config)
-    proxies = parse_networks(str(app.config.get("TRUSTED_PROXIES") or ""), "TRUSTED_PROXIES")
+    settings = app.extensions["cobrand"].config
+    logs.configure_logging(settings)
+    proxies = parse_networks(settings.TRUSTED_PROXIES, "TRUSTED_PROXIES")
     if proxies:
-        app.wsgi_app = TrustedProxyFix(app.wsgi_app, proxies, int(app.config.get("PROXY_COUNT", 1)))  # type: ignore[method-assign]
-    app.config["METRICS_ALLOW_NETWORKS"] = parse_networks(
-        str(app.config.get("METRICS_ALLOW") or ""), "METRICS_ALLOW"
-    )
+        app.wsgi_app = TrustedProxyFix(app.wsgi_app, proxies, settings.PROXY_COUNT)  # type: ignore[method-assign]
+    app.extensions["cobrand_metrics_networks"] = parse_networks(settings.METRICS_ALLOW, "METRICS_ALLOW")
     app.before_request(_start_request)
     app.after_request(_finish_request)
     app.teardown_request(lambda exc: logs.reset_context())
@@ -133,7 +132,7 @@ def metrics_view() -> Response:
 
 
 def _may_read_metrics() -> bool:
-    token = current_app.config.get("METRICS_TOKEN")
+    token = current_app.extensions["cobrand"].config.METRICS_TOKEN
     sent = request.headers.get("Authorization", "")
     if token and sent.startswith("Bearer ") and hmac.compare_digest(sent[7:].strip(), str(token)):
         return True
@@ -141,5 +140,5 @@ def _may_read_metrics() -> bool:
     through_untrusted_proxy = "X-Forwarded-For" in request.headers and not request.environ.get(
         "cobrand.via_trusted_proxy"
     )
-    networks = current_app.config.get("METRICS_ALLOW_NETWORKS", [])
+    networks = current_app.extensions["cobrand_metrics_networks"]
     return not through_untrusted_proxy and address_in(request.remote_addr, networks)

@@ -21,7 +21,7 @@ from flask import Flask, current_app
 from flask.cli import with_appcontext
 from sqlalchemy import select
 
-from app.config import VAR_DIR
+from app.config import VAR_DIR, Settings
 from app.ops.health import Check, _error, _redis_client, check_database, check_redis
 from app.services import Services
 
@@ -43,8 +43,8 @@ _LANGUAGE_SAMPLES = {"el": "Ω", "ru": "Ж", "bg": "Ж", "uk": "Ж", "sr": "Ж",
 """A character of the script a partner's language is written in (its copy comes in that script)."""
 
 
-def is_production(config: dict[str, object]) -> bool:
-    return not str(config.get("DATABASE_URL", "")).startswith("sqlite") or bool(config.get("TRUSTED_PROXIES"))
+def is_production(config: Settings) -> bool:
+    return not config.DATABASE_URL.startswith("sqlite") or bool(config.TRUSTED_PROXIES)
 
 
 # --- storage -------------------------------------------------------------------------------------
@@ -101,7 +101,7 @@ def _check_local_storage(services: Services) -> list[Check]:
     except OSError as exc:
         checks = [Check("storage", False, f"folder {root} is not writeable ({_error(exc)})",
                         "create the folder and give the service user write access, or correct STORAGE_URL")]  # fmt: skip
-    checks.append(check_disk(root, int(services.config.get("DOCTOR_MIN_FREE_MB", 1024))))
+    checks.append(check_disk(root, services.config.DOCTOR_MIN_FREE_MB))
     return checks
 
 
@@ -200,7 +200,7 @@ def check_fonts(services: Services, scripts: set[str]) -> list[Check]:
 
 def check_secret_key(services: Services) -> Check:
     config = services.config
-    key = str(config.get("SECRET_KEY") or "")
+    key = config.SECRET_KEY
     local = VAR_DIR / "secret_key"
     from_file = local.exists() and local.read_text().strip() == key
     if not is_production(config):
@@ -212,11 +212,11 @@ def check_secret_key(services: Services) -> Check:
                      "secrets; print(secrets.token_hex(32))'`) on every web server")  # fmt: skip
     if len(key) < 32:
         return Check("SECRET_KEY", False, f"only {len(key)} characters", "use at least 32 random characters")
-    if not config.get("REDIS_URL"):
+    if not config.REDIS_URL:
         return Check("SECRET_KEY", True, "set from the environment")
     digest = hmac.new(key.encode(), b"cobrand-secret-key-check", hashlib.sha256).hexdigest()
     try:
-        client = _redis_client(str(config["REDIS_URL"]))
+        client = _redis_client(config.REDIS_URL)
         client.set(SECRET_DIGEST_KEY, digest, nx=True)
         shared = (client.get(SECRET_DIGEST_KEY) or b"").decode() == digest
     except Exception as exc:  # Redis has its own line; this one says what could not be compared
@@ -228,8 +228,8 @@ def check_secret_key(services: Services) -> Check:
     return Check("SECRET_KEY", True, "set from the environment, and the same as the other servers'")
 
 
-def check_cookie_secure(config: dict[str, object]) -> Check:
-    secure = bool(config.get("SESSION_COOKIE_SECURE"))
+def check_cookie_secure(config: Settings) -> Check:
+    secure = config.SESSION_COOKIE_SECURE
     if secure:
         return Check("SESSION_COOKIE_SECURE", True, "true: session cookies travel over HTTPS only")
     if is_production(config):
@@ -238,10 +238,10 @@ def check_cookie_secure(config: dict[str, object]) -> Check:
     return Check("SESSION_COOKIE_SECURE", True, "false (development over plain HTTP)")
 
 
-def check_webhook_secrets(config: dict[str, object]) -> Check:
+def check_webhook_secrets(config: Settings) -> Check:
     from app.webhooks.signing import parse_secrets
 
-    raw = str(config.get("WEBHOOK_SECRETS") or "")
+    raw = config.WEBHOOK_SECRETS
     secrets = parse_secrets(raw)
     malformed = [item.strip() for item in raw.split(",") if item.strip() and item.strip().partition("=")[0].strip()
                  not in secrets]  # fmt: skip

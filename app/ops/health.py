@@ -65,7 +65,7 @@ def _redis_client(url: str) -> Any:
 
 
 def check_redis(services: Services) -> Check:
-    url = services.config.get("REDIS_URL")
+    url = services.config.REDIS_URL
     if not url:
         return Check("redis", True, "not configured: jobs run in-process")
     try:

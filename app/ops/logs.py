@@ -21,6 +21,8 @@ from contextvars import ContextVar
 from typing import Any
 from urllib.parse import urlsplit
 
+from app.config import Settings
+
 _context: ContextVar[dict[str, Any] | None] = ContextVar("cobrand_log_context", default=None)
 
 SECRET_SETTINGS = ("SECRET_KEY", "METRICS_TOKEN", "AWS_SECRET_ACCESS_KEY")
@@ -103,12 +105,12 @@ class Redactor:
         return text
 
 
-def secret_values(config: dict[str, Any]) -> list[str]:
+def secret_values(config: Settings) -> list[str]:
     """Every secret the settings hold: secret keys, webhook secrets, passwords inside service URLs."""
     import os
 
     values = [str(config.get(name) or os.environ.get(name) or "") for name in SECRET_SETTINGS]
-    for pair in str(config.get("WEBHOOK_SECRETS") or "").split(","):
+    for pair in config.WEBHOOK_SECRETS.split(","):
         values.append(pair.partition("=")[2].strip())
     for name in ("DATABASE_URL", "REDIS_URL"):
         password = urlsplit(str(config.get(name) or "")).password
@@ -198,18 +200,16 @@ def make_formatter(log_format: str, redactor: Redactor | None = None) -> logging
     return JsonFormatter(redactor=redactor) if log_format == "json" else TextFormatter(redactor=redactor)
 
 
-def configure_logging(config: dict[str, Any]) -> None:
+def configure_logging(config: Settings) -> None:
     """Send every logger's lines to stderr through one handler, in LOG_FORMAT, secrets masked."""
     handler = CobrandHandler()
-    handler.setFormatter(
-        make_formatter(str(config.get("LOG_FORMAT") or "text"), Redactor(secret_values(config)))
-    )
+    handler.setFormatter(make_formatter(config.LOG_FORMAT, Redactor(secret_values(config))))
     handler.addFilter(ContextFilter())
     root = logging.getLogger()
     for old in [h for h in root.handlers if isinstance(h, CobrandHandler)]:
         root.removeHandler(old)
     root.addHandler(handler)
-    level = str(config.get("LOG_LEVEL") or "INFO").upper()
+    level = config.LOG_LEVEL.upper()
     for name in ("app", "workers", "cobrand", "rq"):
         logging.getLogger(name).setLevel(level)
     for name in QUIET_LOGGERS:

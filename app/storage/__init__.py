@@ -1,6 +1,6 @@
 """Where rendered assets and uploaded logos live: one small protocol, two real backends.
 
-Callers never branch on the backend: `storage_from_url(config["STORAGE_URL"])` picks it.
+Callers never branch on the backend: `storage_from_url(config.STORAGE_URL)` picks it.
 Every backend turns "missing" into FileNotFoundError, "no room" into StorageFull, and refuses
 keys that are not plain relative paths (no "..", no leading "/").
 """

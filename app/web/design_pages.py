@@ -48,7 +48,7 @@ def design_upload() -> object:
         try:
             if upload is None or not upload.filename:
                 raise CobrandError("master: choose the design file (PDF, PNG, JPEG or WebP)")
-            data = upload.read(int(services().config["MAX_DESIGN_BYTES"]) + 1)
+            data = upload.read(services().config.MAX_DESIGN_BYTES + 1)
             upload.close()
             editable = {}
             if values["field_key"]:

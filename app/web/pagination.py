@@ -37,7 +37,7 @@ class Page:
 
 def page_size() -> int:
     """Rows per console page (CONSOLE_PAGE_SIZE)."""
-    return max(1, int(current_app.extensions["cobrand"].config.get("CONSOLE_PAGE_SIZE", 50)))
+    return max(1, current_app.extensions["cobrand"].config.CONSOLE_PAGE_SIZE)
 
 
 def paginate(session: Session, stmt: Select[Any], *, scalars: bool = True) -> Page:

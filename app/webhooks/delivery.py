@@ -34,17 +34,8 @@ from app.webhooks.subscriptions import allow_private_targets, wants
 if TYPE_CHECKING:  # services wires this module in as a subscriber: no import back at run time
     from app.services import Services
 
-RETRY_BASE_SECONDS = 30.0
-"""Wait before the 2nd attempt (WEBHOOK_RETRY_BASE_SECONDS); it doubles after each failure."""
-
 RETRY_MAX_DELAY_SECONDS = 3600.0
 """No wait between two attempts is longer than this."""
-
-RETRY_WINDOW_SECONDS = 24 * 3600.0
-"""A delivery is given up when its next attempt would fall this long after the event (WEBHOOK_RETRY_WINDOW_SECONDS)."""
-
-TIMEOUT_SECONDS = 10.0
-"""How long one POST may take (WEBHOOK_TIMEOUT_SECONDS)."""
 
 DELIVER_JOB = "workers.webhook_jobs.deliver"
 FAN_OUT_JOB = "workers.webhook_jobs.fan_out_events"
@@ -103,7 +94,7 @@ def fan_out_event(
 
 def deliver(services: Services, delivery_id: int, attempt: int) -> None:
     """Make attempt number `attempt` of a delivery, log it, and schedule the next one if it failed."""
-    timeout = float(services.config.get("WEBHOOK_TIMEOUT_SECONDS", TIMEOUT_SECONDS))
+    timeout = services.config.WEBHOOK_TIMEOUT_SECONDS
     with services.db.session() as session:
         # Claim this attempt: only one job (of any process) moves attempts from attempt-1 to attempt.
         # Until it is logged, next_attempt_at is a lease: if this process dies mid-POST, the sweep
@@ -164,7 +155,7 @@ def deliver(services: Services, delivery_id: int, attempt: int) -> None:
             delivery.next_attempt_at = None
             return
         created = created_at if created_at.tzinfo else created_at.replace(tzinfo=now.tzinfo)
-        window = float(services.config.get("WEBHOOK_RETRY_WINDOW_SECONDS", RETRY_WINDOW_SECONDS))
+        window = services.config.WEBHOOK_RETRY_WINDOW_SECONDS
         if now + timedelta(seconds=delay) > created + timedelta(seconds=window):
             metrics.count_webhook_delivery("failed")
             delivery.status = DeliveryStatus.FAILED
@@ -177,7 +168,7 @@ def deliver(services: Services, delivery_id: int, attempt: int) -> None:
 
 def retry_delay(services: Services, attempt: int) -> float:
     """Seconds to wait after failed attempt number `attempt`: base, 2×base, 4×base … capped at an hour."""
-    base = float(services.config.get("WEBHOOK_RETRY_BASE_SECONDS", RETRY_BASE_SECONDS))
+    base = services.config.WEBHOOK_RETRY_BASE_SECONDS
     return min(base * 2 ** (attempt - 1), RETRY_MAX_DELAY_SECONDS)
 
 

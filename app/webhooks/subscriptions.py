@@ -3,21 +3,20 @@
 from __future__ import annotations
 
 import secrets
-from typing import Any
 from urllib.parse import urlsplit
 
 from sqlalchemy.orm import Session
 
+from app.config import Settings
 from app.errors import InvalidInput
 from app.events import EVENT_TYPES
 from app.models import Subscription
 from app.safe_http import DestinationRefused, resolve_public
 
 
-def allow_private_targets(config: dict[str, Any]) -> bool:
+def allow_private_targets(config: Settings) -> bool:
     """WEBHOOK_ALLOW_PRIVATE_TARGETS: true lets webhooks go to loopback and private addresses."""
-    value = config.get("WEBHOOK_ALLOW_PRIVATE_TARGETS", False)
-    return value is True or str(value).strip().lower() in ("true", "1", "yes")
+    return config.WEBHOOK_ALLOW_PRIVATE_TARGETS
 
 
 def check_url(url: str, *, allow_private: bool = False) -> str:

@@ -108,9 +108,8 @@ def test_a_partner_without_assets_frees_its_old_logo_at_once(
 
 
 def test_storage_quota_refuses_a_logo_in_one_line(make_app: Callable[..., Flask], content: Content) -> None:
-    services = _published(make_app(), content)
     first, second = png_logo(400, 160, color="#aa2244"), png_logo(410, 160, color="#2244aa")
-    services.config["PARTNER_STORAGE_QUOTA_BYTES"] = max(len(first), len(second)) + 10
+    services = _published(make_app(PARTNER_STORAGE_QUOTA_BYTES=max(len(first), len(second)) + 10), content)
     _replace_logo(services, "alpine", first)  # the sample logo now waits for the re-render
     with pytest.raises(UploadRejected) as refused:
         _replace_logo(services, "alpine", second)  # first + the waiting sample logo: over the quota

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from typing import Any
 
@@ -29,7 +30,7 @@ def _slugs(html: str) -> list[str]:
 
 def test_partners_page_of_100k_renders_one_page(admin: Any, users: Services) -> None:
     _add_partners(users, PARTNERS)
-    users.config["CONSOLE_PAGE_SIZE"] = 40
+    users.config = dataclasses.replace(users.config, CONSOLE_PAGE_SIZE=40)  # settings are frozen
     first = admin.get("/partners")
     assert first.status_code == 200
     html = first.get_data(as_text=True)
@@ -44,7 +45,7 @@ def test_partners_page_of_100k_renders_one_page(admin: Any, users: Services) -> 
 
 def test_filters_keep_working_across_pages(admin: Any, users: Services) -> None:
     _add_partners(users, 1_000)
-    users.config["CONSOLE_PAGE_SIZE"] = 25
+    users.config = dataclasses.replace(users.config, CONSOLE_PAGE_SIZE=25)  # settings are frozen
     html = admin.get("/partners?region=emea&q=Partner").get_data(as_text=True)
     assert "250 shown" in html
     link = re.search(r'rel="next" href="([^"]+)"', html)
@@ -60,7 +61,7 @@ def test_campaigns_and_audit_log_are_paged(admin: Any, users: Services) -> None:
     for n in range(5):
         save_campaign(users, {"slug": f"c{n}", "title": f"Campaign number {n}", "template": "email-header",
                               "brand_kit": "northwind"})  # fmt: skip
-    users.config["CONSOLE_PAGE_SIZE"] = 2
+    users.config = dataclasses.replace(users.config, CONSOLE_PAGE_SIZE=2)  # settings are frozen
     titles = re.compile(r"Campaign number (\d)")
     one = titles.findall(admin.get("/campaigns").get_data(as_text=True))
     two = titles.findall(admin.get("/campaigns?page=2").get_data(as_text=True))
@@ -78,7 +79,7 @@ def test_campaigns_and_audit_log_are_paged(admin: Any, users: Services) -> None:
 
 def test_assets_page_lists_one_page_of_partners(admin: Any, published: Services) -> None:
     _add_partners(published, 2_000)
-    published.config["CONSOLE_PAGE_SIZE"] = 30
+    published.config = dataclasses.replace(published.config, CONSOLE_PAGE_SIZE=30)  # settings are frozen
     section = re.compile(r'<section class="card partner" id="partner-([a-z0-9-]+)">')
     first = admin.get("/assets").get_data(as_text=True)
     second = admin.get("/assets?page=2").get_data(as_text=True)
@@ -99,7 +100,7 @@ def test_campaign_grid_lists_one_page_of_partners(admin: Any, published: Service
             select(func.count(func.distinct(Asset.partner_id))).where(Asset.campaign_id == campaign_id)
         )
     assert rendered and rendered > 2
-    published.config["CONSOLE_PAGE_SIZE"] = 2
+    published.config = dataclasses.replace(published.config, CONSOLE_PAGE_SIZE=2)  # settings are frozen
     heading = re.compile(r'<section class="card partner-block">\s*<h2 class="h3">([^<]+)</h2>')
     one = heading.findall(admin.get(f"/campaigns/{campaign_id}/grid").get_data(as_text=True))
     two_html = admin.get(f"/campaigns/{campaign_id}/grid?page=2").get_data(as_text=True)
