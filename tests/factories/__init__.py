@@ -27,6 +27,7 @@ from tests.factories.kit import (
     KIT_SLUG,
     LOGO_SVG,
     REGULAR,
+    acme_partner,
     make_kit,
     png_logo,
 )
@@ -78,6 +79,7 @@ __all__ = [
     "make_program",
     "make_social_template",
     "make_template",
+    "acme_partner",
     "png_logo",
     "write_partners_csv",
 ]

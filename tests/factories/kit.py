@@ -8,6 +8,8 @@ from pathlib import Path
 
 from PIL import Image, ImageDraw
 
+from app.rendering.model import PartnerInput
+
 FONT_DIR = Path(__file__).resolve().parent.parent / "fonts"
 """Cobrand Test Sans: DejaVu Sans cut down to Latin (see fonts/LICENSE.txt and make_test_font.py)."""
 
@@ -86,3 +88,17 @@ def png_logo(
     out = io.BytesIO()
     image.save(out, format="PNG")
     return out.getvalue()
+
+
+def acme_partner() -> PartnerInput:
+    """The renderer's view of one gold reseller with a padded PNG logo: the rendering tests' partner."""
+    return PartnerInput(
+        slug="acme",
+        name="Acme Networks GmbH",
+        type="reseller",
+        tier="gold",
+        region="EMEA",
+        phone="+49 30 555 0100",
+        website="https://acme.example.com",
+        logo=png_logo(300, 100, padding=40, color="#C0392B"),
+    )

@@ -10,7 +10,7 @@ from app.rendering.brand_kit import load_brand_kit
 from app.rendering.model import BrandKit, CampaignInput, CampaignTemplate, PartnerInput
 from app.rendering.renderer import Renderer
 from app.rendering.template import load_template
-from tests.factories import make_kit, make_template, png_logo
+from tests.factories import acme_partner, make_kit, make_template
 
 
 @pytest.fixture(scope="session")
@@ -30,16 +30,7 @@ def template(tmp_path: Path) -> CampaignTemplate:
 
 @pytest.fixture
 def partner() -> PartnerInput:
-    return PartnerInput(
-        slug="acme",
-        name="Acme Networks GmbH",
-        type="reseller",
-        tier="gold",
-        region="EMEA",
-        phone="+49 30 555 0100",
-        website="https://acme.example.com",
-        logo=png_logo(300, 100, padding=40, color="#C0392B"),
-    )
+    return acme_partner()
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ import pytest
 
 from app.rendering.model import CampaignInput, PartnerInput
 from app.rendering.renderer import Renderer
-from tests.factories import png_logo
+from tests.factories import acme_partner
 
 
 @pytest.fixture(scope="session")
@@ -23,13 +23,4 @@ def campaign() -> CampaignInput:
 
 @pytest.fixture
 def partner() -> PartnerInput:
-    return PartnerInput(
-        slug="acme",
-        name="Acme Networks GmbH",
-        type="reseller",
-        tier="gold",
-        region="EMEA",
-        phone="+49 30 555 0100",
-        website="https://acme.example.com",
-        logo=png_logo(300, 100, padding=40, color="#C0392B"),
-    )
+    return acme_partner()
