@@ -1,6 +1,6 @@
 """Who a campaign reaches: one database filter for every door.
 
-Publish planning, the portal, the console's live count, the API and webhook regeneration all ask
+Publish planning, the portal, the console's live count, the API and webhook-triggered publishes all ask
 `eligible_clause`; a single partner is checked by running the same filter on its row, so there is
 no second, Python-side reading of an audience to drift from the first.
 """

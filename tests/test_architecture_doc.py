@@ -25,7 +25,7 @@ def test_the_page_names_each_step_of_the_three_flows() -> None:
         "## Layers",
         "## Flow 1: publish",
         "## Flow 2: download",
-        "## Flow 3: webhook regeneration",
+        "## Flow 3: a webhook triggers a publish",
     ):
         assert heading in text
     for module in ("app/publishing.py", "app/batches.py", "app/downloads.py", "app/api/inbound_webhooks.py",

@@ -45,7 +45,7 @@ def render_batch_failed(job_args: tuple[Any, ...], error: BaseException | str) -
 
 
 def render_partner(partner_id: int, work: list[tuple[int, list[int], list[str] | None]]) -> dict[str, int]:
-    """Render one partner's batches of several publishes in turn (app.regenerate); summed counters."""
+    """Render one partner's batches of several publishes in turn (app.partner_publish); summed counters."""
     totals: dict[str, int] = {}
     with job_logged("render_partner", partner_id=partner_id, publishes=len(work)):
         for publish_id, partner_ids, output_ids in work:

@@ -9,7 +9,7 @@ from app.webhooks import delivery, processing
 
 
 def process_webhook_event(event_row_id: int) -> None:
-    """Apply one stored inbound event and regenerate what it affects."""
+    """Apply one stored inbound event and publish again what it affects."""
     processing.process_event(get_services(), event_row_id)
 
 

@@ -19,12 +19,12 @@ from app.downloads import deliver_asset, deliver_bundle, send_file
 from app.errors import CobrandError, InvalidInput
 from app.forms import FormErrors
 from app.models import Asset, AssetOutcome, Campaign, DownloadChannel, Partner, Publish, PublishTrigger
+from app.partner_publish import publish_partner_assets
 from app.partners import check_logo, store_logo, update_partner
 from app.portal import bp
 from app.preview_cache import hit_preview_limit
 from app.previews import preview_image
 from app.publish_progress import OUTCOMES
-from app.regenerate import regenerate_partner_assets
 from app.render_inputs import campaign_input, partner_input, public_asset_base
 from app.rendering.model import ImageOutput, SocialOutput
 from app.rendering.thumbnails import thumbnail
@@ -33,7 +33,7 @@ from app.schemas.partners import PartnerUpdate
 from app.services import Services
 
 PROFILE_FIELDS = ("email", "phone", "website", "address")
-REGEN_KEY = "regenerating"
+PUBLISHING_KEY = "publishing"
 """Session key: the publish ids started for this partner's last profile or field change."""
 
 
@@ -80,14 +80,14 @@ def my_progress(session: Any, partner: Partner, publish_ids: list[int]) -> dict[
             "percent": 100 if total == 0 else round(100 * done / total)}  # fmt: skip
 
 
-def regenerate(partner_id: int, campaign_slugs: list[str]) -> list[int]:
-    """Re-render this partner's assets of these campaigns; remember the runs to show progress."""
-    ids, errors = regenerate_partner_assets(
+def publish_mine(partner_id: int, campaign_slugs: list[str]) -> list[int]:
+    """Publish this partner's assets of these campaigns again; remember the publishes to show progress."""
+    ids, errors = publish_partner_assets(
         services(), partner_id, campaign_slugs, trigger=PublishTrigger.PORTAL
     )
     for slug, exc in errors:
         flash(f"{slug}: {exc}", "error")
-    session[REGEN_KEY] = ids
+    session[PUBLISHING_KEY] = ids
     return ids
 
 
@@ -108,7 +108,9 @@ def campaign(slug: str) -> str:
         partner, campaign = my_campaign_or_404(db, slug)
         assets = partner_access.partner_assets(db, campaign, partner)
         values = partner_access.field_values(db, campaign, partner)
-        progress = my_progress(db, partner, session.get(REGEN_KEY, [])) if session.get(REGEN_KEY) else None
+        progress = (
+            my_progress(db, partner, session.get(PUBLISHING_KEY, [])) if session.get(PUBLISHING_KEY) else None
+        )
     template = services().content.template(campaign.template_slug)
     return render_template("portal/campaign.html", partner=partner, campaign=campaign, assets=assets,
                            template=template, values=values, errors=FormErrors(), previews=[],
@@ -140,8 +142,8 @@ def campaign_fields(slug: str) -> object:
         with services().db.session() as db:
             row = db.get(Campaign, campaign.id)
             partner_access.save_field_values(db, row, my_partner(db), values)
-        regenerate(partner.id, [campaign.slug])
-        flash(gettext("Generating your version now. Your assets update when it is done."), "success")
+        publish_mine(partner.id, [campaign.slug])
+        flash(gettext("Publishing your version now. Your assets update when it is done."), "success")
         return redirect(url_for("portal.campaign", slug=slug))
     if not errors:
         limit = hit_preview_limit(current_app.extensions, services().config, f"partner:{partner.id}")
@@ -205,7 +207,7 @@ def asset_thumbnail(asset_id: int) -> Response:
 def publish_progress() -> dict[str, Any]:
     """Progress of the publishes this partner started (profile saved, "Publish my version")."""
     with services().db.session() as db:
-        return my_progress(db, my_partner(db), session.get(REGEN_KEY, []))
+        return my_progress(db, my_partner(db), session.get(PUBLISHING_KEY, []))
 
 
 @bp.get("/regeneration.json")
@@ -250,12 +252,14 @@ def profile() -> object:
                 if "logo" not in errors and "_form" in errors:
                     errors["logo"] = errors.pop("_form")
             else:
-                regenerate(partner.id, slugs)
+                publish_mine(partner.id, slugs)
                 flash(gettext("Profile saved. Your assets are being published again."), "success")
                 return redirect(url_for("portal.profile"))
     with services().db.session() as db:
         progress = (
-            my_progress(db, my_partner(db), session.get(REGEN_KEY, [])) if session.get(REGEN_KEY) else None
+            my_progress(db, my_partner(db), session.get(PUBLISHING_KEY, []))
+            if session.get(PUBLISHING_KEY)
+            else None
         )
     return render_template("portal/profile.html", partner=partner, values=values, errors=errors,
                            progress=progress), 400 if errors else 200  # fmt: skip

@@ -26,9 +26,10 @@ INBOUND_TYPES = (
     "partner.deleted",
     "brand_kit.updated",
     "template.updated",
+    "campaign.publish",
     "campaign.regenerate",
 )
-"""Inbound event types."""
+"""Inbound event types; campaign.regenerate is the old name of campaign.publish, kept for one release."""
 
 
 def _event_id(value: str | int) -> str:
@@ -65,6 +66,7 @@ DATA = {
     "partner.deleted": SlugData,
     "brand_kit.updated": SlugData,
     "template.updated": SlugData,
+    "campaign.publish": SlugData,
     "campaign.regenerate": SlugData,
 }
 """Each inbound type's data schema."""

@@ -1,7 +1,7 @@
-"""Process a stored inbound event: change what it says changed, then regenerate only what it affects.
+"""Process a stored inbound event: change what it says changed, then publish again only what it affects.
 
-Regeneration goes through start_publish, narrowed to one partner where the event is about one
-(then one job renders that partner in every campaign, app/regenerate.py);
+Every new publish goes through start_publish, narrowed to one partner where the event is about one
+(then one job renders that partner in every campaign, app/partner_publish.py);
 fingerprints make the publish skip every asset whose inputs did not change, so re-publishing a
 campaign after a brand kit or template event renders only the campaigns that use it.
 """
@@ -27,9 +27,9 @@ from app.models import (
     WebhookEventStatus,
     utcnow,
 )
+from app.partner_publish import publish_partner_assets
 from app.partners import delete_partner, get_partner, update_partner, upsert_partner
 from app.publishing import start_publish
-from app.regenerate import regenerate_partner_assets
 from app.schemas import validate
 from app.schemas.partners import PartnerWebhookCreate, PartnerWebhookUpdate
 from app.schemas.webhooks import DATA, SlugData
@@ -61,7 +61,7 @@ def partner_created(services: Services, data: PartnerWebhookCreate) -> list[int]
     with services.db.session() as session:
         partner, _ = upsert_partner(session, data, services.content.program())
         partner_id = partner.id
-    return regenerate_partner(services, partner_id)
+    return publish_partner(services, partner_id)
 
 
 def partner_updated(services: Services, data: PartnerWebhookUpdate) -> list[int]:
@@ -70,7 +70,7 @@ def partner_updated(services: Services, data: PartnerWebhookUpdate) -> list[int]
         partner = get_partner(session, data.slug)
         update_partner(session, partner, data, services.content.program())
         partner_id = partner.id
-    return regenerate_partner(services, partner_id)
+    return publish_partner(services, partner_id)
 
 
 def partner_deleted(services: Services, data: SlugData) -> list[int]:
@@ -91,7 +91,7 @@ def template_updated(services: Services, data: SlugData) -> list[int]:
     return republish(services, Campaign.template_slug == data.slug)
 
 
-def campaign_regenerate(services: Services, data: SlugData) -> list[int]:
+def campaign_publish(services: Services, data: SlugData) -> list[int]:
     slug = data.slug
     with services.db.session() as session:
         if session.scalar(select(Campaign.id).where(Campaign.slug == slug)) is None:
@@ -110,7 +110,7 @@ def republish(services: Services, condition: Any) -> list[int]:
     return [start_publish(services, slug, trigger=PublishTrigger.WEBHOOK) for slug in slugs]
 
 
-def regenerate_partner(services: Services, partner_id: int) -> list[int]:
+def publish_partner(services: Services, partner_id: int) -> list[int]:
     """Re-publish one partner in every published campaign it is eligible for; withdraw it from the others."""
     targets: list[str] = []
     with services.db.session() as session:
@@ -125,7 +125,7 @@ def regenerate_partner(services: Services, partner_id: int) -> list[int]:
                 targets.append(campaign.slug)
             else:
                 withdraw_partner_assets(services, session, campaign.id, partner_id)
-    publish_ids, errors = regenerate_partner_assets(
+    publish_ids, errors = publish_partner_assets(
         services, partner_id, sorted(targets), trigger=PublishTrigger.WEBHOOK
     )
     if errors:  # the other campaigns are queued; the event records what stopped this one
@@ -151,6 +151,7 @@ HANDLERS = {
     "partner.deleted": partner_deleted,
     "brand_kit.updated": brand_kit_updated,
     "template.updated": template_updated,
-    "campaign.regenerate": campaign_regenerate,
+    "campaign.publish": campaign_publish,
+    "campaign.regenerate": campaign_publish,  # the old name, kept for one release
 }
 """What each inbound event type does."""

@@ -177,7 +177,7 @@ def test_partner_fields_validate_preview_and_generate(client: Any, published: An
     assert client.get("/portal/progress.json").get_json()["completed"] is True
 
 
-def test_profile_validates_and_regenerates(partner: Any, published: Any) -> None:
+def test_profile_validates_and_publishes_again(partner: Any, published: Any) -> None:
     response = post(partner, "/portal/profile", {"email": "bad", "phone": "1", "website": "", "address": ""})
     assert response.status_code == 400 and 'value="bad"' in response.get_data(as_text=True)
     check = post(partner, "/portal/profile/logo-check", {"logo": (io.BytesIO(b"junk"), "x.png")},

@@ -40,3 +40,23 @@ def test_brand_kit_parameter_and_its_old_name(client: Any, users: Any) -> None:
         page = client.get(f"/templates/{template}?{parameter}={kits[-1]}").get_data(as_text=True)
         assert f"<option selected>{kits[-1]}</option>" in page, parameter
         assert f"brand_kit={kits[-1]}" in page  # the preview images ask with the new name
+
+
+def test_code_docs_and_openapi_say_publish(app: Any) -> None:
+    """ "Regenerate" survives only as the documented old names kept for one release."""
+    old_names = ("campaign.regenerate", "/regeneration.json")
+    sources = [*(PROJECT_ROOT / "app").rglob("*.py"), *(PROJECT_ROOT / "workers").rglob("*.py")]
+    sources += [*(PROJECT_ROOT / "docs").glob("*.md"), PROJECT_ROOT / "README.md"]
+    found = [
+        f"{path.relative_to(PROJECT_ROOT)}: {line.strip()}"
+        for path in sources
+        for line in path.read_text("utf-8").splitlines()
+        if re.search(r"(?i)\bregenerat(e|es|ed|ing|ion)\b", line)
+        and not any(name in line for name in old_names)
+        and "the command that regenerates it" not in line  # a generated file, not a publish
+    ]
+    assert found == []
+    answer = app.test_client().get("/api/v1/openapi.json")
+    assert answer.status_code == 200
+    spec = answer.get_data(as_text=True)
+    assert spec.count("regenerat") == spec.count("campaign.regenerate")

@@ -1,4 +1,4 @@
-"""Inbound webhooks: a signed partner.updated event regenerates that partner's assets, and only once."""
+"""Inbound webhooks: a signed partner.updated event publishes that partner's assets again, and only once."""
 
 from __future__ import annotations
 
@@ -50,7 +50,7 @@ def snapshot(services: Services) -> dict[str, tuple[str | None, str | None, int 
 
 
 @pytest.mark.parametrize("database", ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def test_partner_updated_event_regenerates_that_partner_only(
+def test_partner_updated_event_publishes_that_partner_only(
     make_app: Callable[..., Flask], request: pytest.FixtureRequest, database: str
 ) -> None:
     config = {"DATABASE_URL": request.getfixturevalue("postgres_db")} if database == "postgres" else {}
@@ -146,3 +146,19 @@ def test_bad_events_are_refused_before_anything_is_stored(make_app: Callable[...
     assert client.post("/api/v1/webhooks/unknown-source", data=body, headers=headers).status_code == 401
     with app.extensions["cobrand"].db.session() as session:
         assert session.scalar(select(func.count()).select_from(WebhookEvent)) == 0
+
+
+@pytest.mark.parametrize("event_type", ["campaign.publish", "campaign.regenerate"])
+def test_campaign_publish_event_and_its_old_name_publish_the_campaign(
+    make_app: Callable[..., Flask], event_type: str
+) -> None:
+    app, services = published_app(make_app)
+    body, headers = signed({"id": f"c-{event_type}", "type": event_type, "data": {"slug": "spring"}})
+    assert app.test_client().post("/api/v1/webhooks/prm", data=body, headers=headers).status_code == 202
+    assert services.queue.wait_idle(timeout=120)
+    with services.db.session() as session:
+        publishes = session.scalars(select(Publish).order_by(Publish.id)).all()
+        event_row = session.scalar(select(WebhookEvent).where(WebhookEvent.event_id == f"c-{event_type}"))
+    assert len(publishes) == 2 and publishes[-1].trigger == "webhook"
+    assert (publishes[-1].rendered, publishes[-1].unchanged, publishes[-1].failed) == (0, 12, 0)
+    assert event_row is not None and event_row.status == "processed"

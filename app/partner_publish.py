@@ -22,7 +22,7 @@ Work = list[tuple[int, list[int], list[str] | None]]
 """(publish id, partner ids, output ids or None for every output) for each publish of the job."""
 
 
-def regenerate_partner_assets(
+def publish_partner_assets(
     services: Services, partner_id: int, campaign_slugs: Iterable[str], *, trigger: PublishTrigger
 ) -> tuple[list[int], list[tuple[str, CobrandError]]]:
     """Publish one partner in each campaign and queue the work as one job; (publish ids, errors by campaign)."""
