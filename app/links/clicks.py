@@ -164,7 +164,7 @@ class ClickRecorder:
                 try:
                     with self.db.session() as session:
                         session.execute(insert(Click), batch)
-                except BaseException:
+                except BaseException:  # ok: re-raised after the batch is put back
                     with self._lock:
                         self._pending[:0] = batch  # back at the front, in order: tried again later
                     raise
