@@ -33,6 +33,10 @@ _MISSING_CODES = frozenset({"404", "NoSuchKey", "NotFound"})
 _ENCODED_WORD = re.compile(r"=\?utf-8\?b\?([A-Za-z0-9+/=]*)\?=")
 
 
+CONNECT_TIMEOUT_S = 5
+READ_TIMEOUT_S = 60
+
+
 class S3Storage:
     """Store objects in bucket under prefix; downloads go straight to S3 through presigned URLs."""
 
@@ -58,6 +62,10 @@ class S3Storage:
         config = Config(
             signature_version="s3v4",
             retries={"mode": "standard", "max_attempts": 3},
+            # botocore waits 60 s for a connection by default: a dead endpoint should fail a job
+            # in seconds, so its retry can run; large objects still get a minute per read.
+            connect_timeout=CONNECT_TIMEOUT_S,
+            read_timeout=READ_TIMEOUT_S,
             # S3-compatible servers on one host name cannot serve bucket.host names.
             s3={"addressing_style": "path"} if self.endpoint_url else {},
         )

@@ -14,6 +14,7 @@ from typing import Any
 
 import boto3
 import pytest
+from botocore.exceptions import EndpointConnectionError
 
 from app.storage import Storage, storage_from_url
 from app.storage.local import LocalStorage
@@ -376,3 +377,13 @@ def test_s3_endpoint_comes_from_the_environment(monkeypatch: pytest.MonkeyPatch,
 def test_content_disposition(filename: str, header: str) -> None:
     assert content_disposition(filename) == header
     assert filename_from_disposition(header) == filename
+
+
+def test_s3_client_gives_up_on_a_dead_endpoint_in_seconds() -> None:
+    # botocore's default is 60 s per connection attempt, three attempts: a job would hang for minutes.
+    session = boto3.session.Session(aws_access_key_id="key", aws_secret_access_key="secret")
+    client = S3Storage("bucket", endpoint_url="http://127.0.0.1:9", session=session).client
+    assert client.meta.config.connect_timeout == 5
+    assert client.meta.config.read_timeout == 60
+    with pytest.raises(EndpointConnectionError, match="127.0.0.1:9"):
+        client.head_bucket(Bucket="bucket")
