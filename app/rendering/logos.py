@@ -7,10 +7,12 @@ before decoding), and an SVG carries no scripts, external references, DTDs or en
 
 from __future__ import annotations
 
+import hashlib
 import io
 import re
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import Literal
 from xml.etree import ElementTree
 
@@ -319,15 +321,36 @@ def _content_bbox(image: Image.Image) -> tuple[int, int, int, int] | None:
     return mask.getbbox()
 
 
-@lru_cache(maxsize=64)
+PREPARED_CACHE_SIZE = 64
+"""Prepared logos kept per process (LRU), keyed by their bytes' digest and the limits checked."""
+_prepared: OrderedDict[tuple[bytes, int | None, int], PreparedLogo] = OrderedDict()
+_prepared_lock = threading.Lock()
+
+
 def prepare_logo(
     data: bytes, source: str = "logo", *, max_bytes: int | None = None, max_pixels: int = MAX_LOGO_PIXELS
 ) -> PreparedLogo:
     """Validate a logo and return it ready to place: sanitised and trimmed SVG, or trimmed PNG.
 
     The byte limit is the caller's (MAX_LOGO_BYTES where bytes come in); None skips it, for
-    logos already checked when they were stored.
+    logos already checked when they were stored. Accepted logos are cached by content, not by
+    source: the same file is prepared once for every output, template and partner that uses it.
+    Refusals are not cached (their message names the source).
     """
+    key = (hashlib.sha256(data).digest(), max_bytes, max_pixels)
+    with _prepared_lock:
+        if key in _prepared:
+            _prepared.move_to_end(key)
+            return _prepared[key]
+    logo = _prepare(data, source, max_bytes=max_bytes, max_pixels=max_pixels)
+    with _prepared_lock:
+        _prepared[key] = logo
+        while len(_prepared) > PREPARED_CACHE_SIZE:
+            _prepared.popitem(last=False)
+    return logo
+
+
+def _prepare(data: bytes, source: str, *, max_bytes: int | None, max_pixels: int) -> PreparedLogo:
     info = check_logo_bytes(data, source=source, max_bytes=max_bytes or len(data), max_pixels=max_pixels)
     if info.kind == "svg":
         clean = sanitize_svg(data, source=source)

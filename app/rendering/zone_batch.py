@@ -15,6 +15,8 @@ errors (a bad logo fails its own asset, not the batch).
 
 from __future__ import annotations
 
+import copy
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from io import BytesIO
@@ -23,6 +25,7 @@ from xml.etree import ElementTree
 
 from pypdf import PdfReader
 from pypdf.generic import StreamObject
+from tinyhtml5.parser import HTMLParser
 from weasyprint import HTML
 
 from app.errors import CobrandError
@@ -30,7 +33,16 @@ from app.rendering.context import resolve_copy
 from app.rendering.logos import PreparedLogo
 from app.rendering.model import BrandKit, CampaignInput, CampaignTemplate, PartnerInput, PdfOutput
 from app.rendering.pdf_update import stamp_page
-from app.rendering.stamp import ZONE_ANCHOR, Master, ZoneMismatch, anchors_on, prune_to_zone, zone_rect_px
+from app.rendering.stamp import (
+    ZONE_ANCHOR,
+    Master,
+    ZoneElement,
+    ZoneMismatch,
+    anchors_on,
+    prune_to_zone,
+    resolve_path,
+    zone_rect_px,
+)
 
 if TYPE_CHECKING:
     from app.rendering.stamp import ZoneStamper
@@ -136,21 +148,30 @@ def _overlay_batch(
     document_html: HTML | None = None
     body: ElementTree.Element | None = None
     head_markup = b""
+    reference: _ZoneSource | None = None
     for html in htmls:
-        parsed = HTML(string=html, base_url=base_url, url_fetcher=fetcher)
-        root = parsed.etree_element
-        if not prune_to_zone(root, master.zone):
-            raise ZoneMismatch("the zone element is not where the master has it")
-        head = root.find("head")
-        markup = ElementTree.tostring(head) if head is not None else b""
-        page_body = root.find("body")
+        page_body = reference.page(html) if reference is not None else None
         if page_body is None:
-            raise ZoneMismatch("the overlay has no body")
-        if document_html is None:
-            document_html, body, head_markup = parsed, page_body, markup
-            continue
-        if markup != head_markup or body is None:
-            raise ZoneMismatch("partners' pages differ outside the zone (head)")
+            parsed = HTML(string=html, base_url=base_url, url_fetcher=fetcher)
+            root = parsed.etree_element
+            if document_html is None:
+                reference = _ZoneSource.find(html, root, master.zone)
+            if not prune_to_zone(root, master.zone):
+                raise ZoneMismatch("the zone element is not where the master has it")
+            head = root.find("head")
+            markup = ElementTree.tostring(head) if head is not None else b""
+            page_body = root.find("body")
+            if page_body is None:
+                raise ZoneMismatch("the overlay has no body")
+            if document_html is None:
+                document_html, body, head_markup = parsed, page_body, markup
+                if reference is not None:
+                    reference.keep_skeleton(page_body)
+                continue
+            if markup != head_markup:
+                raise ZoneMismatch("partners' pages differ outside the zone (head)")
+        if body is None:
+            raise ZoneMismatch("the batch has no first page")
         chain_top = page_body[master.zone.path[1]]
         chain_top.set("style", f"{chain_top.get('style') or ''};{PAGE_BREAK}")
         for child in list(page_body):
@@ -168,3 +189,117 @@ def _overlay_batch(
     reader = PdfReader(BytesIO(overlay.getvalue()))
     deflated: dict[int, StreamObject] = {}
     return [stamp_page(master.pdf, page, deflated) for page in reader.pages]
+
+
+# --- Parsing only the zone of the batch's other partners ---------------------------------------
+
+_DATA_URI = re.compile(r"data:[A-Za-z0-9+/=;:,._-]{256,}")
+"""Long data: URIs (logos, QR codes) in base64: swapped for short tokens while parsing (the
+HTML tokenizer is slowest on long attribute values) and put back after; nothing in them is parsed."""
+_TOKEN = "cobrand-uri-token-"
+
+
+class _ZoneSource:
+    """Where the zone's content sits in the first partner's HTML, to parse only that of the others.
+
+    The markup outside the zone is the same for every partner of a master (stamp.py checks it), so
+    a partner's page is the first one's pruned page with the zone's content replaced. A partner's
+    HTML is used this way only when it differs from the first one's inside the zone's content alone
+    and that content parses as a fragment without a single parse error; the first one's content
+    must parse, as a fragment, to exactly the children the full parse gave its zone element.
+    Anything else is parsed in full, as before.
+    """
+
+    def __init__(self, html: str, start: int, end: int, zone: ZoneElement) -> None:
+        self.html = html
+        self.start = start
+        self.end = end
+        self.zone = zone
+        self.skeleton: list[ElementTree.Element] = []
+
+    @classmethod
+    def find(cls, html: str, root: ElementTree.Element, zone: ZoneElement) -> _ZoneSource | None:
+        """The zone's content span in html (parsed as root, not yet pruned), if it can be found for sure."""
+        chain = resolve_path(root, zone)
+        if chain is None or len(zone.path) < 2 or not zone.tag.isalnum():
+            return None
+        element = chain[-1]
+        position = [e for e in root.iter(zone.tag)].index(element)
+        starts = [m.start() for m in re.finditer(rf"<{zone.tag}[\s>/]", html, re.IGNORECASE)]
+        if position >= len(starts):
+            return None
+        open_end = html.find(">", starts[position]) + 1
+        depth, end = 1, -1
+        for match in re.finditer(rf"<(/?){zone.tag}[\s>/]", html[open_end:], re.IGNORECASE):
+            depth += -1 if match.group(1) else 1
+            if depth == 0:
+                end = open_end + match.start()
+                break
+        if open_end <= 0 or end < 0:
+            return None
+        parsed = _parse_content(html[open_end:end], zone.tag)
+        if parsed is None or _content(parsed) != _content(element):
+            return None
+        return cls(html, open_end, end, zone)
+
+    def keep_skeleton(self, page_body: ElementTree.Element) -> None:
+        """Keep a copy of the first partner's pruned page (before it is laid out)."""
+        self.skeleton = [copy.deepcopy(child) for child in page_body]
+
+    def page(self, html: str) -> ElementTree.Element | None:
+        """html's pruned page: the first one's with html's zone content, or None to parse it in full."""
+        if not self.skeleton:
+            return None
+        tail = len(self.html) - self.end
+        if len(html) < self.start + tail or html[: self.start] != self.html[: self.start]:
+            return None
+        if html[len(html) - tail :] != self.html[self.end :]:
+            return None
+        content = _parse_content(html[self.start : len(html) - tail], self.zone.tag)
+        if content is None:
+            return None
+        page_body = ElementTree.Element("body")
+        page_body.extend(copy.deepcopy(child) for child in self.skeleton)
+        element = page_body[self.zone.path[1]]
+        for index in self.zone.path[2:]:
+            element = element[index]
+        for child in list(element):
+            element.remove(child)
+        element.text = content.text
+        element.extend(list(content))
+        return page_body
+
+
+def _parse_content(markup: str, container: str) -> ElementTree.Element | None:
+    """markup parsed as the content of a container element, or None if the parser reports any error."""
+    uris: list[str] = []
+    if _TOKEN not in markup:
+
+        def token(match: re.Match[str]) -> str:
+            uris.append(match.group(0))
+            return f"{_TOKEN}{len(uris) - 1}-"
+
+        markup = _DATA_URI.sub(token, markup)
+    parser = HTMLParser(namespace_html_elements=False)
+    fragment: ElementTree.Element = parser.parse_fragment(markup, container=container)
+    if parser.errors:
+        return None
+    if uris:
+        restore = re.compile(rf"{_TOKEN}(\d+)-")
+
+        def put_back(text: str) -> str:
+            return restore.sub(lambda match: uris[int(match.group(1))], text)
+
+        for node in fragment.iter():
+            for name, value in node.attrib.items():
+                if _TOKEN in value:
+                    node.set(name, put_back(value))
+            if node.text and _TOKEN in node.text:
+                node.text = put_back(node.text)
+            if node.tail and _TOKEN in node.tail:
+                node.tail = put_back(node.tail)
+    return fragment
+
+
+def _content(element: ElementTree.Element) -> tuple[str | None, list[bytes]]:
+    return element.text, [ElementTree.tostring(child) for child in element]
