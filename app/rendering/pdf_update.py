@@ -96,25 +96,40 @@ class MasterPdf:
 
 
 class _Writer:
-    """Write pypdf objects with the overlay's object numbers mapped onto new ones."""
+    """Write pypdf objects with the overlay's object numbers mapped onto new ones.
 
-    def __init__(self, first_number: int, deflated: dict[int, StreamObject] | None = None) -> None:
+    deflated and written may be shared by the pages of one overlay (they are kept by object, so
+    the overlay's reader must outlive them): its streams deflated once, and each of its objects
+    (fonts, widths, images) serialised once per numbering of the objects it refers to.
+    """
+
+    def __init__(
+        self,
+        first_number: int,
+        deflated: dict[int, StreamObject] | None = None,
+        written: dict[tuple[int, tuple[int, ...]], bytes] | None = None,
+    ) -> None:
         self.deflated = {} if deflated is None else deflated
+        self.written = {} if written is None else written
         self.next_number = first_number
         self.numbers: dict[int, int] = {}
-        self.pending: list[tuple[int, Any]] = []
+        self.pending: list[tuple[int, Any, bool]] = []
+        """(number, value, whether value is an object of the overlay)"""
+        self.assigned: list[int] = []
+        """The new number of every reference renumbered so far, in order."""
 
     def number_for(self, ref: IndirectObject) -> int:
         if ref.idnum not in self.numbers:
             number = self.numbers[ref.idnum] = self.next_number
             self.next_number += 1
-            self.pending.append((number, ref.get_object()))
+            self.pending.append((number, ref.get_object(), True))
+        self.assigned.append(self.numbers[ref.idnum])
         return self.numbers[ref.idnum]
 
     def new_object(self, value: PdfObject) -> int:
         number = self.next_number
         self.next_number += 1
-        self.pending.append((number, value))
+        self.pending.append((number, value, False))
         return number
 
     def renumbered(self, value: Any) -> Any:
@@ -129,24 +144,48 @@ class _Writer:
             return ArrayObject(self.renumbered(item) for item in value)
         return value
 
+    def write_pending(self, out: BytesIO, offsets: dict[int, int]) -> None:
+        """Write every object still to write (and those they refer to), recording their offsets."""
+        while self.pending:
+            number, value, of_overlay = self.pending.pop(0)
+            offsets[number] = out.tell()
+            if not of_overlay:
+                self.write_object(number, value, out)
+                continue
+            mark = len(self.assigned)
+            resolved = self.resolved(value, remap=True)
+            # The same object with its references mapped to the same numbers: the same bytes.
+            key = (id(value), tuple(self.assigned[mark:]))
+            data = self.written.get(key)
+            if data is None:
+                body = BytesIO()
+                resolved.write_to_stream(body)
+                data = self.written[key] = body.getvalue()
+            out.write(b"%d 0 obj\n" % number)
+            out.write(data)
+            out.write(b"\nendobj\n")
+
+    def resolved(self, value: Any, *, remap: bool) -> Any:
+        """value as written: streams deflated, references renumbered (if remap)."""
+        if not isinstance(value, StreamObject):
+            return self.renumbered(value) if remap else value
+        if "/Filter" not in value:
+            # The overlay is written uncompressed (WeasyPrint deflates at level 9 and packs
+            # object streams, the slowest part of writing it); its streams are deflated here.
+            key = id(value)
+            if key not in self.deflated:
+                self.deflated[key] = value.flate_encode(COMPRESSION_LEVEL)
+            value = self.deflated[key]
+        # A copy keeps the encoded bytes as they are; only its entries are renumbered.
+        written = copy.copy(value)
+        entries = {k: self.renumbered(v) if remap else v for k, v in value.items() if k != "/Length"}
+        written.clear()
+        written.update(entries)
+        return written
+
     def write_object(self, number: int, value: Any, out: BytesIO, *, remap: bool = True) -> None:
         out.write(b"%d 0 obj\n" % number)
-        if isinstance(value, StreamObject):
-            if "/Filter" not in value:
-                # The overlay is written uncompressed (WeasyPrint deflates at level 9 and packs
-                # object streams, the slowest part of writing it); its streams are deflated here.
-                key = id(value)
-                if key not in self.deflated:
-                    self.deflated[key] = value.flate_encode(COMPRESSION_LEVEL)
-                value = self.deflated[key]
-            # A copy keeps the encoded bytes as they are; only its entries are renumbered.
-            written = copy.copy(value)
-            entries = {k: self.renumbered(v) if remap else v for k, v in value.items() if k != "/Length"}
-            written.clear()
-            written.update(entries)
-            written.write_to_stream(out)
-        else:
-            (self.renumbered(value) if remap else value).write_to_stream(out)
+        self.resolved(value, remap=remap).write_to_stream(out)
         out.write(b"\nendobj\n")
 
 
@@ -169,13 +208,19 @@ def stamp(master: MasterPdf, overlay: bytes, overlay_page: int) -> bytes:
     return stamp_page(master, PdfReader(BytesIO(overlay)).pages[overlay_page], {})
 
 
-def stamp_page(master: MasterPdf, page: PageObject, deflated: dict[int, StreamObject]) -> bytes:
+def stamp_page(
+    master: MasterPdf,
+    page: PageObject,
+    deflated: dict[int, StreamObject],
+    written: dict[tuple[int, tuple[int, ...]], bytes] | None = None,
+) -> bytes:
     """Append an overlay page (clipped to the zone) to the master's zone page as an update.
 
-    deflated keeps the overlay's streams once compressed, by object: the pages of one overlay
-    share their fonts, and each is deflated once per batch.
+    deflated keeps the overlay's streams once compressed, and written its objects once
+    serialised, by object: the pages of one overlay share their fonts, and each is deflated
+    and serialised once per batch.
     """
-    writer = _Writer(master.size, deflated)
+    writer = _Writer(master.size, deflated, written)
     out = BytesIO()
     out.write(master.data)
     if not master.data.endswith(b"\n"):
@@ -228,10 +273,7 @@ def stamp_page(master: MasterPdf, page: PageObject, deflated: dict[int, StreamOb
     # Master references keep their numbers; overlay references are mapped to new ones.
     offsets[master.page_number] = out.tell()
     writer.write_object(master.page_number, new_page, out, remap=False)
-    while writer.pending:
-        number, value = writer.pending.pop(0)
-        offsets[number] = out.tell()
-        writer.write_object(number, value, out)
+    writer.write_pending(out, offsets)
     _write_xref(out, offsets, max(writer.next_number, master.size), master)
     return out.getvalue()
 
@@ -399,10 +441,7 @@ def stamp_pages(master: ForeignMaster, overlay: bytes, placements: list[Placemen
         number = master.pages[index].number
         offsets[number] = out.tell()
         writer.write_object(number, page, out, remap=False)
-    while writer.pending:
-        number, value = writer.pending.pop(0)
-        offsets[number] = out.tell()
-        writer.write_object(number, value, out)
+    writer.write_pending(out, offsets)
     size = max(writer.next_number, master.size)
     if master.classic_xref:
         _write_xref_table(out, offsets, size, master)

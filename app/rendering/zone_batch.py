@@ -188,7 +188,8 @@ def _overlay_batch(
     document.write_pdf(overlay, pdf_identifier=b"cobrand", uncompressed_pdf=True)
     reader = PdfReader(BytesIO(overlay.getvalue()))
     deflated: dict[int, StreamObject] = {}
-    return [stamp_page(master.pdf, page, deflated) for page in reader.pages]
+    written: dict[tuple[int, tuple[int, ...]], bytes] = {}
+    return [stamp_page(master.pdf, page, deflated, written) for page in reader.pages]
 
 
 # --- Parsing only the zone of the batch's other partners ---------------------------------------
