@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from pathlib import Path
 from typing import Protocol
@@ -28,14 +29,24 @@ class UploadedTemplates(Protocol):
 
 
 def folder_stamp(root: Path) -> tuple[tuple[str, int, int], ...]:
-    """Every file below root with its modification time and size: changes when any file does."""
-    files = (p for p in root.rglob("*") if "__pycache__" not in p.parts and p.is_file())
-    return tuple(sorted((p.relative_to(root).as_posix(), *_mtime_size(p)) for p in files))
+    """Every file below root with its modification time and size: changes when any file does.
+
+    Walked with os.scandir (no Path per file): pages check a template's folder on every request."""
+    files: list[tuple[str, int, int]] = []
+    if root.is_dir():
+        _scan(str(root), "", files)
+    return tuple(sorted(files))
 
 
-def _mtime_size(path: Path) -> tuple[int, int]:
-    stat = path.stat()
-    return stat.st_mtime_ns, stat.st_size
+def _scan(folder: str, prefix: str, files: list[tuple[str, int, int]]) -> None:
+    with os.scandir(folder) as entries:
+        for entry in entries:
+            if entry.is_dir(follow_symlinks=False):
+                if entry.name != "__pycache__":
+                    _scan(entry.path, f"{prefix}{entry.name}/", files)
+            elif entry.is_file():
+                stat = entry.stat()
+                files.append((prefix + entry.name, stat.st_mtime_ns, stat.st_size))
 
 
 class ContentLibrary:

@@ -13,14 +13,14 @@ from pathlib import Path
 
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
+from babel.support import NullTranslations
 from flask import Blueprint, Flask, Response, abort, current_app, g, redirect, request, session, url_for
-from flask_babel import Babel, lazy_gettext
+from flask_babel import Babel, get_locale, get_translations, lazy_gettext
 from flask_login import current_user
-from sqlalchemy import select
 
 from app.auth.roles import public
 from app.config import VAR_DIR
-from app.models import Partner, User
+from app.models import User
 
 TRANSLATIONS_DIR = Path(__file__).parent / "translations"
 LANGUAGES = {"en": "English", "de": "Deutsch", "fr": "Français", "es": "Español", "ja": "日本語"}
@@ -45,22 +45,14 @@ def compile_catalogs(source: Path, target: Path) -> Path:
 
 
 def _partner_locale() -> str | None:
-    partner_id = getattr(current_user, "partner_id", None)
-    if not partner_id:
-        return None
-    services = current_app.extensions["cobrand"]
-    with services.db.session() as db:
-        locale = db.scalar(select(Partner.locale).where(Partner.id == partner_id))
+    # Read with the user on every request (app.auth.security), so a changed locale shows on the next page.
+    locale = getattr(current_user, "partner_locale", None)
     return locale.replace("_", "-").split("-")[0].lower() if locale else None
 
 
 def _user_choice() -> str | None:
-    if getattr(current_user, "is_authenticated", False):
-        services = current_app.extensions["cobrand"]
-        with services.db.session() as db:
-            chosen = db.scalar(select(User.locale).where(User.id == current_user.id))
-        if chosen:
-            return str(chosen)
+    if getattr(current_user, "is_authenticated", False) and current_user.locale:
+        return str(current_user.locale)
     return session.get(SESSION_KEY)
 
 
@@ -80,6 +72,17 @@ def select_language() -> str:
         else:
             g.language = request.accept_languages.best_match(list(languages)) or "en"
     return str(g.language)
+
+
+def _translations() -> NullTranslations:
+    """This request's catalog, found once per language (get_locale is cached for the request)."""
+    if not g:
+        return get_translations()
+    locale = get_locale()
+    cached = g.get("translations")
+    if cached is None or cached[0] is not locale:
+        cached = g.translations = (locale, get_translations())
+    return cached[1]
 
 
 def set_language(language: str) -> None:
@@ -118,6 +121,12 @@ def init_app(app: Flask) -> None:
     directories += [str(d) for d in app.config.get("EXTRA_TRANSLATION_DIRS", [])]
     app.config["BABEL_TRANSLATION_DIRECTORIES"] = ";".join(directories)
     Babel(app, locale_selector=select_language)
+    # Flask-Babel finds the catalog again on every _() call; a portal page makes a hundred of them.
+    app.jinja_env.install_gettext_callables(
+        gettext=lambda s: _translations().ugettext(s),
+        ngettext=lambda s, p, n: _translations().ungettext(s, p, n),
+        newstyle=True,
+    )
     app.register_blueprint(bp)
 
     @app.context_processor

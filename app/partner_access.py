@@ -31,7 +31,7 @@ def is_running(campaign: Campaign, now: datetime | None = None) -> bool:
     return (starts is None or starts <= now) and (ends is None or now < ends)
 
 
-def is_visible(services: Services, campaign: Campaign, partner: Partner) -> bool:
+def is_visible(services: Services, session: Session, campaign: Campaign, partner: Partner) -> bool:
     """The one visibility rule of portal, API tokens and previews: published (not a draft, not archived),
     within its schedule, and the partner active, not deleted and in the campaign's and template's audience."""
     if campaign.status != CampaignStatus.PUBLISHED or not is_running(campaign):
@@ -40,8 +40,7 @@ def is_visible(services: Services, campaign: Campaign, partner: Partner) -> bool
         template = services.content.template(campaign.template_slug)
     except CobrandError:
         return False
-    with services.db.session() as session:
-        return is_eligible(session, campaign, template, services.content.program(), partner)
+    return is_eligible(session, campaign, template, services.content.program(), partner)
 
 
 def visible_campaigns(services: Services, session: Session, partner: Partner) -> list[Campaign]:
@@ -51,7 +50,7 @@ def visible_campaigns(services: Services, session: Session, partner: Partner) ->
         .where(Campaign.status == CampaignStatus.PUBLISHED)
         .order_by(Campaign.created_at.desc())
     )
-    return [c for c in campaigns if is_visible(services, c, partner)]
+    return [c for c in campaigns if is_visible(services, session, c, partner)]
 
 
 def may_preview(services: Services, session: Session, partner: Partner, template_slug: str) -> bool:
@@ -61,7 +60,7 @@ def may_preview(services: Services, session: Session, partner: Partner, template
 
 def visible_campaign(services: Services, session: Session, partner: Partner, slug: str) -> Campaign | None:
     campaign = session.scalar(select(Campaign).where(Campaign.slug == slug))
-    if campaign is None or not is_visible(services, campaign, partner):
+    if campaign is None or not is_visible(services, session, campaign, partner):
         return None
     return campaign
 
@@ -86,7 +85,7 @@ def partner_asset(services: Services, session: Session, partner: Partner, asset_
     asset = session.get(Asset, asset_id)
     if asset is None or asset.partner_id != partner.id or asset.status != AssetStatus.RENDERED:
         return None
-    if not asset.storage_key or not is_visible(services, asset.campaign, partner):
+    if not asset.storage_key or not is_visible(services, session, asset.campaign, partner):
         return None
     return asset
 

@@ -70,7 +70,7 @@ def get_campaign_or_404(session: Session, slug: str) -> Campaign:
     """The campaign; for a partner token only one visible to it (the portal's rule), else the same 404."""
     campaign = session.scalar(select(Campaign).where(Campaign.slug == slug))
     partner = caller_partner(session)
-    if campaign is None or (partner is not None and not is_visible(services(), campaign, partner)):
+    if campaign is None or (partner is not None and not is_visible(services(), session, campaign, partner)):
         raise not_found(f"campaign {slug!r}")
     return campaign
 
@@ -84,7 +84,7 @@ def get_asset_or_404(session: Session, asset_id: int) -> Asset:
         or asset.status == AssetStatus.WITHDRAWN
         or asset.partner.deleted_at is not None
         or (partner is not None and asset.partner_id != partner.id)
-        or (partner is not None and not is_visible(services(), asset.campaign, partner))
+        or (partner is not None and not is_visible(services(), session, asset.campaign, partner))
     ):
         raise not_found(f"asset {asset_id}")
     return asset

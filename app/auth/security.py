@@ -14,10 +14,11 @@ from flask.json.provider import DefaultJSONProvider
 from flask_babel import lazy_gettext
 from flask_login import LoginManager, UserMixin, current_user, login_user, logout_user
 from flask_wtf.csrf import CSRFProtect
+from sqlalchemy import select
 
 from app.auth import roles
 from app.auth.users import SessionUser
-from app.models import User, UserRole
+from app.models import Partner, User, UserRole
 from app.text_safety import loads_json
 
 csrf = CSRFProtect()
@@ -98,11 +99,17 @@ def end_session() -> None:
 @login_manager.user_loader
 def _load_user(user_id: str) -> LoginUser | None:
     services = current_app.extensions["cobrand"]
+    if not user_id.isdigit():
+        return None
     with services.db.session() as db:
-        user = db.get(User, int(user_id)) if user_id.isdigit() else None
-        if user is None or not user.active or not is_session_current(user):
+        row = db.execute(
+            select(User, Partner.locale)
+            .outerjoin(Partner, Partner.id == User.partner_id)
+            .where(User.id == int(user_id))
+        ).first()
+        if row is None or not row[0].active or not is_session_current(row[0]):
             return None
-        return LoginUser.of(user)
+        return LoginUser.of(row[0], row[1])
 
 
 def _security_headers(response: Response) -> Response:

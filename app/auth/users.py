@@ -35,6 +35,10 @@ class SessionUser:
     email: str
     role: UserRole
     partner_id: int | None
+    locale: str | None = None
+    """The language the user chose (users.locale)."""
+    partner_locale: str | None = None
+    """Its partner's locale, read in the same query as the user: every page's language needs it."""
 
     @property
     def is_admin(self) -> bool:
@@ -45,8 +49,8 @@ class SessionUser:
         return self.role.is_console
 
     @classmethod
-    def of(cls, user: User) -> Any:
-        return cls(user.id, user.email, user.role, user.partner_id)
+    def of(cls, user: User, partner_locale: str | None = None) -> Any:
+        return cls(user.id, user.email, user.role, user.partner_id, user.locale, partner_locale)
 
 
 def hash_password(password: str) -> str:
