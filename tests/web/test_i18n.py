@@ -258,3 +258,21 @@ def test_portal_in_japanese_for_a_ja_jp_partner_and_german_for_accept_language_d
     assert "Mes campagnes" in client.get("/portal/").get_data(as_text=True)
     with users.db.session() as session:
         assert session.scalar(select(User.locale).where(User.email == "tanaka@sakura.example")) == "fr"
+
+
+def test_a_changed_partner_locale_or_language_choice_shows_on_the_next_page(users, app, client) -> None:
+    """The language is read with the user on every request: nothing older than the request is kept."""
+    with users.db.session() as session:
+        create_user(session, "tanaka@sakura.example", UserRole.PARTNER_ADMIN, partner_slug="sakura-digital",
+                    password="partner-password-3")  # fmt: skip
+    login(client, "tanaka@sakura.example", "partner-password-3")
+    assert "マイキャンペーン" in client.get("/portal/").get_data(as_text=True)
+    with users.db.session() as session:
+        session.scalar(select(Partner).where(Partner.slug == "sakura-digital")).locale = "de_DE"
+    home = client.get("/portal/").get_data(as_text=True)
+    assert '<html lang="de">' in home and "Meine Kampagnen" in home
+    # The same user chooses French in another browser: this one follows on its next page.
+    other = login(app.test_client(), "tanaka@sakura.example", "partner-password-3")
+    choose(other, "fr", "/portal/")
+    home = client.get("/portal/").get_data(as_text=True)
+    assert '<html lang="fr">' in home and "Mes campagnes" in home
