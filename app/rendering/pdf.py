@@ -8,6 +8,7 @@ only files inside the brand kit, the template and the allowed extra folders.
 
 from __future__ import annotations
 
+import hashlib
 import io
 import logging
 import re
@@ -17,10 +18,12 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
+import pydyf
 from jinja2 import TemplateError, TemplateSyntaxError
 from markupsafe import Markup, escape
-from PIL import ImageFile
-from weasyprint import CSS, HTML
+from PIL import Image, ImageFile
+from weasyprint import CSS, DEFAULT_OPTIONS, HTML
+from weasyprint.images import RasterImage
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import FatalURLFetchingError, URLFetcher, URLFetcherResponse
 
@@ -49,6 +52,8 @@ CACHE_SIZE = 16
 """Kit and template stylesheets kept parsed per renderer (LRU)."""
 QR_CACHE_SIZE = 8
 """QR codes kept drawable per renderer (LRU): the ones of the renders in progress."""
+LOGO_IMAGE_CACHE_SIZE = 32
+"""Partner raster logos kept loaded, with their PDF image streams, per renderer (LRU)."""
 
 
 class ForbiddenResource(FatalURLFetchingError):  # type: ignore[misc]  # WeasyPrint is untyped
@@ -189,6 +194,38 @@ class QrImage:
         stream.pop_state()
 
 
+class LogoImage(RasterImage):  # type: ignore[misc]  # WeasyPrint is untyped
+    """A prepared raster logo as WeasyPrint loads it, kept across renders with its PDF streams.
+
+    WeasyPrint decodes a PNG, splits off its alpha channel and encodes both again every time it
+    writes the image into a PDF. The logo's data URI is handed this object through the image
+    cache (as the QR codes are), built as WeasyPrint builds it for that URI with the options
+    Cobrand renders with (WeasyPrint's defaults), so it draws the same image under the same
+    name; its streams are made on the first write and copied for the next ones (WeasyPrint
+    replaces entries of the streams it is given when it writes them).
+    """
+
+    def __init__(self, uri: str, data: bytes) -> None:
+        with Image.open(io.BytesIO(data)) as pillow_image:
+            pillow_image.load()
+            image_id = hashlib.md5(uri.encode(), usedforsecurity=False).hexdigest()
+            super().__init__(pillow_image, image_id, data, None, {}, "from-image", DEFAULT_OPTIONS)
+        self._x_objects: dict[tuple[bool, float], Any] = {}
+
+    def get_x_object(self, interpolate: bool, dpi_ratio: float) -> Any:
+        key = (interpolate, dpi_ratio)
+        if key not in self._x_objects:
+            self._x_objects[key] = super().get_x_object(interpolate, dpi_ratio)
+        return _copy_stream(self._x_objects[key])
+
+
+def _copy_stream(stream: Any) -> Any:
+    extra = pydyf.Dictionary(stream.extra)
+    if isinstance(extra.get("SMask"), pydyf.Stream):
+        extra["SMask"] = _copy_stream(extra["SMask"])
+    return pydyf.Stream(list(stream.stream), extra, stream.compress)
+
+
 class PdfRenderer:
     """Render PDF outputs; keep one per worker process."""
 
@@ -197,6 +234,7 @@ class PdfRenderer:
         self.extra_roots = extra_roots
         self._stylesheets = _BoundedCache(CACHE_SIZE)
         self._qr_images = _BoundedCache(QR_CACHE_SIZE)
+        self._logo_images = _BoundedCache(LOGO_IMAGE_CACHE_SIZE)
         # WeasyPrint logs every refused or broken resource; we raise instead, so keep its log quiet.
         logging.getLogger("weasyprint").setLevel(logging.ERROR)
 
@@ -208,8 +246,9 @@ class PdfRenderer:
         self._qr_images.get_or_make(uri, make)
 
     def image_cache(self) -> dict[str, Any]:
-        """A fresh WeasyPrint image cache for one render, holding the QR codes we draw ourselves."""
-        return dict(self._qr_images)
+        """A fresh WeasyPrint image cache for one render, holding the QR codes we draw ourselves
+        and the partner logos already loaded."""
+        return {**self._logo_images, **self._qr_images}
 
     def stylesheets(self, kit: BrandKit, template: CampaignTemplate, output: PdfOutput) -> list[CSS]:
         """Kit fonts, page setup and the template's CSS, parsed once per version."""
@@ -246,7 +285,11 @@ class PdfRenderer:
             mark=kit.logos["mark"].as_uri(),
             font_faces=Markup("/* brand fonts are loaded automatically */"),
         )
-        context["partner"] = partner_context(partner, data_uri(logo.data, logo.media_type) if logo else None)
+        logo_uri = data_uri(logo.data, logo.media_type) if logo else None
+        if logo is not None and logo.kind == "png" and logo_uri is not None:
+            data = logo.data
+            self._logo_images.get_or_make(logo_uri, lambda: LogoImage(logo_uri, data))
+        context["partner"] = partner_context(partner, logo_uri)
         context["partner"]["logo_style"] = logo_style(logo) if logo else ""
         code = qr_code(context["qr_url"])
         color, background = kit.colors["text"], "#FFFFFF"

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import dataclasses
+import io
 from pathlib import Path
 
 import pytest
+from PIL import Image, ImageDraw
 
 from app.errors import RenderFailed, TemplateInvalid
 from app.rendering.model import BrandKit, CampaignInput, CampaignTemplate, PartnerInput
@@ -154,3 +156,28 @@ def test_our_qr_drawing_matches_weasyprints_drawing_of_the_qr_svg(box: str) -> N
         return pdfium.PdfDocument(data)[0].render(scale=300 / 72).to_pil().convert("RGB")
 
     assert ImageChops.difference(raster(theirs), raster(ours)).getbbox() is None
+
+
+def _logo_with_a_hole() -> bytes:
+    """A PNG logo that stays transparent in places after trimming (drawn with a soft mask)."""
+    image = Image.new("RGBA", (300, 100), "#C0392B")
+    ImageDraw.Draw(image).rectangle((100, 30, 200, 70), fill=(0, 0, 0, 0))
+    out = io.BytesIO()
+    image.save(out, format="PNG")
+    return out.getvalue()
+
+
+@pytest.mark.parametrize("logo", ["opaque", "transparent"])
+def test_a_logo_kept_loaded_writes_the_same_pdf(kit, template, partner, campaign, logo) -> None:
+    """The second PDF with a partner's raster logo reuses its image streams: same bytes as a fresh renderer."""
+    if logo == "transparent":
+        partner = dataclasses.replace(partner, logo=_logo_with_a_hole())
+    fresh = Renderer()
+    output = template.outputs[0]
+    assert fresh.partner_logo(partner) is not None
+    first = fresh.pdf.render(kit, template, output, partner, campaign, fresh.partner_logo(partner))[0]
+    warm = Renderer()
+    other = dataclasses.replace(partner, slug="other", name="Other Partner")
+    warm.pdf.render(kit, template, output, other, campaign, warm.partner_logo(other))
+    again = warm.pdf.render(kit, template, output, partner, campaign, warm.partner_logo(partner))[0]
+    assert again == first
