@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 import threading
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 
 from app.errors import CobrandError, RenderFailed
@@ -35,6 +37,26 @@ RENDER_LOCK = threading.RLock()
 """One render at a time per process: Pango and fontconfig under WeasyPrint are not thread-safe
 (two threads laying out at once abort the process), and the web server renders previews in its
 request threads while in-process jobs render on theirs."""
+
+
+@contextmanager
+def _cycles_collected_after() -> Iterator[None]:
+    """Pause CPython's cycle collector for one batch and collect its youngest generation after.
+
+    A batch allocates a great many short-lived objects (layout boxes, PDF objects); with the
+    collector on, that churn sets off full collections that walk every long-lived object of the
+    worker (fonts, masters, caches), about a tenth of a batch's CPU time. Reference counting still
+    frees almost everything at once; what cycles a batch leaves are collected when it ends.
+    """
+    if not gc.isenabled():
+        yield
+        return
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
+        gc.collect(0)
 
 
 class Renderer:
@@ -163,7 +185,7 @@ class Renderer:
                 zone_jobs.append((index, ZoneJob(partner, campaign, self.partner_logo(partner))))
             except CobrandError as exc:
                 results[index] = exc
-        with RENDER_LOCK:
+        with RENDER_LOCK, _cycles_collected_after():
             try:
                 outcomes = render_zones(self.stamper, kit, template, output, [job for _, job in zone_jobs])
             except CobrandError:

@@ -9,6 +9,7 @@ change shade, but no shape moves.
 
 from __future__ import annotations
 
+import gc
 import io
 from dataclasses import replace
 from pathlib import Path
@@ -221,3 +222,9 @@ def test_a_batch_of_flyers_matches_each_full_render(renderer, kit, template, par
         assert partner.phone in _text(result.data)  # each page is its own partner's
         others = [p.phone for p in partners if p.phone != partner.phone]
         assert not any(phone in _text(result.data) for phone in others)
+
+
+def test_a_batch_leaves_the_cycle_collector_on(renderer, kit, template, partner, campaign) -> None:
+    assert gc.isenabled()
+    renderer.render_many(kit, template, [(p, campaign) for p in _partners(partner, 2)], output_name(template))
+    assert gc.isenabled()
