@@ -50,14 +50,21 @@ ZONE_ANCHOR = "cobrand-zone"
 PATH_ANCHOR = "cobrand-path-"
 MASTER_CSS = f"[{ZONE}], [{ZONE}] * {{ visibility: hidden !important }}"
 """The master lays the zone out but draws none of it."""
+PAGE_BREAK = "data-cobrand-page-break"
+"""Starts a partner's page in a batch of zones (zone_batch.py)."""
 OVERLAY_CSS = (
     f"[{HIDDEN}] {{ display: none !important }}\n"
     f"[{ANCESTOR}] {{ visibility: hidden !important }}\n"
     f"html, body {{ background: none !important }}\n"
     f"@page {{ background: none !important }}\n"
-    f"[{ZONE}] {{ visibility: visible !important }}"
+    f'[{ZONE}] {{ visibility: visible !important; -weasy-anchor: "{ZONE_ANCHOR}" }}\n'
+    f"[{PAGE_BREAK}] {{ break-before: page !important }}"
 )
-"""The overlay draws the zone and nothing else; its ancestors only give it its place."""
+"""The overlay draws the zone and nothing else; its ancestors only give it its place.
+
+The zone's anchor and a batch's page breaks are set here, by attribute, not in style attributes:
+WeasyPrint shares one computed style between elements with the same parent style, rules and no
+style attribute, so the zones of a batch's partners share most of theirs."""
 
 
 class ZoneMismatch(Exception):
@@ -172,8 +179,7 @@ def prune_to_zone(root: ElementTree.Element, zone: ZoneElement) -> bool:
             if child.tag != "head":
                 child.tail = None
     root.set(ANCESTOR, "")
-    chain[-1].set(ZONE, "")
-    anchor(chain[-1], ZONE_ANCHOR)
+    chain[-1].set(ZONE, "")  # OVERLAY_CSS makes it the ZONE_ANCHOR anchor
     return True
 
 

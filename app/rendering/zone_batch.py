@@ -34,6 +34,7 @@ from app.rendering.logos import PreparedLogo
 from app.rendering.model import BrandKit, CampaignInput, CampaignTemplate, PartnerInput, PdfOutput
 from app.rendering.pdf_update import stamp_page
 from app.rendering.stamp import (
+    PAGE_BREAK,
     ZONE_ANCHOR,
     Master,
     ZoneElement,
@@ -46,8 +47,6 @@ from app.rendering.stamp import (
 
 if TYPE_CHECKING:
     from app.rendering.stamp import ZoneStamper
-
-PAGE_BREAK = "break-before: page !important"
 
 
 @dataclass(frozen=True)
@@ -173,7 +172,7 @@ def _overlay_batch(
         if body is None:
             raise ZoneMismatch("the batch has no first page")
         chain_top = page_body[master.zone.path[1]]
-        chain_top.set("style", f"{chain_top.get('style') or ''};{PAGE_BREAK}")
+        chain_top.set(PAGE_BREAK, "")
         for child in list(page_body):
             body.append(child)
     assert document_html is not None
