@@ -50,8 +50,10 @@ PDF_VARIANT = "pdf/ua-1"
 """Tagged PDF (structure, alt text, /Lang, title shown): PDF/UA-1 as WeasyPrint writes it."""
 CACHE_SIZE = 16
 """Kit and template stylesheets kept parsed per renderer (LRU)."""
-QR_CACHE_SIZE = 8
-"""QR codes kept drawable per renderer (LRU): the ones of the renders in progress."""
+QR_CACHE_SIZE = 64
+"""QR codes kept drawable per renderer (LRU): the ones of the renders in progress, which for a
+batch of zones (zone_batch.py) is every partner of the batch (PUBLISH_BATCH_SIZE, 25 by default).
+A code that has left the cache is still drawn right, from its SVG, only more slowly."""
 LOGO_IMAGE_CACHE_SIZE = 32
 """Partner raster logos kept loaded, with their PDF image streams, per renderer (LRU)."""
 
