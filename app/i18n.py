@@ -10,13 +10,16 @@ files are compiled at start-up into the var folder when missing or older than th
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
-from babel.support import NullTranslations
 from flask import Blueprint, Flask, Response, abort, current_app, g, redirect, request, session, url_for
-from flask_babel import Babel, get_locale, get_translations, lazy_gettext
+from flask_babel import Babel, get_translations, lazy_gettext
 from flask_login import current_user
+from jinja2 import pass_context
+from jinja2.runtime import Context
+from markupsafe import Markup
 
 from app.auth.roles import public
 from app.config import VAR_DIR
@@ -26,6 +29,8 @@ TRANSLATIONS_DIR = Path(__file__).parent / "translations"
 LANGUAGES = {"en": "English", "de": "Deutsch", "fr": "Français", "es": "Español", "ja": "日本語"}
 """The languages the web app speaks, each named in itself (the switcher's labels)."""
 SESSION_KEY = "language"
+PAGE_CATALOG = "_catalog"
+"""Template variable: the catalog of the page being rendered (imported macros, which do not see it, look it up)."""
 
 
 def compile_catalogs(source: Path, target: Path) -> Path:
@@ -74,15 +79,17 @@ def select_language() -> str:
     return str(g.language)
 
 
-def _translations() -> NullTranslations:
-    """This request's catalog, found once per language (get_locale is cached for the request)."""
-    if not g:
-        return get_translations()
-    locale = get_locale()
-    cached = g.get("translations")
-    if cached is None or cached[0] is not locale:
-        cached = g.translations = (locale, get_translations())
-    return cached[1]
+@pass_context
+def _page_gettext(context: Context, string: str, /, **variables: Any) -> str:
+    """Jinja's `_()`, as its newstyle gettext, with the page's catalog (PAGE_CATALOG): Flask-Babel
+    would find the catalog again on each of the hundred calls of a portal page."""
+    catalog = context.get(PAGE_CATALOG)
+    if catalog is None:
+        catalog = get_translations()
+    text = catalog.ugettext(string)
+    if context.eval_ctx.autoescape:
+        text = Markup(text)
+    return text % variables  # always a format string, as in Jinja's own
 
 
 def set_language(language: str) -> None:
@@ -121,17 +128,17 @@ def init_app(app: Flask) -> None:
     directories += [str(d) for d in app.config.get("EXTRA_TRANSLATION_DIRS", [])]
     app.config["BABEL_TRANSLATION_DIRECTORIES"] = ";".join(directories)
     Babel(app, locale_selector=select_language)
-    # Flask-Babel finds the catalog again on every _() call; a portal page makes a hundred of them.
-    app.jinja_env.install_gettext_callables(
-        gettext=lambda s: _translations().ugettext(s),
-        ngettext=lambda s, p, n: _translations().ungettext(s, p, n),
-        newstyle=True,
-    )
+    # `_()` and gettext() in templates, called directly (ngettext stays Flask-Babel's).
+    app.jinja_env.globals.update(_=_page_gettext, gettext=_page_gettext)
     app.register_blueprint(bp)
 
     @app.context_processor
     def languages() -> dict[str, object]:
-        return {"languages": available(), "current_language": select_language()}
+        return {
+            "languages": available(),
+            "current_language": select_language(),
+            PAGE_CATALOG: get_translations(),
+        }
 
     app.jinja_env.globals["status_label"] = status_label  # a global: imported macros use it too
 
