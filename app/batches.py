@@ -4,25 +4,26 @@ When batches of a publish share a master not yet stored, its first job (`prepare
 out the masters of the campaign's PDF outputs, so no two workers race to make one, then queues
 the batches with the publish's own job settings. A batch
 (`render_batch`) reads its partners, assets and field values in one query each, renders each
-output for all its partners at once (Renderer.render_many: PDF zones in one document), hands
-every file and thumbnail to a small thread pool that uploads while the next output renders,
-writes the asset rows in one commit, and emits its events once.
+output for its partners a chunk at a time (Renderer.render_many: PDF zones in one document) while
+app/batch_uploads.py stores the chunk before and reads the logos of the next, writes the asset
+rows in one commit, and emits its events once. After a storage error what was stored is still
+recorded (and its events emitted) before the job fails and RQ tries the rest again.
 """
 
 from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable
-from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass
+from concurrent.futures import Future
+from dataclasses import dataclass, replace
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app import metrics
-from app.assets import asset_filename, asset_key, asset_payload, public_key
+from app.assets import asset_filename, asset_payload
+from app.batch_uploads import Uploads
 from app.errors import CobrandError
 from app.events import Event
 from app.links import ensure_links, link_urls
@@ -41,14 +42,15 @@ from app.publish_jobs import enqueue_batch, master_inputs
 from app.publish_progress import OUTCOMES, mark_batch_failed, refresh_progress
 from app.render_inputs import campaign_input, partner_input, public_asset_base
 from app.rendering.fingerprint import fingerprint
-from app.rendering.model import CampaignInput, PartnerInput, RenderedFile
-from app.rendering.thumbnails import thumbnail
+from app.rendering.model import BrandKit, CampaignInput, CampaignTemplate, PartnerInput
+from app.rendering.thumbnails import StampedPdf
 from app.services import Services
 
 logger = logging.getLogger(__name__)
 
-UPLOAD_THREADS = 4
-"""Uploads (and thumbnails: PDFium and zlib release the GIL) in flight while rendering goes on."""
+RENDER_CHUNK = 8
+"""Partners rendered per render_many call: a chunk's files are stored while the next one renders
+(and a zone document of 8 lays out faster per partner than one of a whole batch)."""
 
 
 def prepare_publish(
@@ -137,7 +139,10 @@ def render_batch(
                     continue  # counted already: unchanged at planning, or done by an earlier try
                 asset.attempts += 1
                 try:
-                    partner_data = partner_data or partner_input(services, partner, program=program)
+                    # The logo is read on the pool, while the chunk before renders; its hash is enough here.
+                    partner_data = partner_data or partner_input(
+                        services, partner, with_logo=partner.logo_sha256 is None, program=program
+                    )
                 except CobrandError as exc:
                     _finish(asset, partner, publish_id, "failed", error=str(exc))
                     events.append(Event("asset.failed", asset_payload(asset, partner, campaign)))
@@ -157,49 +162,88 @@ def render_batch(
                     todo[output_id].append(_Work(asset, partner, partner_data, campaign_data, fp))
         # Commit before rendering: on SQLite an open write would hold the database lock throughout.
         session.commit()
-        with ThreadPoolExecutor(UPLOAD_THREADS, thread_name_prefix="cobrand-upload") as pool:
-            stored: list[tuple[_Work, RenderedFile, Future[tuple[str, str]]]] = []
-            for output_id, works in todo.items():
-                if not works:
-                    continue
-                jobs = [(w.partner_data, w.campaign_data) for w in works]
-                started = time.perf_counter()
-                results = services.renderer.render_many(kit, template, jobs, output_id)
-                each = (time.perf_counter() - started) / len(works)
-                for work, result in zip(works, results, strict=True):
-                    if isinstance(result, CobrandError):
-                        # Bad input (a broken logo, a template error): retrying cannot help, record it.
-                        work.asset.status = AssetStatus.FAILED
-                        _finish(work.asset, work.partner, publish_id, "failed", error=str(result))
-                        events.append(
-                            Event("asset.failed", asset_payload(work.asset, work.partner, campaign))
-                        )
-                        continue
-                    metrics.observe_render(metrics.output_kind(template, output_id), each)
-                    upload = _uploader(services, campaign, template.version, kit.version, work, result)
-                    stored.append((work, result, pool.submit(upload)))
-            old_keys: list[str] = []
-            for work, result, future in stored:
-                key, thumb_key = future.result()  # an upload error fails the job: RQ retries it
-                asset = work.asset
-                old_keys += [
-                    k for k in (asset.storage_key, asset.thumbnail_key) if k and k not in (key, thumb_key)
-                ]
-                asset.storage_key, asset.thumbnail_key = key, thumb_key
-                asset.fingerprint = work.fingerprint
-                asset.locale = work.campaign_data.locale
-                asset.size_bytes = len(result.data)
-                asset.content_type = result.content_type
-                asset.filename = asset_filename(campaign, asset.output, work.partner, result.extension)
-                asset.rendered_at = utcnow()
-                _finish(asset, work.partner, publish_id, "rendered")
-                events.append(Event("asset.ready", asset_payload(asset, work.partner, campaign)))
+        with Uploads[_Work](services) as uploads:
+            _render(services, campaign, kit, template, publish_id, todo, events, uploads)
+        old_keys: list[str] = []
+        for stored in uploads.stored:
+            asset, key, thumb_key = stored.tag.asset, stored.key, stored.thumbnail_key
+            old_keys += [
+                k for k in (asset.storage_key, asset.thumbnail_key) if k and k not in (key, thumb_key)
+            ]
+            asset.storage_key, asset.thumbnail_key = key, thumb_key
+            asset.fingerprint = stored.tag.fingerprint
+            asset.locale = stored.tag.campaign_data.locale
+            asset.size_bytes = stored.size
+            asset.content_type = stored.content_type
+            asset.filename = asset_filename(campaign, asset.output, stored.tag.partner, stored.extension)
+            asset.rendered_at = utcnow()
+            _finish(asset, stored.tag.partner, publish_id, "rendered")
+            events.append(Event("asset.ready", asset_payload(asset, stored.tag.partner, campaign)))
         session.commit()  # every row of the batch at once, now that its files are stored
     for old in old_keys:
         services.storage.delete(old)  # the records point at the new objects: drop the old ones
     services.events.emit(events)  # once per batch, after its work is committed
     refresh_progress(services, publish_id)
+    if uploads.error is not None:
+        raise uploads.error  # what was stored is recorded; RQ tries the rest again (mark_batch_failed at the end)
     return _delta(before, services.renderer.stats())
+
+
+def _render(
+    services: Services, campaign: Campaign, kit: BrandKit, template: CampaignTemplate, publish_id: int,
+    todo: dict[str, list[_Work]], events: list[Event], uploads: Uploads[_Work],
+) -> None:  # fmt: skip
+    """Render the todo a chunk at a time, each chunk's files stored while the next one renders.
+
+    After a storage error nothing more is rendered: the job fails and is tried again.
+    """
+    masters: dict[tuple[str, str], StampedPdf | None] = {}  # by output and locale
+    logos: dict[int, Future[bytes]] = {}  # by partner, read a chunk ahead
+
+    def read_logos(chunk: list[_Work]) -> None:
+        for w in chunk:
+            if w.partner_data.logo is None and w.partner.logo_key and w.partner.id not in logos:
+                logos[w.partner.id] = uploads.read(w.partner.logo_key)
+
+    chunks = [(output_id, chunk) for output_id, works in todo.items() for chunk in _chunks(works)]
+    for index, (output_id, chunk) in enumerate(chunks):
+        read_logos(chunk)
+        read_logos(chunks[index + 1][1] if index + 1 < len(chunks) else [])
+        try:
+            jobs = [(_with_logo(w, logos), w.campaign_data) for w in chunk]
+        except Exception as exc:  # ok: a logo not read; raised once what was stored is recorded
+            uploads.error = uploads.error or exc
+        if uploads.error is not None:
+            return
+        started = time.perf_counter()
+        results = services.renderer.render_many(kit, template, jobs, output_id)
+        each = (time.perf_counter() - started) / len(chunk)
+        for work, result in zip(chunk, results, strict=True):
+            if isinstance(result, CobrandError):
+                # Bad input (a broken logo, a template error): retrying cannot help, record it.
+                work.asset.status = AssetStatus.FAILED
+                _finish(work.asset, work.partner, publish_id, "failed", error=str(result))
+                events.append(Event("asset.failed", asset_payload(work.asset, work.partner, campaign)))
+                continue
+            metrics.observe_render(metrics.output_kind(template, output_id), each)
+            locale = work.campaign_data.locale
+            if (output_id, locale) not in masters:
+                masters[output_id, locale] = services.renderer.stamped_on(
+                    kit, template, output_id, work.campaign_data
+                )
+            uploads.store(work, campaign, work.asset, work.partner, work.fingerprint,
+                          (template.version, kit.version), result, masters[output_id, locale])  # fmt: skip
+
+
+def _with_logo(work: _Work, logos: dict[int, Future[bytes]]) -> PartnerInput:
+    future = logos.get(work.partner.id)
+    return work.partner_data if future is None else replace(work.partner_data, logo=future.result())
+
+
+def _chunks(works: list[_Work]) -> list[list[_Work]]:
+    """works in order, in even chunks of at most RENDER_CHUNK (25 → 6, 6, 6, 7)."""
+    count = -(-len(works) // RENDER_CHUNK)
+    return [works[len(works) * i // count : len(works) * (i + 1) // count] for i in range(count)]
 
 
 def _asset_rows(
@@ -250,35 +294,6 @@ def _finish(
         asset.error = None
     asset.publish_id = publish_id
     asset.outcome = AssetOutcome(outcome)
-
-
-def _uploader(
-    services: Services, campaign: Campaign, template_version: str, kit_version: str, work: _Work,
-    rendered: RenderedFile,
-) -> Callable[[], tuple[str, str]]:  # fmt: skip
-    """The upload of one rendered file and its thumbnail, to run on the pool; returns their keys."""
-    asset, partner, fp = work.asset, work.partner, work.fingerprint
-    key = asset_key(campaign.slug, partner.slug, asset.output, fp, rendered.extension)
-    thumb_key = f"thumbnails/{campaign.slug}/{partner.slug}/{asset.output}-{fp[:16]}.jpg"
-    filename = asset_filename(campaign, asset.output, partner, rendered.extension)
-    metadata = {
-        "campaign": campaign.slug, "partner": partner.slug, "output": asset.output,
-        "template-version": template_version[:16], "brand-kit-version": kit_version[:16], "fingerprint": fp,
-    }  # fmt: skip
-
-    def upload() -> tuple[str, str]:
-        services.storage.put(key, rendered.data, content_type=rendered.content_type, filename=filename,
-                             metadata=metadata)  # fmt: skip
-        for public in rendered.public_files:  # content-addressed: never rewritten, never deleted here
-            if not services.storage.exists(public_key(public.name)):
-                services.storage.put(public_key(public.name), public.data, content_type=public.content_type)
-        preview = (
-            (rendered.preview, "image/png") if rendered.preview else (rendered.data, rendered.content_type)
-        )
-        services.storage.put(thumb_key, thumbnail(*preview), content_type="image/jpeg")
-        return key, thumb_key
-
-    return upload
 
 
 def _delta(before: dict[str, int], after: dict[str, int]) -> dict[str, Any]:

@@ -29,6 +29,7 @@ from app.rendering.model import (
 from app.rendering.pdf import PdfRenderer
 from app.rendering.social import render_post
 from app.rendering.stamp import MasterStore, ZoneStamper
+from app.rendering.thumbnails import StampedPdf, StampedThumbnails
 from app.rendering.zone_batch import ZoneJob, render_zones
 
 logger = logging.getLogger(__name__)
@@ -70,6 +71,8 @@ class Renderer:
         self.email = EmailRenderer(self.image)
         self.design = DesignRenderer(self.pdf)
         """Designs from other tools: only their zones are drawn, stamped onto the untouched master."""
+        self.thumbnails = StampedThumbnails()
+        """Thumbnails of stamped PDFs: each master's first page rendered once per process."""
 
     def stats(self) -> dict[str, int]:
         """Counters of this process: masters laid out here, and masters read from the store."""
@@ -89,6 +92,22 @@ class Renderer:
                     self.stamper.master(kit, template, output, campaign)
                     keys.append(self.stamper.master_key(kit, template, output, campaign))
         return keys
+
+    def stamped_on(
+        self, kit: BrandKit, template: CampaignTemplate, output_id: str, campaign: CampaignInput
+    ) -> StampedPdf | None:
+        """The master this output's PDFs for this campaign are stamped on, or None (not stamped)."""
+        output = next((o for o in template.outputs if o.name == output_id), None)
+        if not isinstance(output, PdfOutput) or output.cobrand_zone is None:
+            return None
+        try:
+            with RENDER_LOCK:
+                master = self.stamper.master(kit, template, output, campaign)
+        except CobrandError:
+            return None  # no master to lay out: every PDF was rendered in full
+        if master.pdf is None:
+            return None
+        return StampedPdf(master.pdf.data, master.pdf.page_index, master.pdf.bbox)
 
     def partner_logo(self, partner: PartnerInput) -> PreparedLogo | None:
         """The partner's logo, validated and trimmed (UploadRejected if it is not acceptable)."""
