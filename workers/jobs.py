@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from app import batches, publish_progress
+from app import batches, partner_publish, publish_progress
 from app.ops.logs import job_logged
 from app.services import get_services
 
@@ -46,13 +46,8 @@ def render_batch_failed(job_args: tuple[Any, ...], error: BaseException | str) -
 
 def render_partner(partner_id: int, work: list[tuple[int, list[int], list[str] | None]]) -> dict[str, int]:
     """Render one partner's batches of several publishes in turn (app.partner_publish); summed counters."""
-    totals: dict[str, int] = {}
     with job_logged("render_partner", partner_id=partner_id, publishes=len(work)):
-        for publish_id, partner_ids, output_ids in work:
-            counters = batches.render_batch(get_services(), publish_id, partner_ids, output_ids)
-            for name, value in counters.items():
-                totals[name] = totals.get(name, 0) + value
-    return totals
+        return partner_publish.render_partner_work(get_services(), work)
 
 
 def render_partner_failed(job_args: tuple[Any, ...], error: BaseException | str) -> None:

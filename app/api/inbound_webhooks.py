@@ -68,7 +68,9 @@ def receive(source: str) -> tuple[dict[str, Any], int]:
     except IntegrityError:
         # The same event arrived twice at once; the unique constraint let one through.
         return {"event_id": event_id, "status": "duplicate"}, 200
+    # The event's job renders the partner's new assets itself (app/partner_publish.py): a render's timeout.
+    timeout = services().config.JOB_TIMEOUT
     services().jobs.enqueue(
-        PROCESS_JOB, row_id, options=JobOptions(job_id=f"webhook-event-{row_id}", timeout=300)
+        PROCESS_JOB, row_id, options=JobOptions(job_id=f"webhook-event-{row_id}", timeout=timeout)
     )
     return {"id": row_id, "event_id": event_id, "status": "queued"}, 202

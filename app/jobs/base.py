@@ -58,3 +58,6 @@ class JobRunner(Protocol):
 
     def has_in_flight(self, job_id_prefix: str) -> bool:
         """Whether a job whose id starts with the prefix is queued, scheduled or running."""
+
+    def cancel_scheduled(self, job_id: str) -> bool:
+        """Drop the job of this id if it is still waiting for its time (delayed); whether it was."""

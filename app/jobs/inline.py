@@ -67,6 +67,9 @@ class InlineRunner:
         with self._lock:
             return any(job_id.startswith(job_id_prefix) for job_id in self._pending)
 
+    def cancel_scheduled(self, job_id: str) -> bool:
+        return False  # delayed jobs wait on the timer unnamed (and die with the process anyway)
+
     def stats(self) -> QueueStats:
         with self._lock:
             waiting = [t for job_id, t in self._queued_at.items() if job_id != self._running]

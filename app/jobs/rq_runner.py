@@ -103,6 +103,16 @@ class RQRunner:
                 continue
         return False
 
+    def cancel_scheduled(self, job_id: str) -> bool:
+        try:
+            job = Job.fetch(job_id, connection=self.connection)
+        except NoSuchJobError:
+            return False
+        if job.get_status(refresh=False) != JobStatus.SCHEDULED:
+            return False  # due already (queued or running): it runs
+        job.delete()
+        return True
+
     def count(self) -> int:
         """Jobs waiting in the queue (not started, not scheduled)."""
         return self.queue.count

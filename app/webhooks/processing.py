@@ -27,7 +27,7 @@ from app.models import (
     WebhookEventStatus,
     utcnow,
 )
-from app.partner_publish import publish_partner_assets
+from app.partner_publish import publish_partner_assets_here
 from app.partners import delete_partner, get_partner, update_partner, upsert_partner
 from app.publishing import start_publish
 from app.schemas import validate
@@ -125,10 +125,11 @@ def publish_partner(services: Services, partner_id: int) -> list[int]:
                 targets.append(campaign.slug)
             else:
                 withdraw_partner_assets(services, session, campaign.id, partner_id)
-    publish_ids, errors = publish_partner_assets(
+    # Rendered by this event's own job: one hop through the queue, one forked child.
+    publish_ids, errors = publish_partner_assets_here(
         services, partner_id, sorted(targets), trigger=PublishTrigger.WEBHOOK
     )
-    if errors:  # the other campaigns are queued; the event records what stopped this one
+    if errors:  # the other campaigns are done; the event records what stopped this one
         raise errors[0][1]
     return publish_ids
 

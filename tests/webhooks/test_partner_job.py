@@ -1,4 +1,4 @@
-"""On RQ, a partner.updated event renders that partner in every affected campaign in one job."""
+"""On RQ, a partner.updated event renders that partner in every affected campaign in its own job."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from rq import SimpleWorker
 from sqlalchemy import select
 
 from app.campaigns import save_campaign
-from app.models import Asset, AssetStatus, Partner, Publish
+from app.models import Asset, AssetStatus, Partner, Publish, WebhookEvent
 from app.partner_import import import_partners_file
 from app.publishing import start_publish
 from app.services import Services, using_services
@@ -28,7 +28,14 @@ def _summit_assets(services: Services) -> dict[tuple[int, str], tuple[str | None
     return {(campaign, output): (key, publish) for campaign, output, key, publish in rows}
 
 
-def test_partner_updated_renders_its_campaigns_in_one_job(
+def _event_row_id(services: Services) -> int:
+    with services.db.session() as session:
+        row_id = session.scalar(select(WebhookEvent.id).where(WebhookEvent.event_id == "evt-1"))
+    assert row_id is not None
+    return row_id
+
+
+def test_partner_updated_renders_its_campaigns_in_the_events_own_job(
     make_app: Callable[..., Flask], redis_url: str, redis_conn: Any
 ) -> None:
     app = make_app(REDIS_URL=redis_url, WEBHOOK_SECRETS=f"prm={WEBHOOK_SECRET}", JOB_RETRIES=0)
@@ -50,16 +57,18 @@ def test_partner_updated_renders_its_campaigns_in_one_job(
     body, headers = signed({"id": "evt-1", "type": "partner.updated",
                             "data": {"slug": "summit-it", "phone": "+1 (303) 555-0199"}})  # fmt: skip
     assert app.test_client().post("/api/v1/webhooks/prm", data=body, headers=headers).status_code == 202
-    with using_services(services):  # the event's own job only: it queues the renders
-        SimpleWorker([services.queue.queue], connection=redis_conn).work(burst=True, max_jobs=1)  # type: ignore[attr-defined]
-    queued = services.queue.queue.get_job_ids()  # type: ignore[attr-defined]
+    queue = services.queue.queue  # type: ignore[attr-defined]
+    with using_services(services):  # the event's own job only: it renders the partner itself
+        SimpleWorker([queue], connection=redis_conn).work(burst=True, max_jobs=1)  # type: ignore[attr-defined]
     with services.db.session() as session:
-        partner_id = session.scalar(select(Partner.id).where(Partner.slug == "summit-it"))
         publishes = session.scalars(select(Publish).where(Publish.trigger == "webhook")).all()
-    assert len(queued) == 1 and queued[0].startswith(f"partner-{partner_id}-"), queued
     assert len(publishes) == 2
+    # One job in all: nothing queued after it, and its safety net (scheduled first) was dropped.
+    assert queue.get_job_ids() == [] and queue.scheduled_job_registry.get_job_ids() == []
+    assert [j for j in queue.finished_job_registry.get_job_ids() if not j.startswith("publish-")] == [
+        f"webhook-event-{_event_row_id(services)}"
+    ]
 
-    work()
     after = _summit_assets(services)
     assert set(after) == set(before)
     new_publishes = {p.id for p in publishes}
