@@ -79,6 +79,13 @@ def prepare_publish(
     return _delta(before, services.renderer.stats())
 
 
+def load_masters(services: Services, publish_id: int, partner_ids: list[int]) -> int:
+    """Read the stored masters these partners' assets are stamped on into this process's renderer
+    (none is laid out here: that is a job's work); how many are in memory."""
+    kit, template, inputs = master_inputs(services, publish_id, partner_ids)
+    return sum(services.renderer.load_masters(kit, template, data) for data in inputs)
+
+
 def prepare_publish_failed(
     services: Services, publish_id: int, batches: list[list[int]], output_ids: list[str] | None, error: str
 ) -> None:

@@ -57,3 +57,12 @@ def render_partner_failed(job_args: tuple[Any, ...], error: BaseException | str)
     with job_logged("render_partner_failed", partner_id=partner_id, publishes=len(work)):
         for publish_id, partner_ids, output_ids in work:
             publish_progress.mark_batch_failed(get_services(), publish_id, partner_ids, output_ids, message)
+
+
+def batches_of(func_name: str, args: tuple[Any, ...]) -> list[tuple[int, list[int]]]:
+    """The (publish id, partner ids) a queued job of this module renders; [] for any other job."""
+    if func_name == f"{__name__}.render_batch":
+        return [(args[0], args[1])]
+    if func_name == f"{__name__}.render_partner":
+        return [(publish_id, partner_ids) for publish_id, partner_ids, _ in args[1]]
+    return []

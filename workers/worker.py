@@ -20,11 +20,14 @@ from typing import Any
 from rq import Queue, SimpleWorker, Worker
 from rq.job import Job
 
+from app.batches import load_masters
 from app.jobs.rq_runner import TRIES_META, RQRunner, call_failure_handler
 from app.ops.logs import log_context
 from app.rendering.lint import in_program
 from app.rendering.model import CampaignInput, PartnerInput
 from app.services import Services, set_process_services
+from workers import import_jobs, link_jobs, webhook_jobs  # noqa: F401 (imported once, not by each child)
+from workers.jobs import batches_of
 
 logger = logging.getLogger(__name__)
 
@@ -87,6 +90,34 @@ class _ForkSafety:
         super().main_work_horse(job, queue)  # type: ignore[misc]
 
 
+MASTERS_READ_META = "cobrand_masters_read_by_parent"
+"""Job meta key: how many masters the worker's parent read from storage before forking the job."""
+
+
+class _InheritsMasters:
+    """Mixin: before forking a batch's work horse, read the stored masters it will stamp on into
+    this warm parent's renderer (bounded; none is laid out here), so that the child inherits them
+    and every later child of the same campaign starts with them too, as a --simple worker would."""
+
+    services: Services
+
+    def execute_job(self, job: Job, queue: Queue) -> Any:
+        renderer = self.services.renderer
+        before = renderer.stats()["masters_loaded"]
+        try:
+            for publish_id, partner_ids in batches_of(job.func_name, tuple(job.args)):
+                load_masters(self.services, publish_id, partner_ids)
+        except Exception:  # ok: only a head start; the job's child reads or lays out what it needs
+            logger.exception("masters of job %s not read before forking it", job.id)
+        finally:
+            self.services.storage.close_connections()
+        read = renderer.stats()["masters_loaded"] - before
+        if read:
+            job.meta[MASTERS_READ_META] = read
+            job.save_meta()
+        return super().execute_job(job, queue)  # type: ignore[misc]
+
+
 class _FinishesJobOnSigterm:
     """Mixin: the work horse ignores SIGTERM, so the job in hand finishes when a stop signals every
     process of the worker (systemd's default KillMode=control-group does), not only the parent.
@@ -146,7 +177,13 @@ class _LogsJobContext:
 
 
 class CobrandWorker(
-    _LogsJobContext, _SweepsDeliveries, _ForkSafety, _FinishesJobOnSigterm, _BoundedHeartbeat, Worker
+    _LogsJobContext,
+    _InheritsMasters,
+    _SweepsDeliveries,
+    _ForkSafety,
+    _FinishesJobOnSigterm,
+    _BoundedHeartbeat,
+    Worker,
 ):
     """The forking worker: each job runs in a child of the warm parent."""
 
@@ -225,4 +262,5 @@ def run_worker(
     )
     # No connection may be open when the first child is forked.
     services.db.dispose()
+    services.storage.close_connections()
     return worker.work(burst=burst, with_scheduler=True, logging_level=logging_level, max_jobs=max_jobs)

@@ -109,6 +109,19 @@ class Renderer:
             return None
         return StampedPdf(master.pdf.data, master.pdf.page_index, master.pdf.bbox)
 
+    def load_masters(self, kit: BrandKit, template: CampaignTemplate, campaign: CampaignInput) -> int:
+        """Read the stored masters of the PDF outputs with a co-brand zone into memory, laying none
+        out (bounded, like every master this process uses); how many of them are in memory now.
+
+        A forking worker's parent calls this before it forks a job: the job's child inherits them.
+        """
+        with RENDER_LOCK:
+            return sum(
+                self.stamper.load(kit, template, output, campaign)
+                for output in template.outputs
+                if isinstance(output, PdfOutput) and output.cobrand_zone is not None
+            )
+
     def partner_logo(self, partner: PartnerInput) -> PreparedLogo | None:
         """The partner's logo, validated and trimmed (UploadRejected if it is not acceptable)."""
         return prepare_logo(partner.logo, f"logo of partner {partner.slug}") if partner.logo else None

@@ -367,14 +367,34 @@ class ZoneStamper:
         digest = hashlib.sha256(json.dumps(inputs).encode()).hexdigest()[:32]
         return f"{campaign.slug}/{template.slug}-{output.name}-{digest}"
 
+    def load(
+        self, kit: BrandKit, template: CampaignTemplate, output: PdfOutput, campaign: CampaignInput
+    ) -> bool:
+        """Have this output's master in memory if it is stored, laying none out; whether it is now."""
+        key = self.master_key(kit, template, output, campaign)
+        if key in self._masters:
+            self._masters.move_to_end(key)
+            return True
+        master = self._stored_master(key, output)
+        if master is None:
+            return False
+        self._masters.get_or_make(key, lambda: master)
+        return True
+
+    def _stored_master(self, key: str, output: PdfOutput) -> Master | None:
+        assert output.cobrand_zone is not None
+        stored = self.store.load(key) if self.store is not None else None
+        if stored is None:
+            return None
+        self.masters_loaded += 1
+        return Master.from_bytes(stored, output.cobrand_zone)
+
     def _find_master(
         self, key: str, kit: BrandKit, template: CampaignTemplate, output: PdfOutput, campaign: CampaignInput
     ) -> Master:
-        assert output.cobrand_zone is not None
-        stored = self.store.load(key) if self.store is not None else None
+        stored = self._stored_master(key, output)
         if stored is not None:
-            self.masters_loaded += 1
-            return Master.from_bytes(stored, output.cobrand_zone)
+            return stored
         master = self._make_master(kit, template, output, campaign)
         self.masters_laid_out += 1
         if self.store is not None:

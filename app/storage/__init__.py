@@ -50,6 +50,9 @@ class Storage(Protocol):
     def list(self, prefix: str = "") -> Iterator[str]:
         """Yield every key that starts with prefix."""
 
+    def close_connections(self) -> None:
+        """Close idle network connections (a forking worker's parent, so that no child shares one)."""
+
 
 def storage_from_url(url: str, *, endpoint_url: str | None = None) -> Storage:
     """Build the backend named by STORAGE_URL: file:///path or s3://bucket/prefix."""

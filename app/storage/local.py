@@ -184,6 +184,9 @@ class LocalStorage:
             except (FileNotFoundError, NotADirectoryError):
                 pass
 
+    def close_connections(self) -> None:
+        pass  # files: no connection to close
+
     def list(self, prefix: str = "") -> Iterator[str]:
         """Yield every key that starts with prefix, in sorted (S3's UTF-8 byte) order."""
         check_prefix(prefix)

@@ -175,6 +175,11 @@ class S3Storage:
         """Remove key; no error if it is already gone (S3's DeleteObject is idempotent)."""
         self.client.delete_object(Bucket=self.bucket, Key=self._key(key))
 
+    def close_connections(self) -> None:
+        # A socket open in a forking worker's parent would be shared with its next child; a child
+        # killed mid-request would leave it unusable for the parent. The pool opens new ones.
+        self.client._endpoint.http_session.close()
+
     def list(self, prefix: str = "") -> Iterator[str]:
         """Yield every key that starts with prefix, page by page, in S3's (UTF-8 byte) order."""
         paginator = self.client.get_paginator("list_objects_v2")

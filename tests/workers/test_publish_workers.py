@@ -24,6 +24,7 @@ from tests.workers.support import (
     wait_for,
     wait_for_publish,
 )
+from workers.worker import MASTERS_READ_META
 
 PARTNERS = 1000
 """Generated partners: every test publishes to a slice of them chosen by audience."""
@@ -195,7 +196,8 @@ def test_cli_publish_shows_progress_and_counts_with_workers(cluster: Cluster, pa
 def test_two_forking_workers_lay_a_campaign_master_out_once_in_total(
     cluster: Cluster, partner_ids: list[int]
 ) -> None:
-    """Must-show: the master is laid out by one job, stored once, and read by every batch's child."""
+    """Must-show: the master is laid out by one job, stored once, and read from storage once per
+    worker process: by its warm parent before forking the first batch, every child inheriting it."""
     from app.masters import StorageMasterStore
 
     services = cluster.services
@@ -223,11 +225,17 @@ def test_two_forking_workers_lay_a_campaign_master_out_once_in_total(
     assert len(jobs) == batches >= 2
     workers_seen = {job.worker_name for job in jobs.values()}
     assert len(workers_seen) == 2, workers_seen  # both worker processes ran batches
-    for job in jobs.values():  # each batch ran in a forked child that read the master from storage
-        assert job.return_value() == {"masters_laid_out": 0, "masters_loaded": 1}, (
+    for job in jobs.values():  # each batch ran in a forked child that found the master in memory
+        assert job.return_value() == {"masters_laid_out": 0, "masters_loaded": 0}, (
             job.id,
             job.return_value(),
         )
+    # Each worker's parent read it from storage once, before forking the first batch it took.
+    reads = {job.id: job.meta.get(MASTERS_READ_META, 0) for job in jobs.values()}
+    assert sum(reads.values()) == len(workers_seen), reads
+    for worker in workers_seen:
+        first = min((j for j in jobs.values() if j.worker_name == worker), key=lambda j: j.started_at)
+        assert reads[first.id] == 1, (worker, reads)
 
 
 def _partner_ids_of(cluster: Cluster, publish_id: int) -> list[int]:
