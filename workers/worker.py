@@ -4,6 +4,9 @@ A worker builds its services once, warms WeasyPrint, fonts, stylesheets and bran
 the parent process, and only then starts taking jobs. The default forking worker runs each job
 in a child forked from that warm parent (a crashing job cannot take the worker down, and
 nothing a job allocates outlives it); `--simple` runs jobs in the worker process itself.
+So that a child starts as warm as a --simple worker: the parent imports every job module, reads
+a batch's stored masters before forking it (each worker process reads a campaign's master from
+storage once, not once per job), and the child's garbage collector leaves what it inherited alone.
 
 Database connections never cross a fork: the parent disposes of its pool before working, and
 each job's child drops whatever pool it inherited (without closing the parent's sockets).
@@ -11,6 +14,7 @@ each job's child drops whatever pool it inherited (without closing the parent's 
 
 from __future__ import annotations
 
+import gc
 import logging
 import os
 import signal
@@ -21,6 +25,7 @@ from rq import Queue, SimpleWorker, Worker
 from rq.job import Job
 
 from app.batches import load_masters
+from app.errors import CobrandError
 from app.jobs.rq_runner import TRIES_META, RQRunner, call_failure_handler
 from app.ops.logs import log_context
 from app.rendering.lint import in_program
@@ -107,6 +112,8 @@ class _InheritsMasters:
         try:
             for publish_id, partner_ids in batches_of(job.func_name, tuple(job.args)):
                 load_masters(self.services, publish_id, partner_ids)
+        except CobrandError as exc:  # a deleted publish, a broken template: the job reports it
+            logger.info("masters of job %s not read before forking it: %s", job.id, exc)
         except Exception:  # ok: only a head start; the job's child reads or lays out what it needs
             logger.exception("masters of job %s not read before forking it", job.id)
         finally:
@@ -116,6 +123,17 @@ class _InheritsMasters:
             job.meta[MASTERS_READ_META] = read
             job.save_meta()
         return super().execute_job(job, queue)  # type: ignore[misc]
+
+
+class _LeavesInheritedObjectsAlone:
+    """Mixin: the work horse's garbage collector leaves every object inherited from the warm parent
+    alone (gc.freeze): each full collection would otherwise walk the parent's whole heap (WeasyPrint,
+    fonts, masters), touching, and so copying, its pages, in every job. The child's own garbage is
+    collected as usual; the parent's heap is untouched (its own collector runs as before)."""
+
+    def main_work_horse(self, job: Job, queue: Queue) -> None:
+        gc.freeze()
+        super().main_work_horse(job, queue)  # type: ignore[misc]
 
 
 class _FinishesJobOnSigterm:
@@ -181,6 +199,7 @@ class CobrandWorker(
     _InheritsMasters,
     _SweepsDeliveries,
     _ForkSafety,
+    _LeavesInheritedObjectsAlone,
     _FinishesJobOnSigterm,
     _BoundedHeartbeat,
     Worker,

@@ -64,6 +64,15 @@ def test_put_then_open_round_trips_bytes(storage: Storage) -> None:
     assert storage.exists("renders/c1/p1/flyer.pdf")
 
 
+def test_storage_works_on_after_closing_its_connections(storage: Storage) -> None:
+    storage.put("a.txt", b"before", content_type="text/plain")
+    storage.close_connections()  # a forking worker's parent, before each child
+    assert storage.open("a.txt") == b"before"
+    storage.put("a.txt", b"after", content_type="text/plain")
+    storage.close_connections()
+    assert storage.open("a.txt") == b"after"
+
+
 def test_put_replaces_the_whole_object(storage: Storage) -> None:
     storage.put("a.txt", b"first version, long", content_type="text/plain")
     storage.put("a.txt", b"second", content_type="text/csv")
