@@ -231,7 +231,7 @@ def _webhooks(env: dict[str, str], services: Any, count: int) -> list[float]:
     from sqlalchemy import select
 
     from app import create_app
-    from app.models import Partner, Publish
+    from app.models import Partner, Publish, WebhookEvent
     from app.webhooks.signing import SIGNATURE_HEADER, sign
 
     app = create_app({k: env[k] for k in ("DATABASE_URL", "REDIS_URL", "STORAGE_URL", "S3_ENDPOINT_URL",
@@ -249,10 +249,14 @@ def _webhooks(env: dict[str, str], services: Any, count: int) -> list[float]:
         response = client.post("/api/v1/webhooks/prm", data=body,
                                headers={"Content-Type": "application/json", SIGNATURE_HEADER: sign(WEBHOOK_SECRET, body)})  # fmt: skip
         assert response.status_code == 202, response.get_data(as_text=True)
+        event_row = response.get_json()["id"]
         while True:
             with services.db.session() as session:
+                # Once the event is processed every publish it starts exists (a publish whose assets
+                # are all unchanged completes at once: seen alone, it would end the wait early).
+                processed = session.get(WebhookEvent, event_row).status.value != "received"
                 publishes = session.scalars(select(Publish).where(Publish.id > last)).all()
-                done = publishes and all(p.status.value in ("completed", "failed") for p in publishes)
+                done = processed and all(p.status.value in ("completed", "failed") for p in publishes)
             if done:
                 break
             if time.perf_counter() - started > 120:
