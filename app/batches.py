@@ -43,6 +43,7 @@ from app.publish_progress import OUTCOMES, mark_batch_failed, refresh_progress
 from app.render_inputs import campaign_input, partner_input, public_asset_base
 from app.rendering.fingerprint import fingerprint
 from app.rendering.model import BrandKit, CampaignInput, CampaignTemplate, PartnerInput
+from app.rendering.stamp import MasterStoreUnavailable
 from app.rendering.thumbnails import StampedPdf
 from app.services import Services
 
@@ -223,7 +224,11 @@ def _render(
         if uploads.error is not None:
             return
         started = time.perf_counter()
-        results = services.renderer.render_many(kit, template, jobs, output_id)
+        try:
+            results = services.renderer.render_many(kit, template, jobs, output_id)
+        except MasterStoreUnavailable as exc:  # storage is down: what was stored is recorded, then retried
+            uploads.error = uploads.error or exc
+            return
         each = (time.perf_counter() - started) / len(chunk)
         for work, result in zip(chunk, results, strict=True):
             if isinstance(result, CobrandError):

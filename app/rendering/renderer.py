@@ -28,7 +28,7 @@ from app.rendering.model import (
 )
 from app.rendering.pdf import PdfRenderer
 from app.rendering.social import render_post
-from app.rendering.stamp import MasterStore, ZoneStamper
+from app.rendering.stamp import MasterStore, MasterStoreUnavailable, ZoneStamper
 from app.rendering.thumbnails import StampedPdf, StampedThumbnails
 from app.rendering.zone_batch import ZoneJob, render_zones
 
@@ -220,7 +220,7 @@ class Renderer:
         with RENDER_LOCK, _cycles_collected_after():
             try:
                 outcomes = render_zones(self.stamper, kit, template, output, [job for _, job in zone_jobs])
-            except CobrandError:
+            except (CobrandError, MasterStoreUnavailable):
                 raise
             except Exception:  # WeasyPrint internals: each partner alone names its own error
                 logger.exception("%s/%s: batch of %d failed; rendering one by one", template.slug,
@@ -256,7 +256,7 @@ class Renderer:
         """Render a single output; every failure becomes a CobrandError with a one-line message."""
         try:
             return self.render(kit, template, partner, campaign, [output_id])[0]
-        except CobrandError:
+        except (CobrandError, MasterStoreUnavailable):
             raise
         except Exception as exc:  # WeasyPrint/Pillow internals: name the asset and the cause
             raise RenderFailed(

@@ -240,6 +240,11 @@ class Master:
         )
 
 
+class MasterStoreUnavailable(Exception):
+    """The master store could not be read or written: an outage, not bad input. Not a CobrandError,
+    so no asset is failed for it: the job fails, and its retry finds the store back."""
+
+
 class MasterStore(Protocol):
     """Where laid-out masters are shared by every worker of the fleet (the app puts them in storage)."""
 
@@ -383,7 +388,10 @@ class ZoneStamper:
 
     def _stored_master(self, key: str, output: PdfOutput) -> Master | None:
         assert output.cobrand_zone is not None
-        stored = self.store.load(key) if self.store is not None else None
+        try:
+            stored = self.store.load(key) if self.store is not None else None
+        except Exception as exc:  # ok: whatever the store raises is an outage to retry, named here
+            raise MasterStoreUnavailable(f"master {key} not read: {type(exc).__name__}: {exc}") from exc
         if stored is None:
             return None
         self.masters_loaded += 1
@@ -398,7 +406,10 @@ class ZoneStamper:
         master = self._make_master(kit, template, output, campaign)
         self.masters_laid_out += 1
         if self.store is not None:
-            self.store.save(key, master.to_bytes())
+            try:
+                self.store.save(key, master.to_bytes())
+            except Exception as exc:  # ok: as for a read, an outage to retry
+                raise MasterStoreUnavailable(f"master {key} not stored: {type(exc).__name__}: {exc}") from exc
         return master
 
     def _html_for(

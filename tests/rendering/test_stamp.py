@@ -15,12 +15,14 @@ from dataclasses import replace
 from pathlib import Path
 
 import pypdfium2 as pdfium
+import pytest
 from PIL import Image, ImageChops
 from pypdf import PdfReader
 
 from app.rendering.links import display_url, tracked_url
 from app.rendering.model import CampaignTemplate, PdfOutput, RenderedFile, Zone
 from app.rendering.renderer import Renderer
+from app.rendering.stamp import MasterStoreUnavailable
 from app.rendering.template import load_template
 
 DPI = 150
@@ -228,3 +230,24 @@ def test_a_batch_leaves_the_cycle_collector_on(renderer, kit, template, partner,
     assert gc.isenabled()
     renderer.render_many(kit, template, [(p, campaign) for p in _partners(partner, 2)], output_name(template))
     assert gc.isenabled()
+
+
+class _StoreDown:
+    """A master store during an outage (the app's store is storage; here it refuses like a dead S3)."""
+
+    def load(self, key: str) -> bytes | None:
+        raise ConnectionRefusedError(111, "Connection refused")
+
+    def save(self, key: str, data: bytes) -> None:
+        raise ConnectionRefusedError(111, "Connection refused")
+
+
+def test_a_master_store_outage_is_raised_not_failed_as_bad_input(kit, template, partner, campaign) -> None:
+    # A CobrandError would fail the asset for good; an outage must fail the job, so it is tried again.
+    renderer = Renderer(master_store=_StoreDown())
+    output = output_name(template)
+    with pytest.raises(MasterStoreUnavailable, match="not read: ConnectionRefusedError"):
+        renderer.render_one(kit, template, partner, campaign, output)
+    with pytest.raises(MasterStoreUnavailable):
+        renderer.render_many(kit, template, [(p, campaign) for p in _partners(partner, 3)], output)
+    assert renderer.stats()["masters_laid_out"] == 0
