@@ -61,12 +61,16 @@ def test_a_partner_page_from_the_zone_alone_is_the_full_parse(
         assert b"".join(ElementTree.tostring(child) for child in page) == _pruned_body(html, zone)
 
 
+def _first_and_other(renderer, kit, template, partner, campaign) -> tuple[_ZoneSource, str]:
+    """The zone source of a batch's first partner, and the HTML of another partner."""
+    zone, html_for = _setup(renderer, kit, template, campaign)
+    return _source(html_for(partner), zone), html_for(replace(partner, slug="p1", name="Other"))
+
+
 def test_markup_that_differs_outside_the_zone_is_parsed_in_full(
     renderer, kit, template, partner, campaign
 ) -> None:
-    zone, html_for = _setup(renderer, kit, template, campaign)
-    source = _source(html_for(partner), zone)
-    html = html_for(replace(partner, slug="p1", name="Other"))
+    source, html = _first_and_other(renderer, kit, template, partner, campaign)
     assert source.page(html.replace("<body>", '<body class="changed">', 1)) is None
     assert source.page(html + "<p>after</p>") is None
 
@@ -74,8 +78,6 @@ def test_markup_that_differs_outside_the_zone_is_parsed_in_full(
 def test_zone_content_with_a_parse_error_is_parsed_in_full(
     renderer, kit, template, partner, campaign
 ) -> None:
-    zone, html_for = _setup(renderer, kit, template, campaign)
-    source = _source(html_for(partner), zone)
-    html = html_for(replace(partner, slug="p1", name="Other"))
+    source, html = _first_and_other(renderer, kit, template, partner, campaign)
     broken = html[: source.start] + "</span>" + html[source.start :]
     assert source.page(broken) is None
