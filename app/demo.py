@@ -9,7 +9,7 @@ engage), by channel (QR and e-mail are clicked most) and by day (weekdays busier
 from __future__ import annotations
 
 import random
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 
 from sqlalchemy import func, insert, select
 
@@ -97,9 +97,11 @@ def _poisson(rng: random.Random, mean: float) -> int:
 
 
 def _moment(rng: random.Random, now: datetime, days: int) -> datetime:
-    """A time in the last `days` days, weekdays twice as likely as weekends, working hours mostly."""
+    """A time on one of the last `days` calendar days (today included, as the analytics report counts
+    them) and not after `now`; weekdays twice as likely as weekends."""
     while True:
-        at = now - timedelta(days=rng.randrange(days), hours=rng.randrange(24), minutes=rng.randrange(60))
+        day = now.date() - timedelta(days=rng.randrange(days))
+        at = datetime.combine(day, time(rng.randrange(24), rng.randrange(60)), tzinfo=now.tzinfo)
         if at <= now and (at.weekday() < 5 or rng.random() < 0.5):
             return at
 

@@ -5,16 +5,17 @@ from __future__ import annotations
 
 import csv
 import io
+import random
 import re
 from collections import Counter
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 
 import pytest
 from sqlalchemy import select
 
 from app.analytics import asset_channel
 from app.campaigns import save_campaign
-from app.demo import seed_demo_history
+from app.demo import _moment, seed_demo_history
 from app.downloads import record_download
 from app.models import Asset, Click, ClickKind, Download, Partner, ShortLink, utcnow
 from app.publishing import start_publish
@@ -178,3 +179,15 @@ def test_seeded_demo_history_gives_exact_counts_per_tier_and_channel(engaged, cl
     channels = console_rows(client, "channel")
     assert {k: v["clicks"] for k, v in channels.items() if v["clicks"]} == dict(want_channel_clicks)
     assert {k: v["downloads"] for k, v in channels.items() if v["downloads"]} == dict(want_channel_downloads)
+
+
+@pytest.mark.parametrize("clock", ["00:01", "12:00", "23:59"])
+def test_demo_history_falls_inside_the_reports_days_at_any_time_of_day(clock) -> None:
+    # The report counts `days` calendar days, today included; a moment a day earlier went uncounted
+    # when the seed ran just after midnight.
+    hour, minute = map(int, clock.split(":"))
+    now = datetime.combine(utcnow().date(), time(hour, minute), tzinfo=utcnow().tzinfo)
+    rng = random.Random(5)
+    moments = [_moment(rng, now, 30) for _ in range(2000)]
+    assert min(m.date() for m in moments) == now.date() - timedelta(days=29)
+    assert max(moments) <= now
