@@ -142,17 +142,20 @@ def split_row(size: ImageSize, prefix: int) -> int:
 
 def _up_filtered(image: Image.Image, top: int, bottom: int) -> bytes:
     """Rows [top, bottom) of image as PNG scanlines, each with filter type 2 (Up)."""
-    width = image.width
-    rows = bottom - top
-    if rows <= 0:
+    if bottom - top <= 0:
         return b""
-    current = image.crop((0, top, width, bottom))
-    if top > 0:
-        previous = image.crop((0, top - 1, width, bottom - 1))
-    else:  # the row above the first one is all zeros
-        previous = Image.new(image.mode, (width, rows))
-        if rows > 1:
-            previous.paste(image.crop((0, 0, width, rows - 1)), (0, 1))
+    above = image.crop((0, top - 1, image.width, top)) if top > 0 else None
+    return _up_filtered_band(image.crop((0, top, image.width, bottom)), above)
+
+
+def _up_filtered_band(current: Image.Image, above: Image.Image | None) -> bytes:
+    """current as PNG Up-filtered scanlines, above: the one row before it (None: all zeros)."""
+    width, rows = current.size
+    previous = Image.new(current.mode, (width, rows))
+    if above is not None:
+        previous.paste(above, (0, 0))
+    if rows > 1:
+        previous.paste(current.crop((0, 0, width, rows - 1)), (0, 1))
     data = ImageChops.subtract_modulo(current, previous).tobytes()
     stride = len(data) // rows
     lines = Image.new("L", (stride + 1, rows), 2)  # column 0: the filter byte
@@ -171,6 +174,8 @@ class _PngRows:
         self.split = split
         self.mode = image.mode
         self.rows = image.crop((0, 0, image.width, split)).tobytes() if split else b""
+        self.last_row = image.crop((0, split - 1, image.width, split)) if split else None
+        """The row above the split: what the first per-partner row is Up-filtered against."""
         self._zlib = zlib.compressobj(1, zlib.DEFLATED, 15, 8, zlib.Z_DEFAULT_STRATEGY)
         self.head = self._zlib.compress(_up_filtered(image, 0, split))
 
@@ -181,19 +186,26 @@ class _PngRows:
 
     def encode(self, image: Image.Image) -> bytes:
         """The PNG of image, whose rows above the split must be this state's rows."""
+        return self._png(_up_filtered(image, self.split, image.height), image.width, image.height)
+
+    def encode_band(self, band: Image.Image) -> bytes:
+        """The PNG of this state's rows above the split with band (the rows from the split) below."""
+        return self._png(_up_filtered_band(band, self.last_row), band.width, self.split + band.height)
+
+    def _png(self, rest: bytes, width: int, height: int) -> bytes:
         compressor = self._zlib.copy()
-        idat = (
-            self.head
-            + compressor.compress(_up_filtered(image, self.split, image.height))
-            + compressor.flush()
-        )
-        color_type = {"RGB": 2, "RGBA": 6}[image.mode]
-        header = struct.pack(">IIBBBBB", image.width, image.height, 8, color_type, 0, 0, 0)
+        idat = self.head + compressor.compress(rest) + compressor.flush()
+        color_type = {"RGB": 2, "RGBA": 6}[self.mode]
+        header = struct.pack(">IIBBBBB", width, height, 8, color_type, 0, 0, 0)
         return b"\x89PNG\r\n\x1a\n" + _chunk(b"IHDR", header) + _chunk(b"IDAT", idat) + _chunk(b"IEND", b"")
 
 
 def _opaque(image: Image.Image) -> bool:
     return image.mode != "RGBA" or image.getchannel("A").getextrema() == (255, 255)
+
+
+class _AboveBand(Exception):
+    """A partner's text would reach above the band it is drawn on (the rows from the split)."""
 
 
 @dataclass
@@ -205,6 +217,8 @@ class _Master:
     warnings: list[str]
     png: dict[str, _PngRows] = field(default_factory=dict)
     """PNG row states by mode (RGB or RGBA), built on first use"""
+    top_opaque: bool | None = None
+    """Whether the rows above the split are opaque, found on first use"""
 
 
 def _mirrored(spec: dict[str, Any], canvas_width: int) -> dict[str, Any]:
@@ -257,6 +271,11 @@ class ImageRenderer:
         # Image layers cannot embed the logo by URL; a marker lets `when = "partner.logo"` test for it.
         context["partner"] = partner_context(partner, "partner-logo" if logo else None)
         master = self._master(kit, template, output, size, context) if self.master_cache_size else None
+        if master is not None and master.split > 0 and output.format == "png" and self.fast_png:
+            try:
+                return self._render_band(master, kit, template, output, size, context, logo)
+            except _AboveBand:
+                pass  # the whole canvas, below, as if the band had not been tried
         if master is None:
             canvas = self._blank(kit, size)
             warnings: list[str] = []
@@ -270,11 +289,34 @@ class ImageRenderer:
         )
         return self._encode(canvas, output, size, master), warnings
 
+    def _render_band(self, master: _Master, kit: BrandKit, template: CampaignTemplate, output: ImageOutput,
+                     size: ImageSize, context: dict[str, Any], logo: PreparedLogo | None) -> tuple[bytes, list[str]]:  # fmt: skip
+        """Draw the partner layers on a copy of the master's rows from the split only, and encode
+        them under the master's cached PNG rows: no per-partner pass over the rows above.
+
+        Every partner layer has a box at or below the split (split_row) and draws inside it, except
+        text, whose ink _draw_text checks (_AboveBand): so the rows above are the master's own.
+        """
+        band = master.canvas.crop((0, master.split, size.width, size.height))
+        warnings = list(master.warnings)
+        self._draw_layers(band, kit, template, output, size, context, logo, warnings, master.prefix,
+                          len(size.layers), top=master.split)  # fmt: skip
+        if master.top_opaque is None:
+            master.top_opaque = _opaque(master.canvas.crop((0, 0, size.width, master.split)))
+        mode = "RGB" if master.top_opaque and _opaque(band) else "RGBA"
+        rows = master.png.get(mode)
+        if rows is None:
+            canvas = master.canvas if mode == "RGBA" else master.canvas.convert("RGB")
+            rows = master.png[mode] = _PngRows(canvas, master.split)
+        return rows.encode_band(band if band.mode == mode else band.convert(mode)), warnings
+
     def _blank(self, kit: BrandKit, size: ImageSize) -> Image.Image:
         return Image.new("RGBA", (size.width, size.height), self.color(kit, "background") + (255,))
 
     def _draw_layers(self, canvas: Image.Image, kit: BrandKit, template: CampaignTemplate, output: ImageOutput, size: ImageSize,
-                     context: dict[str, Any], logo: PreparedLogo | None, warnings: list[str], start: int, stop: int) -> None:  # fmt: skip
+                     context: dict[str, Any], logo: PreparedLogo | None, warnings: list[str], start: int, stop: int,
+                     top: int = 0) -> None:  # fmt: skip
+        """Draw layers [start, stop) on canvas; top > 0: canvas is the size's rows from top down."""
         for index in range(start, stop):
             layer = size.layers[index]
             where = f"{template.slug}/{output.name} {size.label} layers[{index}] ({layer.type})"
@@ -285,6 +327,9 @@ class ImageRenderer:
             # `mirror = true`: the layer swaps sides in a right-to-left document (the co-brand block).
             if spec.get("mirror") and "box" in spec and context.get("dir") == "rtl":
                 spec = _mirrored(spec, canvas.width)
+            if top:
+                x, y, w, h = spec["box"]
+                spec = {**spec, "box": [x, y - top, w, h]}
             draw(
                 canvas,
                 spec,
@@ -294,6 +339,7 @@ class ImageRenderer:
                 logo=logo,
                 where=where,
                 warnings=warnings,
+                band=bool(top),
             )
 
     def _master(
@@ -420,6 +466,7 @@ class ImageRenderer:
         logo: PreparedLogo | None,
         where: str,
         warnings: list[str],
+        band: bool = False,
         **_: Any,
     ) -> None:
         x, y, w, h = spec["box"]
@@ -427,7 +474,9 @@ class ImageRenderer:
             # No logo: the partner's name stands in its place, so the box is never empty.
             fallback = {**spec, "text": "{{ partner.name }}", "size": h * 0.5, "min_size": max(9, h * 0.15),
                         "weight": 700, "color": spec.get("color", "text"), "valign": "middle", "max_lines": None}  # fmt: skip
-            self._draw_text(canvas, fallback, kit=kit, context=context, where=where, warnings=warnings)
+            self._draw_text(
+                canvas, fallback, kit=kit, context=context, where=where, warnings=warnings, band=band
+            )
             return
         _place(
             canvas,
@@ -446,8 +495,10 @@ class ImageRenderer:
         context: dict[str, Any],
         where: str,
         warnings: list[str],
+        band: bool = False,
         **_: Any,
     ) -> None:
+        """Draw fitted text; band: canvas is a band of rows, and ink above it raises _AboveBand."""
         text = render_text(spec["text"], context, where=where)
         x, y, w, h = spec["box"]
         weight = int(spec.get("weight", 400))
@@ -483,6 +534,9 @@ class ImageRenderer:
             baseline = top + index * line_box + (line_box - (ascent + descent)) / 2 + ascent
             for run in fonts.visual_runs(line):
                 font = load_face(run.face, fitted.size)
+                # Pillow places the glyphs at int(baseline) plus the bbox offset, a pixel either way.
+                if band and (baseline < 0 or int(baseline) + font.getbbox(run.text, direction=run.direction, anchor="ls")[1] - 1 < 0):  # fmt: skip
+                    raise _AboveBand(where)
                 draw.text(
                     (left, baseline), run.text, font=font, fill=color, anchor="ls", direction=run.direction
                 )
@@ -513,6 +567,7 @@ class ImageRenderer:
         context: dict[str, Any],
         where: str,
         warnings: list[str],
+        band: bool = False,
         **_: Any,
     ) -> None:
         x, y, w, h = spec["box"]
@@ -529,4 +584,4 @@ class ImageRenderer:
             "valign": "middle",
             "max_lines": 1,
         }
-        self._draw_text(canvas, label, kit=kit, context=context, where=where, warnings=warnings)
+        self._draw_text(canvas, label, kit=kit, context=context, where=where, warnings=warnings, band=band)

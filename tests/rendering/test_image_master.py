@@ -179,3 +179,51 @@ def test_static_layers_after_a_partner_layer_stay_per_partner(images) -> None:  
     # The "scan" caption after the QR code is static but drawn per partner, after it.
     assert any(layer_is_static(layer) for layer in square.layers[prefix:])
     assert split_row(square, prefix) <= min(layer.spec["box"][1] for layer in square.layers[prefix:])
+
+
+OVERSHOOT = """[[sizes]]
+width = 600
+height = 400
+
+[[sizes.layers]]
+type = "background"
+color = "primary"
+
+[[sizes.layers]]
+type = "rect"
+box = [0, 260, 600, 140]
+color = "#FFFFFF"
+
+[[sizes.layers]]
+type = "text"
+box = [30, 300, 540, 40]
+text = "{{ partner.name }}"
+font = "Test Sans"
+weight = 700
+size = 100
+min_size = 100
+line_height = 0.3
+color = "text"
+max_lines = 1
+"""
+"""A partner name whose glyphs rise far above its box (a line box much shorter than the font)."""
+
+
+def test_partner_text_reaching_above_the_split_is_drawn_on_the_whole_canvas(root: Path, kit) -> None:  # type: ignore[no-untyped-def]
+    toml = TEMPLATE.split('\n[[outputs]]\nname = "email-header"')[0]
+    template = load_template(
+        make_template(root / "overshoot", **{"template.toml": toml, "social.toml": OVERSHOOT})
+    )
+    partner = dataclasses.replace(PARTNERS[0], name="ÅÉÎ")
+    renderer = Renderer()
+    renderer.render_one(kit, template, PARTNERS[3], CAMPAIGN, "social-600x400")  # the master, warm
+    cached = renderer.render_one(kit, template, partner, CAMPAIGN, "social-600x400")
+    plain = Renderer()
+    plain.image = ImageRenderer(master_cache_size=0, fast_png=False)
+    reference = plain.render_one(kit, template, partner, CAMPAIGN, "social-600x400")
+    assert pixels(cached.data) == pixels(reference.data)
+    # The ink does reach above the split: drawn on the rows from the split only, it would be cut.
+    master = next(iter(renderer.image._masters.values()))
+    with Image.open(io.BytesIO(reference.data)) as image:
+        above = image.convert("RGBA").crop((0, 0, 600, master.split)).tobytes()
+    assert above != master.canvas.crop((0, 0, 600, master.split)).tobytes()
