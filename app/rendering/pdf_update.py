@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import copy
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from io import BytesIO
 from typing import Any
 
@@ -95,35 +95,36 @@ class MasterPdf:
         )
 
 
+@dataclass
+class OverlayCache:
+    """What the pages of one overlay share when each is stamped (kept by object, so the overlay's
+    reader must outlive it): its streams deflated once, each of its objects (fonts, widths,
+    images) serialised once per numbering of the objects it refers to, and the references each
+    object holds, so that numbering is found without rebuilding the object."""
+
+    deflated: dict[int, StreamObject] = field(default_factory=dict)
+    written: dict[tuple[int, tuple[int, ...]], bytes] = field(default_factory=dict)
+    references: dict[int, list[IndirectObject]] = field(default_factory=dict)
+
+
 class _Writer:
-    """Write pypdf objects with the overlay's object numbers mapped onto new ones.
+    """Write pypdf objects with the overlay's object numbers mapped onto new ones."""
 
-    deflated and written may be shared by the pages of one overlay (they are kept by object, so
-    the overlay's reader must outlive them): its streams deflated once, and each of its objects
-    (fonts, widths, images) serialised once per numbering of the objects it refers to.
-    """
-
-    def __init__(
-        self,
-        first_number: int,
-        deflated: dict[int, StreamObject] | None = None,
-        written: dict[tuple[int, tuple[int, ...]], bytes] | None = None,
-    ) -> None:
-        self.deflated = {} if deflated is None else deflated
-        self.written = {} if written is None else written
+    def __init__(self, first_number: int, cache: OverlayCache | None = None) -> None:
+        self.cache = OverlayCache() if cache is None else cache
         self.next_number = first_number
         self.numbers: dict[int, int] = {}
         self.pending: list[tuple[int, Any, bool]] = []
         """(number, value, whether value is an object of the overlay)"""
-        self.assigned: list[int] = []
-        """The new number of every reference renumbered so far, in order."""
+        self.seen: list[IndirectObject] = []
+        """Every reference renumbered so far, in order."""
 
     def number_for(self, ref: IndirectObject) -> int:
         if ref.idnum not in self.numbers:
             number = self.numbers[ref.idnum] = self.next_number
             self.next_number += 1
             self.pending.append((number, ref.get_object(), True))
-        self.assigned.append(self.numbers[ref.idnum])
+        self.seen.append(ref)
         return self.numbers[ref.idnum]
 
     def new_object(self, value: PdfObject) -> int:
@@ -152,15 +153,20 @@ class _Writer:
             if not of_overlay:
                 self.write_object(number, value, out)
                 continue
-            mark = len(self.assigned)
-            resolved = self.resolved(value, remap=True)
             # The same object with its references mapped to the same numbers: the same bytes.
-            key = (id(value), tuple(self.assigned[mark:]))
-            data = self.written.get(key)
+            # Its references are numbered in the order renumbering meets them, as it would.
+            references = self.cache.references.get(id(value))
+            resolved = None
+            if references is None:
+                mark = len(self.seen)
+                resolved = self.resolved(value, remap=True)
+                references = self.cache.references[id(value)] = self.seen[mark:]
+            key = (id(value), tuple(self.number_for(ref) for ref in references))
+            data = self.cache.written.get(key)
             if data is None:
                 body = BytesIO()
-                resolved.write_to_stream(body)
-                data = self.written[key] = body.getvalue()
+                (resolved if resolved is not None else self.resolved(value, remap=True)).write_to_stream(body)
+                data = self.cache.written[key] = body.getvalue()
             out.write(b"%d 0 obj\n" % number)
             out.write(data)
             out.write(b"\nendobj\n")
@@ -173,9 +179,9 @@ class _Writer:
             # The overlay is written uncompressed (WeasyPrint deflates at level 9 and packs
             # object streams, the slowest part of writing it); its streams are deflated here.
             key = id(value)
-            if key not in self.deflated:
-                self.deflated[key] = value.flate_encode(COMPRESSION_LEVEL)
-            value = self.deflated[key]
+            if key not in self.cache.deflated:
+                self.cache.deflated[key] = value.flate_encode(COMPRESSION_LEVEL)
+            value = self.cache.deflated[key]
         # A copy keeps the encoded bytes as they are; only its entries are renumbered.
         written = copy.copy(value)
         entries = {k: self.renumbered(v) if remap else v for k, v in value.items() if k != "/Length"}
@@ -205,22 +211,16 @@ def _stream(data: bytes, extra: dict[str, PdfObject] | None = None) -> StreamObj
 
 def stamp(master: MasterPdf, overlay: bytes, overlay_page: int) -> bytes:
     """Append overlay's page, clipped to the zone, to the master's zone page as an update."""
-    return stamp_page(master, PdfReader(BytesIO(overlay)).pages[overlay_page], {})
+    return stamp_page(master, PdfReader(BytesIO(overlay)).pages[overlay_page])
 
 
-def stamp_page(
-    master: MasterPdf,
-    page: PageObject,
-    deflated: dict[int, StreamObject],
-    written: dict[tuple[int, tuple[int, ...]], bytes] | None = None,
-) -> bytes:
+def stamp_page(master: MasterPdf, page: PageObject, cache: OverlayCache | None = None) -> bytes:
     """Append an overlay page (clipped to the zone) to the master's zone page as an update.
 
-    deflated keeps the overlay's streams once compressed, and written its objects once
-    serialised, by object: the pages of one overlay share their fonts, and each is deflated
-    and serialised once per batch.
+    The pages of one overlay share their fonts: with one cache for all of them, each object is
+    deflated and serialised once per batch.
     """
-    writer = _Writer(master.size, deflated, written)
+    writer = _Writer(master.size, cache)
     out = BytesIO()
     out.write(master.data)
     if not master.data.endswith(b"\n"):

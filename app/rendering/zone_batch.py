@@ -24,7 +24,6 @@ from typing import TYPE_CHECKING
 from xml.etree import ElementTree
 
 from pypdf import PdfReader
-from pypdf.generic import StreamObject
 from tinyhtml5.parser import HTMLParser
 from weasyprint import HTML
 
@@ -32,7 +31,7 @@ from app.errors import CobrandError
 from app.rendering.context import resolve_copy
 from app.rendering.logos import PreparedLogo
 from app.rendering.model import BrandKit, CampaignInput, CampaignTemplate, PartnerInput, PdfOutput
-from app.rendering.pdf_update import stamp_page
+from app.rendering.pdf_update import OverlayCache, stamp_page
 from app.rendering.stamp import (
     PAGE_BREAK,
     ZONE_ANCHOR,
@@ -186,9 +185,8 @@ def _overlay_batch(
     overlay = BytesIO()
     document.write_pdf(overlay, pdf_identifier=b"cobrand", uncompressed_pdf=True)
     reader = PdfReader(BytesIO(overlay.getvalue()))
-    deflated: dict[int, StreamObject] = {}
-    written: dict[tuple[int, tuple[int, ...]], bytes] = {}
-    return [stamp_page(master.pdf, page, deflated, written) for page in reader.pages]
+    cache = OverlayCache()
+    return [stamp_page(master.pdf, page, cache) for page in reader.pages]
 
 
 # --- Parsing only the zone of the batch's other partners ---------------------------------------
