@@ -8,20 +8,19 @@ Masters: the leading layers of a size that do not depend on the partner (backgro
 rects, brand logo, copy text, ...) are drawn once per kit/template/campaign and kept in a
 bounded cache; per partner a copy of that canvas gets the remaining layers, in order (a
 static layer after a partner layer is drawn per partner too, so layer order is kept).
-PNG is written by `_PngRows`: Up-filtered rows deflated at level 1; the rows above every
-per-partner layer are filtered and deflated once per master (a copy of the zlib state
-continues them), after checking the partner layers left those rows untouched. The bytes
-are a function of the pixels and of the layout's split row only, so a render with a cold
-cache and one with a warm cache are byte-identical.
+Per partner only the master's window (partner_window: the rows from the topmost partner box
+down, or the partners' column of a layout that keeps them in one) is copied and drawn on, and
+png.py writes it with the master's PNG parts around it, filtered and deflated once per master.
+Partner layers draw inside their boxes; text whose ink would leave the window is drawn on the
+whole canvas instead. The bytes are a function of the pixels and of the layout's window only,
+so a render with a cold cache and one with a warm cache are byte-identical.
 """
 
 from __future__ import annotations
 
 import io
 import json
-import struct
 import threading
-import zlib
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -29,7 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from jinja2 import TemplateSyntaxError, meta
-from PIL import Image, ImageChops, ImageDraw, ImageOps, ImageStat
+from PIL import Image, ImageDraw, ImageOps, ImageStat
 
 from app.errors import TemplateInvalid
 from app.rendering.color import brand_logo_variant, hex_to_rgb
@@ -45,6 +44,7 @@ from app.rendering.model import (
     ImageSize,
     PartnerInput,
 )
+from app.rendering.png import PngRows, PngWindow
 from app.rendering.qr import qr_image
 from app.rendering.textfit import fit_text
 
@@ -140,72 +140,30 @@ def split_row(size: ImageSize, prefix: int) -> int:
     return max(0, min(size.height, top - SPLIT_MARGIN))
 
 
-def _up_filtered(image: Image.Image, top: int, bottom: int) -> bytes:
-    """Rows [top, bottom) of image as PNG scanlines, each with filter type 2 (Up)."""
-    if bottom - top <= 0:
-        return b""
-    above = image.crop((0, top - 1, image.width, top)) if top > 0 else None
-    return _up_filtered_band(image.crop((0, top, image.width, bottom)), above)
-
-
-def _up_filtered_band(current: Image.Image, above: Image.Image | None) -> bytes:
-    """current as PNG Up-filtered scanlines, above: the one row before it (None: all zeros)."""
-    width, rows = current.size
-    previous = Image.new(current.mode, (width, rows))
-    if above is not None:
-        previous.paste(above, (0, 0))
-    if rows > 1:
-        previous.paste(current.crop((0, 0, width, rows - 1)), (0, 1))
-    data = ImageChops.subtract_modulo(current, previous).tobytes()
-    stride = len(data) // rows
-    lines = Image.new("L", (stride + 1, rows), 2)  # column 0: the filter byte
-    lines.paste(Image.frombytes("L", (stride, rows), data), (1, 0))
-    return lines.tobytes()
-
-
-def _chunk(tag: bytes, data: bytes) -> bytes:
-    return struct.pack(">I", len(data)) + tag + data + struct.pack(">I", zlib.crc32(tag + data))
-
-
-class _PngRows:
-    """Deflate state after the rows above a split: continue it per partner with the rest."""
-
-    def __init__(self, image: Image.Image, split: int) -> None:
-        self.split = split
-        self.mode = image.mode
-        self.rows = image.crop((0, 0, image.width, split)).tobytes() if split else b""
-        self.last_row = image.crop((0, split - 1, image.width, split)) if split else None
-        """The row above the split: what the first per-partner row is Up-filtered against."""
-        self._zlib = zlib.compressobj(1, zlib.DEFLATED, 15, 8, zlib.Z_DEFAULT_STRATEGY)
-        self.head = self._zlib.compress(_up_filtered(image, 0, split))
-
-    def matches(self, image: Image.Image) -> bool:
-        if image.mode != self.mode:
-            return False
-        return not self.split or image.crop((0, 0, image.width, self.split)).tobytes() == self.rows
-
-    def encode(self, image: Image.Image) -> bytes:
-        """The PNG of image, whose rows above the split must be this state's rows."""
-        return self._png(_up_filtered(image, self.split, image.height), image.width, image.height)
-
-    def encode_band(self, band: Image.Image) -> bytes:
-        """The PNG of this state's rows above the split with band (the rows from the split) below."""
-        return self._png(_up_filtered_band(band, self.last_row), band.width, self.split + band.height)
-
-    def _png(self, rest: bytes, width: int, height: int) -> bytes:
-        compressor = self._zlib.copy()
-        idat = self.head + compressor.compress(rest) + compressor.flush()
-        color_type = {"RGB": 2, "RGBA": 6}[self.mode]
-        header = struct.pack(">IIBBBBB", width, height, 8, color_type, 0, 0, 0)
-        return b"\x89PNG\r\n\x1a\n" + _chunk(b"IHDR", header) + _chunk(b"IDAT", idat) + _chunk(b"IEND", b"")
+def partner_window(size: ImageSize, prefix: int, split: int, rtl: bool) -> Box:
+    """Where per-partner layers draw (x0, y0, x1, y1): the rows from the split down, or (the
+    layers' boxes in a column under half the width) only their boxes' span, with a margin."""
+    boxes = [
+        _mirrored(layer.spec, size.width)["box"] if rtl and layer.spec.get("mirror") else layer.spec["box"]
+        for layer in size.layers[prefix:]
+    ]
+    whole_rows = (0, split, size.width, size.height)
+    if not boxes:
+        return whole_rows
+    x0 = max(0, min(int(box[0]) for box in boxes) - SPLIT_MARGIN)
+    x1 = min(size.width, max(int(box[0] + box[2]) for box in boxes) + SPLIT_MARGIN)
+    y1 = min(size.height, max(int(box[1] + box[3]) for box in boxes) + SPLIT_MARGIN)
+    if (x1 - x0) * 2 > size.width or x1 <= x0 or y1 <= split:
+        return whole_rows  # one deflate stream from the split on costs less than cutting every row
+    return (x0, split, x1, y1)
 
 
 def _opaque(image: Image.Image) -> bool:
     return image.mode != "RGBA" or image.getchannel("A").getextrema() == (255, 255)
 
 
-class _AboveBand(Exception):
-    """A partner's text would reach above the band it is drawn on (the rows from the split)."""
+class _OutsideWindow(Exception):
+    """A partner's text would reach out of the window it is drawn in (see partner_window)."""
 
 
 @dataclass
@@ -215,10 +173,14 @@ class _Master:
     prefix: int
     split: int
     warnings: list[str]
-    png: dict[str, _PngRows] = field(default_factory=dict)
+    window: Box
+    """Where the partner layers draw (partner_window)"""
+    png: dict[str, PngRows] = field(default_factory=dict)
     """PNG row states by mode (RGB or RGBA), built on first use"""
-    top_opaque: bool | None = None
-    """Whether the rows above the split are opaque, found on first use"""
+    png_window: dict[str, PngWindow] = field(default_factory=dict)
+    """PNG pieces around a narrow window, by mode, built on first use"""
+    opaque: bool | None = None
+    """Whether the canvas is opaque, found on first use"""
 
 
 def _mirrored(spec: dict[str, Any], canvas_width: int) -> dict[str, Any]:
@@ -238,6 +200,19 @@ def _place(
     canvas.alpha_composite(item, (left, top))
 
 
+def _check_ink(font: Any, run: Any, left: float, baseline: float,
+               inside: tuple[float, float, float, float], where: str) -> None:  # fmt: skip
+    """Raise _OutsideWindow unless the run's ink stays inside (Pillow draws it at the integer part
+    of the position plus the glyphs' offset: a pixel of slack either way)."""
+    x0, y0, x1, y1 = font.getbbox(run.text, direction=run.direction, anchor="ls")
+    if (
+        left < 0 <= inside[0] or baseline < 0 <= inside[1]  # a shifted origin: int() rounds up below 0
+        or int(left) + x0 - 1 < inside[0] or int(baseline) + y0 - 1 < inside[1]
+        or int(left) + x1 + 1 > inside[2] or int(baseline) + y1 + 1 > inside[3]
+    ):  # fmt: skip
+        raise _OutsideWindow(where)
+
+
 class ImageRenderer:
     """Render image outputs; keep one per worker process."""
 
@@ -245,7 +220,7 @@ class ImageRenderer:
         self.master_cache_size = master_cache_size
         """Masters kept (each holds a canvas and, for PNG, its top rows: ~8 MB at 1080×1080); 0 disables them."""
         self.fast_png = fast_png
-        """Write PNG with _PngRows; False: Pillow's encoder with ENCODE_OPTIONS["png"]."""
+        """Write PNG with PngRows; False: Pillow's encoder with ENCODE_OPTIONS["png"]."""
         self._masters: OrderedDict[tuple[Any, ...], _Master] = OrderedDict()
         self._lock = threading.Lock()
 
@@ -273,9 +248,9 @@ class ImageRenderer:
         master = self._master(kit, template, output, size, context) if self.master_cache_size else None
         if master is not None and master.split > 0 and output.format == "png" and self.fast_png:
             try:
-                return self._render_band(master, kit, template, output, size, context, logo)
-            except _AboveBand:
-                pass  # the whole canvas, below, as if the band had not been tried
+                return self._render_window(master, kit, template, output, size, context, logo)
+            except _OutsideWindow:
+                pass  # the whole canvas, below, as if the window had not been tried
         if master is None:
             canvas = self._blank(kit, size)
             warnings: list[str] = []
@@ -289,34 +264,49 @@ class ImageRenderer:
         )
         return self._encode(canvas, output, size, master), warnings
 
-    def _render_band(self, master: _Master, kit: BrandKit, template: CampaignTemplate, output: ImageOutput,
-                     size: ImageSize, context: dict[str, Any], logo: PreparedLogo | None) -> tuple[bytes, list[str]]:  # fmt: skip
-        """Draw the partner layers on a copy of the master's rows from the split only, and encode
-        them under the master's cached PNG rows: no per-partner pass over the rows above.
+    def _render_window(self, master: _Master, kit: BrandKit, template: CampaignTemplate, output: ImageOutput,
+                       size: ImageSize, context: dict[str, Any], logo: PreparedLogo | None) -> tuple[bytes, list[str]]:  # fmt: skip
+        """Draw the partner layers on a copy of the master's window only, and encode it with the
+        master's PNG parts around it, made once: no per-partner pass over the rest of the canvas.
 
-        Every partner layer has a box at or below the split (split_row) and draws inside it, except
-        text, whose ink _draw_text checks (_AboveBand): so the rows above are the master's own.
+        Every partner layer has a box inside the window and draws inside it, except text, whose
+        ink _draw_text checks (_OutsideWindow): so the pixels outside are the master's own.
         """
-        band = master.canvas.crop((0, master.split, size.width, size.height))
+        x0, y0, x1, y1 = master.window
+        window = master.canvas.crop(master.window)
         warnings = list(master.warnings)
-        self._draw_layers(band, kit, template, output, size, context, logo, warnings, master.prefix,
-                          len(size.layers), top=master.split)  # fmt: skip
-        if master.top_opaque is None:
-            master.top_opaque = _opaque(master.canvas.crop((0, 0, size.width, master.split)))
-        mode = "RGB" if master.top_opaque and _opaque(band) else "RGBA"
-        rows = master.png.get(mode)
-        if rows is None:
+        self._draw_layers(window, kit, template, output, size, context, logo, warnings, master.prefix,
+                          len(size.layers), window=master.window)  # fmt: skip
+        if master.opaque is None:
+            master.opaque = _opaque(master.canvas)
+        mode = "RGB" if master.opaque and _opaque(window) else "RGBA"
+        drawn = window if window.mode == mode else window.convert(mode)
+        if (x0, x1, y1) == (0, size.width, size.height):
+            rows = master.png.get(mode)
+            if rows is None:
+                canvas = master.canvas if mode == "RGBA" else master.canvas.convert("RGB")
+                rows = master.png[mode] = PngRows(canvas, y0)
+            return rows.encode_band(drawn), warnings
+        pieces = master.png_window.get(mode)
+        if pieces is None:
             canvas = master.canvas if mode == "RGBA" else master.canvas.convert("RGB")
-            rows = master.png[mode] = _PngRows(canvas, master.split)
-        return rows.encode_band(band if band.mode == mode else band.convert(mode)), warnings
+            pieces = master.png_window[mode] = PngWindow(canvas, master.window)
+        return pieces.encode(drawn), warnings
 
     def _blank(self, kit: BrandKit, size: ImageSize) -> Image.Image:
         return Image.new("RGBA", (size.width, size.height), self.color(kit, "background") + (255,))
 
     def _draw_layers(self, canvas: Image.Image, kit: BrandKit, template: CampaignTemplate, output: ImageOutput, size: ImageSize,
                      context: dict[str, Any], logo: PreparedLogo | None, warnings: list[str], start: int, stop: int,
-                     top: int = 0) -> None:  # fmt: skip
-        """Draw layers [start, stop) on canvas; top > 0: canvas is the size's rows from top down."""
+                     window: Box | None = None) -> None:  # fmt: skip
+        """Draw layers [start, stop) on canvas; window: canvas is only that part of the size."""
+        inside = None
+        if window is not None:
+            # Text ink must stay inside the window, except on a side that is the canvas's own edge.
+            x0, y0, x1, y1 = window
+            far = float("inf")
+            inside = (0 if x0 else -far, 0 if y0 else -far, x1 - x0 if x1 < size.width else far,
+                      y1 - y0 if y1 < size.height else far)  # fmt: skip
         for index in range(start, stop):
             layer = size.layers[index]
             where = f"{template.slug}/{output.name} {size.label} layers[{index}] ({layer.type})"
@@ -326,10 +316,10 @@ class ImageRenderer:
             spec = layer.spec
             # `mirror = true`: the layer swaps sides in a right-to-left document (the co-brand block).
             if spec.get("mirror") and "box" in spec and context.get("dir") == "rtl":
-                spec = _mirrored(spec, canvas.width)
-            if top:
+                spec = _mirrored(spec, size.width)
+            if window is not None:
                 x, y, w, h = spec["box"]
-                spec = {**spec, "box": [x, y - top, w, h]}
+                spec = {**spec, "box": [x - window[0], y - window[1], w, h]}
             draw(
                 canvas,
                 spec,
@@ -339,7 +329,7 @@ class ImageRenderer:
                 logo=logo,
                 where=where,
                 warnings=warnings,
-                band=bool(top),
+                inside=inside,
             )
 
     def _master(
@@ -374,7 +364,9 @@ class ImageRenderer:
         warnings: list[str] = []
         # Only partner-independent names are read by these layers (layer_is_static checked their sources).
         self._draw_layers(canvas, kit, template, output, size, context, None, warnings, 0, prefix)
-        master = _Master(canvas, prefix, split_row(size, prefix), warnings)
+        split = split_row(size, prefix)
+        window = partner_window(size, prefix, split, context.get("dir") == "rtl") if split else (0, 0, 0, 0)
+        master = _Master(canvas, prefix, split, warnings, window)
         with self._lock:
             self._masters[key] = master
             self._masters.move_to_end(key)
@@ -393,7 +385,7 @@ class ImageRenderer:
             rows = master.png.get(image.mode) if master is not None else None
             if rows is None or not rows.matches(image):
                 # Cold cache, or a partner layer reached above the split: the same split, from this image.
-                fresh = _PngRows(image, split)
+                fresh = PngRows(image, split)
                 if master is not None and rows is None and self._is_master_rows(master, image, split):
                     master.png[image.mode] = fresh
                 rows = fresh
@@ -466,7 +458,7 @@ class ImageRenderer:
         logo: PreparedLogo | None,
         where: str,
         warnings: list[str],
-        band: bool = False,
+        inside: tuple[float, float, float, float] | None = None,
         **_: Any,
     ) -> None:
         x, y, w, h = spec["box"]
@@ -475,7 +467,7 @@ class ImageRenderer:
             fallback = {**spec, "text": "{{ partner.name }}", "size": h * 0.5, "min_size": max(9, h * 0.15),
                         "weight": 700, "color": spec.get("color", "text"), "valign": "middle", "max_lines": None}  # fmt: skip
             self._draw_text(
-                canvas, fallback, kit=kit, context=context, where=where, warnings=warnings, band=band
+                canvas, fallback, kit=kit, context=context, where=where, warnings=warnings, inside=inside
             )
             return
         _place(
@@ -495,10 +487,10 @@ class ImageRenderer:
         context: dict[str, Any],
         where: str,
         warnings: list[str],
-        band: bool = False,
+        inside: tuple[float, float, float, float] | None = None,
         **_: Any,
     ) -> None:
-        """Draw fitted text; band: canvas is a band of rows, and ink above it raises _AboveBand."""
+        """Draw fitted text; inside: bounds the ink must keep to, or _OutsideWindow is raised."""
         text = render_text(spec["text"], context, where=where)
         x, y, w, h = spec["box"]
         weight = int(spec.get("weight", 400))
@@ -534,9 +526,8 @@ class ImageRenderer:
             baseline = top + index * line_box + (line_box - (ascent + descent)) / 2 + ascent
             for run in fonts.visual_runs(line):
                 font = load_face(run.face, fitted.size)
-                # Pillow places the glyphs at int(baseline) plus the bbox offset, a pixel either way.
-                if band and (baseline < 0 or int(baseline) + font.getbbox(run.text, direction=run.direction, anchor="ls")[1] - 1 < 0):  # fmt: skip
-                    raise _AboveBand(where)
+                if inside is not None:
+                    _check_ink(font, run, left, baseline, inside, where)
                 draw.text(
                     (left, baseline), run.text, font=font, fill=color, anchor="ls", direction=run.direction
                 )
@@ -567,7 +558,7 @@ class ImageRenderer:
         context: dict[str, Any],
         where: str,
         warnings: list[str],
-        band: bool = False,
+        inside: tuple[float, float, float, float] | None = None,
         **_: Any,
     ) -> None:
         x, y, w, h = spec["box"]
@@ -584,4 +575,6 @@ class ImageRenderer:
             "valign": "middle",
             "max_lines": 1,
         }
-        self._draw_text(canvas, label, kit=kit, context=context, where=where, warnings=warnings, band=band)
+        self._draw_text(
+            canvas, label, kit=kit, context=context, where=where, warnings=warnings, inside=inside
+        )

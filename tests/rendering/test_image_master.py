@@ -227,3 +227,95 @@ def test_partner_text_reaching_above_the_split_is_drawn_on_the_whole_canvas(root
     with Image.open(io.BytesIO(reference.data)) as image:
         above = image.convert("RGBA").crop((0, 0, 600, master.split)).tobytes()
     assert above != master.canvas.crop((0, 0, 600, master.split)).tobytes()
+
+
+COLUMN = """[[sizes]]
+width = 600
+height = 400
+
+[[sizes.layers]]
+type = "background"
+color = "primary"
+
+[[sizes.layers]]
+type = "text"
+box = [30, 110, 300, 120]
+text = "{{ copy.headline }}"
+font = "Test Sans"
+weight = 700
+size = 40
+min_size = 20
+color = "#FFFFFF"
+max_lines = 3
+
+[[sizes.layers]]
+type = "rect"
+box = [400, 40, 180, 320]
+color = "#FFFFFF"
+radius = 12
+
+[[sizes.layers]]
+type = "partner_logo"
+box = [420, 60, 140, 80]
+
+[[sizes.layers]]
+type = "text"
+box = [420, 160, 140, 120]
+text = "{{ partner.name }}"
+font = "Test Sans"
+weight = 700
+size = 24
+min_size = 12
+color = "text"
+align = "center"
+max_lines = 4
+
+[[sizes.layers]]
+type = "qr"
+box = [450, 290, 60, 60]
+"""
+"""Partner layers in a narrow column of the canvas: only that window is drawn and deflated per partner."""
+
+
+@pytest.fixture(scope="module")
+def column(root: Path):  # type: ignore[no-untyped-def]
+    toml = TEMPLATE.split('\n[[outputs]]\nname = "email-header"')[0]
+    return load_template(make_template(root / "column", **{"template.toml": toml, "social.toml": COLUMN}))
+
+
+def test_a_narrow_window_gives_the_pixels_of_drawing_every_layer(kit, column) -> None:  # type: ignore[no-untyped-def]
+    warm = Renderer()
+    plain = Renderer()
+    plain.image = ImageRenderer(master_cache_size=0, fast_png=False)
+    for partner in [*PARTNERS, dataclasses.replace(PARTNERS[1], locale="ar")]:
+        cached = warm.render_one(kit, column, partner, CAMPAIGN, "social-600x400")
+        assert cached.data == Renderer().render_one(kit, column, partner, CAMPAIGN, "social-600x400").data
+        reference = plain.render_one(kit, column, partner, CAMPAIGN, "social-600x400")
+        assert pixels(cached.data) == pixels(reference.data), f"{partner.slug}: pixels differ"
+        assert cached.warnings == reference.warnings
+    master = next(iter(warm.image._masters.values()))
+    assert master.window == (404, 44, 576, 366), "the partner layers' column, with a margin"
+    assert master.png_window and not master.png, "encoded by window, not by whole rows"
+
+
+def test_partner_text_reaching_out_of_a_narrow_window_is_drawn_on_the_whole_canvas(kit, column) -> None:  # type: ignore[no-untyped-def]
+    # The same name at a size whose line box is far shorter than the glyphs: its ink leaves the window.
+    size = column.outputs[0].sizes[0]
+    name = next(layer for layer in size.layers if layer.spec.get("text") == "{{ partner.name }}")
+    tall = dataclasses.replace(name, spec={**name.spec, "size": 90, "min_size": 90, "line_height": 0.2,
+                                           "box": [420, 50, 140, 20], "max_lines": 1})  # fmt: skip
+    layers = tuple(tall if layer is name else layer for layer in size.layers)
+    template = dataclasses.replace(column, outputs=(dataclasses.replace(column.outputs[0], sizes=(
+        dataclasses.replace(size, layers=layers),)),))  # fmt: skip
+    partner = dataclasses.replace(PARTNERS[0], name="ÅÉ")
+    renderer = Renderer()
+    cached = renderer.render_one(kit, template, partner, CAMPAIGN, "social-600x400")
+    plain = Renderer()
+    plain.image = ImageRenderer(master_cache_size=0, fast_png=False)
+    reference = plain.render_one(kit, template, partner, CAMPAIGN, "social-600x400")
+    assert pixels(cached.data) == pixels(reference.data)
+    master = next(iter(renderer.image._masters.values()))
+    x0, y0, x1, y1 = master.window
+    with Image.open(io.BytesIO(reference.data)) as image:
+        outside = image.convert("RGBA").crop((x0, 0, x1, y0)).tobytes()
+    assert outside != master.canvas.crop((x0, 0, x1, y0)).tobytes(), "the ink does leave the window"
