@@ -110,6 +110,8 @@ class PngWindow:
         ]
         self._deflated[-1] += compressor.flush(zlib.Z_FINISH)  # the stream's final block
         self._above = image.crop((x0, y0 - 1, x1, y0)) if y0 > 0 else None
+        self._head_checksum = zlib.adler32(self._pieces[0])
+        """The Adler-32 of the bytes up to the window's first row part, continued per partner."""
 
     def encode(self, window: Image.Image) -> bytes:
         """The PNG of the master with window (an image of the window's size and mode) in place."""
@@ -121,6 +123,6 @@ class PngWindow:
         for deflated, part in zip(self._deflated, parts, strict=False):
             idat += (deflated, compressor.compress(part) + compressor.flush(zlib.Z_FULL_FLUSH))
         idat.append(self._deflated[-1])
-        plain = [piece for pair in zip(self._pieces, parts, strict=False) for piece in pair]
-        checksum = zlib.adler32(b"".join([*plain, self._pieces[-1]]))
+        after_head = [piece for pair in zip(parts, self._pieces[1:], strict=True) for piece in pair]
+        checksum = zlib.adler32(b"".join(after_head), self._head_checksum)
         return _png(self.mode, *self.size, b"".join(idat) + struct.pack(">I", checksum))
