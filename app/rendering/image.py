@@ -93,6 +93,8 @@ STATIC_NAMES = frozenset({"brand", "campaign", "template", "copy", "lang", "dir"
 """Context names that do not depend on the partner (see cobrand.base_context): anything else
 (partner, tracked_url, fields, disclaimer, unknown names) makes a layer partner-dependent."""
 STATIC_LAYER_TYPES = frozenset({"background", "rect", "brand_logo", "text", "cta"})
+BOXED_LAYER_TYPES = frozenset({"rect", "brand_logo", "partner_logo", "text", "cta", "qr"})
+"""Layer types that draw only inside their box, text excepted (_draw_text checks its ink)."""
 SPLIT_MARGIN = 16
 """Rows above the topmost partner-dependent box also encoded per partner (glyph overshoot)."""
 
@@ -140,9 +142,12 @@ def split_row(size: ImageSize, prefix: int) -> int:
     return max(0, min(size.height, top - SPLIT_MARGIN))
 
 
-def partner_window(size: ImageSize, prefix: int, split: int, rtl: bool) -> Box:
+def partner_window(size: ImageSize, prefix: int, split: int, rtl: bool) -> Box | None:
     """Where per-partner layers draw (x0, y0, x1, y1): the rows from the split down, or (the
-    layers' boxes in a column under half the width) only their boxes' span, with a margin."""
+    layers' boxes in a column under half the width) only their boxes' span, with a margin.
+    None: they may draw anywhere (a layer type not known to keep to its box, or no split)."""
+    if not split or any(layer.type not in BOXED_LAYER_TYPES for layer in size.layers[prefix:]):
+        return None
     boxes = [
         _mirrored(layer.spec, size.width)["box"] if rtl and layer.spec.get("mirror") else layer.spec["box"]
         for layer in size.layers[prefix:]
@@ -173,7 +178,7 @@ class _Master:
     prefix: int
     split: int
     warnings: list[str]
-    window: Box
+    window: Box | None
     """Where the partner layers draw (partner_window)"""
     png: dict[str, PngRows] = field(default_factory=dict)
     """PNG row states by mode (RGB or RGBA), built on first use"""
@@ -246,9 +251,9 @@ class ImageRenderer:
         # Image layers cannot embed the logo by URL; a marker lets `when = "partner.logo"` test for it.
         context["partner"] = partner_context(partner, "partner-logo" if logo else None)
         master = self._master(kit, template, output, size, context) if self.master_cache_size else None
-        if master is not None and master.split > 0 and output.format == "png" and self.fast_png:
+        if master is not None and master.window is not None and output.format == "png" and self.fast_png:
             try:
-                return self._render_window(master, kit, template, output, size, context, logo)
+                return self._render_window(master, master.window, kit, template, output, size, context, logo)
             except _OutsideWindow:
                 pass  # the whole canvas, below, as if the window had not been tried
         if master is None:
@@ -264,7 +269,7 @@ class ImageRenderer:
         )
         return self._encode(canvas, output, size, master), warnings
 
-    def _render_window(self, master: _Master, kit: BrandKit, template: CampaignTemplate, output: ImageOutput,
+    def _render_window(self, master: _Master, box: Box, kit: BrandKit, template: CampaignTemplate, output: ImageOutput,
                        size: ImageSize, context: dict[str, Any], logo: PreparedLogo | None) -> tuple[bytes, list[str]]:  # fmt: skip
         """Draw the partner layers on a copy of the master's window only, and encode it with the
         master's PNG parts around it, made once: no per-partner pass over the rest of the canvas.
@@ -272,11 +277,11 @@ class ImageRenderer:
         Every partner layer has a box inside the window and draws inside it, except text, whose
         ink _draw_text checks (_OutsideWindow): so the pixels outside are the master's own.
         """
-        x0, y0, x1, y1 = master.window
-        window = master.canvas.crop(master.window)
+        x0, y0, x1, y1 = box
+        window = master.canvas.crop(box)
         warnings = list(master.warnings)
         self._draw_layers(window, kit, template, output, size, context, logo, warnings, master.prefix,
-                          len(size.layers), window=master.window)  # fmt: skip
+                          len(size.layers), window=box)  # fmt: skip
         if master.opaque is None:
             master.opaque = _opaque(master.canvas)
         mode = "RGB" if master.opaque and _opaque(window) else "RGBA"
@@ -290,7 +295,7 @@ class ImageRenderer:
         pieces = master.png_window.get(mode)
         if pieces is None:
             canvas = master.canvas if mode == "RGBA" else master.canvas.convert("RGB")
-            pieces = master.png_window[mode] = PngWindow(canvas, master.window)
+            pieces = master.png_window[mode] = PngWindow(canvas, box)
         return pieces.encode(drawn), warnings
 
     def _blank(self, kit: BrandKit, size: ImageSize) -> Image.Image:
@@ -365,7 +370,7 @@ class ImageRenderer:
         # Only partner-independent names are read by these layers (layer_is_static checked their sources).
         self._draw_layers(canvas, kit, template, output, size, context, None, warnings, 0, prefix)
         split = split_row(size, prefix)
-        window = partner_window(size, prefix, split, context.get("dir") == "rtl") if split else (0, 0, 0, 0)
+        window = partner_window(size, prefix, split, context.get("dir") == "rtl")
         master = _Master(canvas, prefix, split, warnings, window)
         with self._lock:
             self._masters[key] = master

@@ -11,7 +11,7 @@ import pytest
 from PIL import Image
 
 from app.rendering.brand_kit import load_brand_kit
-from app.rendering.image import ImageRenderer, layer_is_static, split_row, static_prefix
+from app.rendering.image import ImageRenderer, layer_is_static, partner_window, split_row, static_prefix
 from app.rendering.model import CampaignInput, Layer, PartnerInput
 from app.rendering.renderer import Renderer
 from app.rendering.template import load_template
@@ -319,3 +319,11 @@ def test_partner_text_reaching_out_of_a_narrow_window_is_drawn_on_the_whole_canv
     with Image.open(io.BytesIO(reference.data)) as image:
         outside = image.convert("RGBA").crop((x0, 0, x1, y0)).tobytes()
     assert outside != master.canvas.crop((x0, 0, x1, y0)).tobytes(), "the ink does leave the window"
+
+
+def test_only_layers_known_to_keep_to_their_box_are_drawn_in_a_window(column) -> None:  # type: ignore[no-untyped-def]
+    size = column.outputs[0].sizes[0]
+    prefix = static_prefix(size)
+    assert partner_window(size, prefix, split_row(size, prefix), False) == (404, 44, 576, 366)
+    unknown = dataclasses.replace(size, layers=(*size.layers, Layer("sticker", {"box": [420, 300, 20, 20]})))
+    assert partner_window(unknown, prefix, split_row(unknown, prefix), False) is None
