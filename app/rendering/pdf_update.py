@@ -230,13 +230,14 @@ def stamp_page(master: MasterPdf, page: PageObject, cache: OverlayCache | None =
     resources = resources.get_object() if resources is not None else DictionaryObject()
     bbox = ArrayObject(FloatObject(round(v, 4)) for v in master.bbox)
     contents = page.get_contents()
-    form = _stream(contents.get_data() if contents is not None else b"")
+    content = contents.get_data() if contents is not None else b""
+    form = _stream(content)
     form.update(
         {
             NameObject("/Type"): NameObject("/XObject"),
             NameObject("/Subtype"): NameObject("/Form"),
             NameObject("/BBox"): bbox,
-            NameObject("/Resources"): DictionaryObject(resources),
+            NameObject("/Resources"): _named_in(resources, content),
         }
     )
     form_number = writer.new_object(form)
@@ -276,6 +277,31 @@ def stamp_page(master: MasterPdf, page: PageObject, cache: OverlayCache | None =
     writer.write_pending(out, offsets)
     _write_xref(out, offsets, max(writer.next_number, master.size), master)
     return out.getvalue()
+
+
+_NAME = re.compile(rb"/([^\s()<>\[\]{}/%]*)")
+_ESCAPE = re.compile(rb"#([0-9A-Fa-f]{2})")
+_NAMED_RESOURCES = ("/ExtGState", "/XObject", "/Pattern", "/Shading", "/Font", "/ColorSpace", "/Properties")
+
+
+def _named_in(resources: DictionaryObject, content: bytes) -> DictionaryObject:
+    """resources with only the entries content names (by any name token in it, so never too few).
+
+    WeasyPrint writes one resource dictionary for all the pages of a document: in a batch it
+    names every partner's logo, and each partner's PDF must carry its own only.
+    """
+    names = {
+        "/" + _ESCAPE.sub(lambda m: bytes([int(m.group(1), 16)]), n).decode("latin-1")
+        for n in _NAME.findall(content)
+    }
+    kept = DictionaryObject()
+    for key, value in resources.items():
+        entries = value.get_object() if key in _NAMED_RESOURCES else None
+        if isinstance(entries, DictionaryObject):
+            kept[NameObject(key)] = DictionaryObject({k: v for k, v in entries.items() if k in names})
+        else:
+            kept[NameObject(key)] = value
+    return kept
 
 
 def _write_xref(out: BytesIO, offsets: dict[int, int], size: int, master: MasterPdf | ForeignMaster) -> None:

@@ -9,6 +9,7 @@ change shade, but no shape moves.
 
 from __future__ import annotations
 
+import base64
 import gc
 import io
 from dataclasses import replace
@@ -18,9 +19,11 @@ import pypdfium2 as pdfium
 import pytest
 from PIL import Image, ImageChops
 from pypdf import PdfReader
+from weasyprint import HTML
 
 from app.rendering.links import display_url, tracked_url
 from app.rendering.model import CampaignTemplate, PdfOutput, RenderedFile, Zone
+from app.rendering.pdf_update import MasterPdf, OverlayCache, stamp_page
 from app.rendering.renderer import Renderer
 from app.rendering.stamp import MasterStoreUnavailable
 from app.rendering.template import load_template
@@ -251,3 +254,24 @@ def test_a_master_store_outage_is_raised_not_failed_as_bad_input(kit, template, 
     with pytest.raises(MasterStoreUnavailable):
         renderer.render_many(kit, template, [(p, campaign) for p in _partners(partner, 3)], output)
     assert renderer.stats()["masters_laid_out"] == 0
+
+
+def test_pages_stamped_with_one_shared_cache_are_those_stamped_alone() -> None:
+    # Pages that refer to different objects (an image or none) number the shared fonts differently.
+    logo = io.BytesIO()
+    Image.new("RGBA", (8, 4), (200, 30, 30, 128)).save(logo, format="PNG")
+    png = "data:image/png;base64," + base64.b64encode(logo.getvalue()).decode()
+    pages = [f'<p>Partner one</p><img src="{png}">', "<p>Partner two</p>", f'<img src="{png}"><b>Three</b>']
+    style = "<style>@page { size: 100mm 50mm; margin: 0 } p, b { margin: 0; font-size: 20pt }</style>"
+    overlay = HTML(string=style + '<p style="break-before: page">'.join(pages)).write_pdf(
+        uncompressed_pdf=True
+    )
+    master = MasterPdf.parse(HTML(string=style + "<p>Master</p>").write_pdf(), Zone(1, 0, 20, 100, 30))
+    reader = PdfReader(io.BytesIO(overlay))
+    assert len(reader.pages) == 3
+    cache = OverlayCache()
+    shared = [stamp_page(master, page, cache) for page in reader.pages]
+    alone = [stamp_page(master, page) for page in PdfReader(io.BytesIO(overlay)).pages]
+    assert shared == alone
+    for number, data in enumerate(shared):
+        assert ["one", "two", "Three"][number] in _text(data)

@@ -6,9 +6,13 @@ check it holds on the sample's real, larger templates (a zone on page two, a ble
 
 from __future__ import annotations
 
+import io
 from dataclasses import replace
 
 import pytest
+from PIL import Image
+from pypdf import PdfReader
+from pypdf.generic import StreamObject
 
 from app.config import PROJECT_ROOT
 from app.errors import CobrandError
@@ -108,3 +112,33 @@ def test_a_broken_logo_fails_its_partner_only(sample_kit, flyer, sample_partner,
     assert isinstance(results[0], RenderedFile) and isinstance(results[2], RenderedFile)
     # Laid out in the batch, not one by one: its fonts are subset over the whole batch.
     assert renderer.render_one(sample_kit, flyer, partners[2], campaign, "flyer").data != results[2].data
+
+
+def _images(data: bytes) -> set[bytes]:
+    """The data of every image stream in a PDF (all of its objects, drawn or not)."""
+    reader = PdfReader(io.BytesIO(data))
+    found = set()
+    for number in range(1, int(reader.trailer["/Size"])):  # type: ignore[call-overload]
+        obj = reader.get_object(number)
+        if isinstance(obj, StreamObject) and obj.get("/Subtype") == "/Image":
+            found.add(obj.get_data())
+    return found
+
+
+def test_a_partner_of_a_batch_carries_its_own_logo_only(sample_kit, flyer, sample_partner, campaign) -> None:
+    # The pages of a batch share one resource dictionary (WeasyPrint's), naming every partner's logo.
+    renderer = Renderer()
+    logos = []
+    for color in ((200, 30, 30), (30, 150, 60), (40, 60, 200)):
+        logo = io.BytesIO()
+        Image.new("RGB", (120, 60), color).save(logo, format="PNG")
+        logos.append(logo.getvalue())
+    partners = [replace(p, logo=logo) for p, logo in zip(_partners(sample_partner, 3), logos, strict=True)]
+    results = renderer.render_many(sample_kit, flyer, [(p, campaign) for p in partners], "flyer")
+    assert all(isinstance(result, RenderedFile) for result in results)
+    every = set().union(*(_images(result.data) for result in results))
+    for own, result in zip(partners, results, strict=True):
+        alone = renderer.render_one(sample_kit, flyer, own, campaign, "flyer")
+        assert alone.data != result.data  # laid out in the batch (its fonts are subset over the batch)
+        assert _images(result.data) == _images(alone.data)
+    assert len(every) == len(_images(results[0].data)) + 2  # the other two logos are in the others only
