@@ -8,8 +8,9 @@ from dataclasses import asdict
 
 from app.rendering.model import BrandKit, CampaignInput, CampaignTemplate, PartnerInput
 
-RENDERER_VERSION = "5"
-"""Bump when a change to the renderers changes their output for the same inputs."""
+RENDERER_VERSION = "6"
+"""Bump when a change to the renderers changes their output for the same inputs (6: a batched
+PDF no longer carries the other batch partners' logos, so every stored asset is rendered again)."""
 
 
 def fingerprint(
