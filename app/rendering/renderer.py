@@ -75,10 +75,12 @@ class Renderer:
         """Thumbnails of stamped PDFs: each master's first page rendered once per process."""
 
     def stats(self) -> dict[str, int]:
-        """Counters of this process: masters laid out here, and masters read from the store."""
+        """Counters of this process: masters laid out here, masters read from the store, and zones
+        laid out as one page of a batch's document."""
         return {
             "masters_laid_out": self.stamper.masters_laid_out,
             "masters_loaded": self.stamper.masters_loaded,
+            "zones_batched": self.stamper.zones_batched,
         }
 
     def prepare_masters(

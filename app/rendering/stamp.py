@@ -283,6 +283,8 @@ class ZoneStamper:
         """Masters this process laid out itself (a worker that finds them in the store lays none)."""
         self.masters_loaded = 0
         """Masters this process read from the store."""
+        self.zones_batched = 0
+        """Partners' zones laid out as a page of a batch's document (the rest: a document each)."""
         self._masters = _BoundedCache(MASTER_CACHE_SIZE)
         self.master_css = CSS(string=MASTER_CSS)
         self.overlay_css = CSS(string=OVERLAY_CSS)

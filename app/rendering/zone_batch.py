@@ -103,6 +103,8 @@ def render_zones(
                 results[index] = _one(stamper, kit, template, output, jobs[index])
             else:
                 results[index] = (pages[position], warnings)
+        if pages is not None:
+            stamper.zones_batched += len(pages)
     return [result for result in results if result is not None]
 
 

@@ -107,6 +107,7 @@ def test_a_broken_logo_fails_its_partner_only(sample_kit, flyer, sample_partner,
     partners = _partners(sample_partner, 3)
     partners[1] = replace(partners[1], logo=b"not an image at all")
     results = renderer.render_many(sample_kit, flyer, [(p, campaign) for p in partners], "flyer")
+    assert renderer.stats()["zones_batched"] == 2  # the two good zones, pages of one document
     assert isinstance(results[1], CobrandError)
     assert "p1" in str(results[1])
     assert isinstance(results[0], RenderedFile) and isinstance(results[2], RenderedFile)
