@@ -18,7 +18,7 @@ from concurrent.futures import Future
 from dataclasses import dataclass, replace
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from app import metrics
@@ -38,7 +38,7 @@ from app.models import (
     Publish,
     utcnow,
 )
-from app.publish_jobs import enqueue_batch, master_inputs
+from app.publish_jobs import enqueue_batch, master_inputs, partners_query
 from app.publish_progress import OUTCOMES, mark_batch_failed, refresh_progress
 from app.render_inputs import campaign_input, partner_input, public_asset_base
 from app.rendering.fingerprint import fingerprint
@@ -80,11 +80,20 @@ def prepare_publish(
     return _delta(before, services.renderer.stats())
 
 
-def load_masters(services: Services, publish_id: int, partner_ids: list[int]) -> int:
-    """Read the stored masters these partners' assets are stamped on into this process's renderer
-    (none is laid out here: that is a job's work); how many are in memory."""
+def warm_batch(services: Services, publish_id: int, partner_ids: list[int]) -> int:
+    """Have in this process what a batch of these partners needs whatever the partner, laying no
+    master out: the campaign's stored masters, fixed layers and templates (Renderer.warm), and the
+    batch's reads compiled (SQLAlchemy keeps compiled statements per engine); how many masters are
+    in memory. A forking worker's parent calls it before forking the batch: the child inherits it."""
     kit, template, inputs = master_inputs(services, publish_id, partner_ids)
-    return sum(services.renderer.load_masters(kit, template, data) for data in inputs)
+    loaded = sum(services.renderer.warm(kit, template, data) for data in inputs)
+    with services.db.session() as session:
+        publish = session.get(Publish, publish_id)
+        if publish is not None:
+            _field_values(session, publish.campaign_id, partner_ids)
+            session.scalars(_assets_query(publish.campaign_id, partner_ids)).all()
+        session.rollback()
+    return loaded
 
 
 def prepare_publish_failed(
@@ -123,17 +132,8 @@ def render_batch(
         kit = services.content.brand_kit(campaign.brand_kit_slug)
         template = services.content.template(campaign.template_slug)
         outputs = output_ids if output_ids is not None else template.output_ids()
-        partners = session.scalars(
-            select(Partner).where(Partner.id.in_(partner_ids)).order_by(Partner.id)
-        ).all()
-        values = dict(
-            session.execute(
-                select(PartnerFieldValues.partner_id, PartnerFieldValues.values).where(
-                    PartnerFieldValues.campaign_id == campaign.id,
-                    PartnerFieldValues.partner_id.in_(partner_ids),
-                )
-            ).all()
-        )
+        partners = session.scalars(partners_query(partner_ids)).all()
+        values = _field_values(session, campaign.id, partner_ids)
         assets = _asset_rows(session, campaign, [p.id for p in partners], outputs)
         links = ensure_links(session, campaign.id, [p.id for p in partners])
         program = services.content.program()
@@ -258,16 +258,24 @@ def _chunks(works: list[_Work]) -> list[list[_Work]]:
     return [works[len(works) * i // count : len(works) * (i + 1) // count] for i in range(count)]
 
 
+def _field_values(session: Session, campaign_id: int, partner_ids: list[int]) -> dict[int, dict[str, str]]:
+    rows = session.execute(
+        select(PartnerFieldValues.partner_id, PartnerFieldValues.values).where(
+            PartnerFieldValues.campaign_id == campaign_id, PartnerFieldValues.partner_id.in_(partner_ids)
+        )
+    )
+    return dict(rows.all())
+
+
+def _assets_query(campaign_id: int, partner_ids: list[int]) -> Select[Any]:
+    return select(Asset).where(Asset.campaign_id == campaign_id, Asset.partner_id.in_(partner_ids))
+
+
 def _asset_rows(
     session: Session, campaign: Campaign, partner_ids: list[int], outputs: list[str]
 ) -> dict[tuple[int, str], Asset]:
     """Every asset row of these partners and outputs, the missing ones created (one query, one flush)."""
-    rows = {
-        (a.partner_id, a.output): a
-        for a in session.scalars(
-            select(Asset).where(Asset.campaign_id == campaign.id, Asset.partner_id.in_(partner_ids))
-        )
-    }
+    rows = {(a.partner_id, a.output): a for a in session.scalars(_assets_query(campaign.id, partner_ids))}
     for partner_id in partner_ids:
         for output_id in outputs:
             if (partner_id, output_id) not in rows:

@@ -9,7 +9,7 @@ import hashlib
 from collections import Counter
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 
 from app.config import Settings
 from app.errors import InvalidInput
@@ -44,10 +44,16 @@ def _partner_locales(
         campaign = publish.campaign
         kit = services.content.brand_kit(campaign.brand_kit_slug)
         template = services.content.template(campaign.template_slug)
-        partners = session.scalars(select(Partner).where(Partner.id.in_(partner_ids))).all()
+        partners = session.scalars(partners_query(partner_ids)).all()
         locales = {p.id: partner_locale(template, campaign, p) for p in partners}
         inputs = {locale: campaign_input(campaign, locale=locale) for locale in sorted(set(locales.values()))}
         return kit, template, {partner_id: inputs[locale] for partner_id, locale in locales.items()}
+
+
+def partners_query(partner_ids: list[int]) -> Select[Any]:
+    """These partners in id order: the batch's statement too, so a warm parent that reads a batch's
+    masters has compiled it for the batch's child (SQLAlchemy caches compiled SQL per process)."""
+    return select(Partner).where(Partner.id.in_(partner_ids)).order_by(Partner.id)
 
 
 def job_policy(config: Settings) -> dict[str, Any]:

@@ -4,9 +4,11 @@ A worker builds its services once, warms WeasyPrint, fonts, stylesheets and bran
 the parent process, and only then starts taking jobs. The default forking worker runs each job
 in a child forked from that warm parent (a crashing job cannot take the worker down, and
 nothing a job allocates outlives it); `--simple` runs jobs in the worker process itself.
-So that a child starts as warm as a --simple worker: the parent imports every job module, reads
-a batch's stored masters before forking it (each worker process reads a campaign's master from
-storage once, not once per job), and the child's garbage collector leaves what it inherited alone.
+So that a child starts as warm as a --simple worker: the parent imports every job module, warms
+what a batch needs whatever the partner before forking it (app.batches.warm_batch: the stored
+masters read from storage once per worker process, not once per job, their thumbnails, the image
+outputs' fixed layers, templates, the batch's SQL compiled), and the child's garbage collector
+leaves what it inherited alone.
 
 Database connections never cross a fork: the parent disposes of its pool before working, and
 each job's child drops whatever pool it inherited (without closing the parent's sockets).
@@ -24,12 +26,13 @@ from typing import Any
 from rq import Queue, SimpleWorker, Worker
 from rq.job import Job
 
-from app.batches import load_masters
+from app.batches import warm_batch
 from app.errors import CobrandError
 from app.jobs.rq_runner import TRIES_META, RQRunner, call_failure_handler
 from app.ops.logs import log_context
 from app.rendering.lint import in_program
 from app.rendering.model import CampaignInput, PartnerInput
+from app.rendering.renderer import WARM_ASSET_BASE
 from app.services import Services, set_process_services
 from workers import import_jobs, link_jobs, webhook_jobs  # noqa: F401 (imported once, not by each child)
 from workers.jobs import batches_of
@@ -55,6 +58,10 @@ WARM_UP_PARTNER = PartnerInput(
 Its type, tier and region are filled in from the partner program at warm-up."""
 
 
+WARM_UP_CAMPAIGN = CampaignInput(slug="warm-up", landing_url="", asset_base_url=WARM_ASSET_BASE)
+"""E-mails publish their images under an absolute base URL: without one they do not render."""
+
+
 def warm_up(services: Services) -> dict[str, float]:
     """Import WeasyPrint, build the renderer and render every template once; returns seconds per step."""
     timings: dict[str, float] = {}
@@ -76,7 +83,7 @@ def warm_up(services: Services) -> dict[str, float]:
         try:
             template = content.template(slug)
             for kit in kits:
-                renderer.render(kit, template, partner, CampaignInput(slug="warm-up", landing_url=""))
+                renderer.render(kit, template, partner, WARM_UP_CAMPAIGN)
         except Exception:  # ok: warm-up only (not a job); logged, and jobs using it fail loudly
             logger.exception("warm-up: template %s does not render", slug)
         timings[slug] = time.perf_counter() - step
@@ -100,9 +107,10 @@ MASTERS_READ_META = "cobrand_masters_read_by_parent"
 
 
 class _InheritsMasters:
-    """Mixin: before forking a batch's work horse, read the stored masters it will stamp on into
-    this warm parent's renderer (bounded; none is laid out here), so that the child inherits them
-    and every later child of the same campaign starts with them too, as a --simple worker would."""
+    """Mixin: before forking a batch's work horse, warm this parent with what the batch needs
+    whatever the partner (app.batches.warm_batch: the stored masters it will stamp on, bounded and
+    none laid out here; fixed image layers; compiled SQL), so that the child inherits it and every
+    later child of the same campaign starts with it too, as a --simple worker would."""
 
     services: Services
 
@@ -111,11 +119,11 @@ class _InheritsMasters:
         before = renderer.stats()["masters_loaded"]
         try:
             for publish_id, partner_ids in batches_of(job.func_name, tuple(job.args)):
-                load_masters(self.services, publish_id, partner_ids)
+                warm_batch(self.services, publish_id, partner_ids)
         except CobrandError as exc:  # a deleted publish, a broken template: the job reports it
-            logger.info("masters of job %s not read before forking it: %s", job.id, exc)
+            logger.info("job %s not warmed before forking it: %s", job.id, exc)
         except Exception:  # ok: only a head start; the job's child reads or lays out what it needs
-            logger.exception("masters of job %s not read before forking it", job.id)
+            logger.exception("job %s not warmed before forking it", job.id)
         finally:
             self.services.storage.close_connections()
         read = renderer.stats()["masters_loaded"] - before

@@ -228,6 +228,8 @@ class ImageRenderer:
         """Write PNG with PngRows; False: Pillow's encoder with ENCODE_OPTIONS["png"]."""
         self._masters: OrderedDict[tuple[Any, ...], _Master] = OrderedDict()
         self._lock = threading.Lock()
+        self.masters_drawn = 0
+        """Masters this process drew (a forked job whose parent drew them draws none)."""
 
     def color(self, kit: BrandKit, value: str) -> tuple[int, int, int]:
         return hex_to_rgb(kit.color(value))
@@ -373,6 +375,7 @@ class ImageRenderer:
         window = partner_window(size, prefix, split, context.get("dir") == "rtl")
         master = _Master(canvas, prefix, split, warnings, window)
         with self._lock:
+            self.masters_drawn += 1
             self._masters[key] = master
             self._masters.move_to_end(key)
             while len(self._masters) > self.master_cache_size:

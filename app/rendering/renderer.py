@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import dataclasses
 import gc
+import json
 import logging
 import threading
+from collections import OrderedDict
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import replace
 from pathlib import Path
 
 from app.errors import CobrandError, RenderFailed
@@ -28,11 +32,16 @@ from app.rendering.model import (
 )
 from app.rendering.pdf import PdfRenderer
 from app.rendering.social import render_post
-from app.rendering.stamp import MasterStore, MasterStoreUnavailable, ZoneStamper
+from app.rendering.stamp import PLACEHOLDERS, MasterStore, MasterStoreUnavailable, ZoneStamper
 from app.rendering.thumbnails import StampedPdf, StampedThumbnails
 from app.rendering.zone_batch import ZoneJob, render_zones
 
 logger = logging.getLogger(__name__)
+
+WARMED_CAMPAIGNS = 32
+"""Campaigns (× kit, template and locale) a renderer remembers having warmed (Renderer.warm)."""
+WARM_ASSET_BASE = "https://warm-up.invalid/assets"
+"""Where a warm-up e-mail's images would be published (the e-mail is thrown away)."""
 
 RENDER_LOCK = threading.RLock()
 """One render at a time per process: Pango and fontconfig under WeasyPrint are not thread-safe
@@ -73,14 +82,16 @@ class Renderer:
         """Designs from other tools: only their zones are drawn, stamped onto the untouched master."""
         self.thumbnails = StampedThumbnails()
         """Thumbnails of stamped PDFs: each master's first page rendered once per process."""
+        self._warmed: OrderedDict[tuple[object, ...], None] = OrderedDict()
 
     def stats(self) -> dict[str, int]:
-        """Counters of this process: masters laid out here, masters read from the store, and zones
-        laid out as one page of a batch's document."""
+        """Counters of this process: masters laid out here, masters read from the store, zones laid
+        out as one page of a batch's document, and image masters (a size's fixed layers) drawn here."""
         return {
             "masters_laid_out": self.stamper.masters_laid_out,
             "masters_loaded": self.stamper.masters_loaded,
             "zones_batched": self.stamper.zones_batched,
+            "image_masters_drawn": self.image.masters_drawn,
         }
 
     def prepare_masters(
@@ -111,18 +122,43 @@ class Renderer:
             return None
         return StampedPdf(master.pdf.data, master.pdf.page_index, master.pdf.bbox)
 
-    def load_masters(self, kit: BrandKit, template: CampaignTemplate, campaign: CampaignInput) -> int:
-        """Read the stored masters of the PDF outputs with a co-brand zone into memory, laying none
-        out (bounded, like every master this process uses); how many of them are in memory now.
+    def warm(self, kit: BrandKit, template: CampaignTemplate, campaign: CampaignInput) -> int:
+        """Have ready what this campaign's assets need whatever the partner, laying no master out:
+        the stored masters of its zoned PDF outputs with their first pages' thumbnails, and, drawn
+        once for a placeholder partner, its other outputs' fixed layers, PNG rows and templates.
+        Returns how many masters are in memory. An output that fails to render is logged and
+        skipped (each partner's own render reports it).
 
-        A forking worker's parent calls this before it forks a job: the job's child inherits them.
+        A forking worker's parent calls this before it forks a job: the job's child inherits it all.
         """
-        with RENDER_LOCK:
-            return sum(
-                self.stamper.load(kit, template, output, campaign)
-                for output in template.outputs
-                if isinstance(output, PdfOutput) and output.cobrand_zone is not None
-            )
+        loaded = 0
+        for output in template.outputs:
+            if isinstance(output, PdfOutput) and output.cobrand_zone is not None:
+                with RENDER_LOCK:
+                    if not self.stamper.load(kit, template, output, campaign):
+                        continue
+                loaded += 1
+                stamped = self.stamped_on(kit, template, output.name, campaign)  # in memory now
+                if stamped is not None:
+                    self.thumbnails.prepare(stamped)
+        key = (kit.root, kit.version, template.root, template.version,
+               json.dumps(dataclasses.astuple(replace(campaign, field_values={}, links={})), default=str))  # fmt: skip
+        if key in self._warmed:
+            self._warmed.move_to_end(key)
+            return loaded
+        pdfs = {output.name for output in template.outputs if isinstance(output, PdfOutput)}
+        sample = replace(campaign, asset_base_url=campaign.asset_base_url or WARM_ASSET_BASE)
+        for output_id in template.output_ids():
+            if output_id in pdfs:
+                continue  # a PDF's master is laid out by a job, never here
+            try:
+                self.render_one(kit, template, PLACEHOLDERS[0][0], sample, output_id)
+            except CobrandError as exc:
+                logger.info("%s/%s not warmed: %s", template.slug, output_id, exc)
+        self._warmed[key] = None
+        while len(self._warmed) > WARMED_CAMPAIGNS:
+            self._warmed.popitem(last=False)
+        return loaded
 
     def partner_logo(self, partner: PartnerInput) -> PreparedLogo | None:
         """The partner's logo, validated and trimmed (UploadRejected if it is not acceptable)."""

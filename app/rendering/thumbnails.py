@@ -76,6 +76,11 @@ class StampedThumbnails:
         image.paste(zone, box[:2])
         return _jpeg(image)
 
+    def prepare(self, stamped: StampedPdf) -> None:
+        """Render the master's first page now (a forking worker's parent does, for its children)."""
+        if stamped.page_index == 0:
+            self._master_page(stamped.master)
+
     def _master_page(self, master: bytes) -> tuple[Image.Image, bytes]:
         """The master's first page (an RGB image) and its JPEG, rendered once."""
         key = hashlib.sha256(master).digest()

@@ -327,3 +327,31 @@ def test_only_layers_known_to_keep_to_their_box_are_drawn_in_a_window(column) ->
     assert partner_window(size, prefix, split_row(size, prefix), False) == (404, 44, 576, 366)
     unknown = dataclasses.replace(size, layers=(*size.layers, Layer("sticker", {"box": [420, 300, 20, 20]})))
     assert partner_window(unknown, prefix, split_row(unknown, prefix), False) is None
+
+
+def test_a_warmed_renderer_draws_no_master_again_and_gives_a_cold_renders_bytes(kit, images) -> None:  # type: ignore[no-untyped-def]
+    """Renderer.warm (what a forking worker's parent runs before forking a batch) draws each size's
+    fixed layers and PNG rows once, for a placeholder partner; no partner's render draws them again."""
+    warm = Renderer()
+    assert warm.warm(kit, images, CAMPAIGN) == 0  # no PDF master to read
+    drawn = warm.stats()["image_masters_drawn"]
+    assert drawn == 3  # social 600x400 and 300x100, email-header 600x200
+
+    def parts(renderer: Renderer) -> dict[object, object]:  # what a master builds on first use
+        return {
+            key: (sorted(m.png), sorted(m.png_window), m.opaque) for key, m in renderer.image._masters.items()
+        }
+
+    made = parts(warm)
+    assert any(png or window for png, window, _ in made.values())  # the PNG masters' parts are made
+    cold = Renderer()
+    for partner in PARTNERS[:4]:
+        for output_id in images.output_ids():
+            ours = warm.render_one(kit, images, partner, CAMPAIGN, output_id)
+            assert ours.data == cold.render_one(kit, images, partner, CAMPAIGN, output_id).data
+    assert made == parts(cold)
+    assert warm.warm(kit, images, CAMPAIGN) == 0
+    assert warm.stats()["image_masters_drawn"] == drawn
+    other = dataclasses.replace(CAMPAIGN, slug="autumn-launch", title="Autumn launch")
+    warm.warm(kit, images, other)
+    assert warm.stats()["image_masters_drawn"] == 2 * drawn  # another campaign's copy: its own masters

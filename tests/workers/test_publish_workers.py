@@ -224,7 +224,9 @@ def test_two_forking_workers_lay_a_campaign_master_out_once_in_total(
     ids = wait_for(finished, 30, "not every job of the publish finished")
     jobs = {job.id: job for job in Job.fetch_many(ids, connection=queue.connection) if job is not None}
     prepare = jobs.pop(f"publish-{publish_id}-prepare")
-    assert prepare.return_value() == {"masters_laid_out": 1, "masters_loaded": 0, "zones_batched": 0}
+    assert prepare.return_value() == {
+        "masters_laid_out": 1, "masters_loaded": 0, "zones_batched": 0, "image_masters_drawn": 0,
+    }  # fmt: skip
     assert len(jobs) == batches >= 2
     workers_seen = {job.worker_name for job in jobs.values()}
     assert len(workers_seen) == 2, workers_seen  # both worker processes ran batches
@@ -238,6 +240,30 @@ def test_two_forking_workers_lay_a_campaign_master_out_once_in_total(
     for worker in workers_seen:
         first = min((j for j in jobs.values() if j.worker_name == worker), key=lambda j: j.started_at)
         assert reads[first.id] == 1, (worker, reads)
+
+
+def test_forked_batches_of_an_image_campaign_draw_none_of_its_fixed_layers(
+    cluster: Cluster, partner_ids: list[int]
+) -> None:
+    """Each worker's parent draws a campaign's partner-independent image layers before forking the
+    first batch of it (Renderer.warm); every batch's child inherits them and draws none itself."""
+    services = cluster.services
+    cluster.create_campaign("shared-layers", template="social-launch", types=["referral"], regions=["APAC"])
+    publish_id = start_publish(services, "shared-layers")
+    publish = wait_for_publish(services, publish_id, timeout=600, pool=cluster.pool)
+    assert publish.total > 0 and publish.rendered == publish.total
+    queue = services.jobs.queue  # type: ignore[attr-defined]
+    batches = -(-len(set(_partner_ids_of(cluster, publish_id))) // 10)  # batches of 10
+
+    def finished() -> list[str]:
+        ids = [i for i in queue.finished_job_registry.get_job_ids() if i.startswith(f"publish-{publish_id}-")]
+        return ids if len(ids) >= batches else []
+
+    ids = wait_for(finished, 30, "not every batch of the publish finished")
+    jobs = [job for job in Job.fetch_many(ids, connection=queue.connection) if job is not None]
+    assert len(jobs) == batches >= 2
+    for job in jobs:
+        assert job.return_value()["image_masters_drawn"] == 0, (job.id, job.return_value())
 
 
 def _partner_ids_of(cluster: Cluster, publish_id: int) -> list[int]:
