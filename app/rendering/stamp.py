@@ -52,13 +52,18 @@ MASTER_CSS = f"[{ZONE}], [{ZONE}] * {{ visibility: hidden !important }}"
 """The master lays the zone out but draws none of it."""
 PAGE_BREAK = "data-cobrand-page-break"
 """Starts a partner's page in a batch of zones (zone_batch.py)."""
+PAGE_WRAPPER = "cobrand-page"
+"""Holds one partner's body in a batch whose zone is out of flow (zone_batch.py): a tag of its own,
+so no author selector by type, class, id or attribute matches it."""
 OVERLAY_CSS = (
     f"[{HIDDEN}] {{ display: none !important }}\n"
     f"[{ANCESTOR}] {{ visibility: hidden !important }}\n"
     f"html, body {{ background: none !important }}\n"
     f"@page {{ background: none !important }}\n"
     f'[{ZONE}] {{ visibility: visible !important; -weasy-anchor: "{ZONE_ANCHOR}" }}\n'
-    f"[{PAGE_BREAK}] {{ break-before: page !important }}"
+    f"[{PAGE_BREAK}] {{ break-before: page !important }}\n"
+    f"{PAGE_WRAPPER} {{ display: block !important }}\n"
+    f"{PAGE_WRAPPER} + {PAGE_WRAPPER} {{ break-before: page !important }}"
 )
 """The overlay draws the zone and nothing else; its ancestors only give it its place.
 
@@ -285,6 +290,8 @@ class ZoneStamper:
         """Masters this process read from the store."""
         self.zones_batched = 0
         """Partners' zones laid out as a page of a batch's document (the rest: a document each)."""
+        self.wrapped_outputs = _BoundedCache(MASTER_CACHE_SIZE)
+        """Template outputs whose batches need each partner's page wrapped (zone_batch.py)."""
         self._masters = _BoundedCache(MASTER_CACHE_SIZE)
         self.master_css = CSS(string=MASTER_CSS)
         self.overlay_css = CSS(string=OVERLAY_CSS)

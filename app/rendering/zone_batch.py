@@ -11,6 +11,12 @@ The batch is only used when it lays out as the single overlays would: one page p
 the zone element of each page exactly on the declared zone. Anything else falls back to one
 overlay per partner, and that one to the full render; partners never wait on one another's
 errors (a bad logo fails its own asset, not the batch).
+
+A page break does not move an out-of-flow box (a zone with ``position: absolute``, common in
+print templates): all its zones land on one page. Such a batch is laid out again with each
+partner's body children wrapped in a PAGE_WRAPPER element, the later ones breaking the page;
+WeasyPrint places an absolute box on the page of its placeholder. The template output is then
+remembered, and its later batches are wrapped at once.
 """
 
 from __future__ import annotations
@@ -20,9 +26,10 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from io import BytesIO
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 from xml.etree import ElementTree
 
+import tinycss2
 from pypdf import PdfReader
 from tinyhtml5.parser import HTMLParser
 from weasyprint import HTML
@@ -34,6 +41,7 @@ from app.rendering.model import BrandKit, CampaignInput, CampaignTemplate, Partn
 from app.rendering.pdf_update import OverlayCache, stamp_page
 from app.rendering.stamp import (
     PAGE_BREAK,
+    PAGE_WRAPPER,
     ZONE_ANCHOR,
     Master,
     ZoneElement,
@@ -94,10 +102,22 @@ def render_zones(
                 results[index] = exc
         if not batched:
             continue
+        htmls = [html for _, html, _ in batched]
+        key = (kit.slug, kit.version, template.slug, template.version, output.name)
+        wrap = key in stamper.wrapped_outputs
+        pages: list[bytes] | None = None
         try:
-            pages = _overlay_batch(stamper, kit, template, output, [html for _, html, _ in batched], master)
+            pages = _overlay_batch(stamper, kit, template, output, htmls, master, wrap)
+        except _PageCountMismatch:
+            # Most likely an out-of-flow zone: try once wrapped, and remember it if that works.
+            if not wrap:
+                try:
+                    pages = _overlay_batch(stamper, kit, template, output, htmls, master, wrap=True)
+                    stamper.wrapped_outputs.get_or_make(key, lambda: True)
+                except ZoneMismatch:
+                    pass
         except ZoneMismatch:
-            pages = None
+            pass
         for position, (index, _, warnings) in enumerate(batched):
             if pages is None:
                 results[index] = _one(stamper, kit, template, output, jobs[index])
@@ -133,6 +153,10 @@ def _one(
         return exc
 
 
+class _PageCountMismatch(ZoneMismatch):
+    """The batch's zones did not each start a page (an out-of-flow zone ignores a page break)."""
+
+
 def _overlay_batch(
     stamper: ZoneStamper,
     kit: BrandKit,
@@ -140,8 +164,12 @@ def _overlay_batch(
     output: PdfOutput,
     htmls: list[str],
     master: Master,
+    wrap: bool = False,
 ) -> list[bytes]:
-    """Lay the zones of htmls out as the pages of one document and stamp each onto the master."""
+    """Lay the zones of htmls out as the pages of one document and stamp each onto the master.
+
+    wrap: each partner's page in a PAGE_WRAPPER element, not a page break on the zone's chain top.
+    """
     assert master.pdf is not None and master.zone is not None and output.cobrand_zone is not None
     base_url = template.root.as_uri() + "/"
     fetcher = stamper.pdf.fetcher(kit, template)
@@ -155,6 +183,8 @@ def _overlay_batch(
             parsed = HTML(string=html, base_url=base_url, url_fetcher=fetcher)
             root = parsed.etree_element
             if document_html is None:
+                if wrap and not _matches_alike_wrapped(root, output):
+                    raise ZoneMismatch("the template's selectors may match differently in page wrappers")
                 reference = _ZoneSource.find(html, root, master.zone)
             if not prune_to_zone(root, master.zone):
                 raise ZoneMismatch("the zone element is not where the master has it")
@@ -167,11 +197,21 @@ def _overlay_batch(
                 document_html, body, head_markup = parsed, page_body, markup
                 if reference is not None:
                     reference.keep_skeleton(page_body)
+                if wrap:
+                    wrapper = ElementTree.Element(PAGE_WRAPPER)
+                    wrapper.extend(list(page_body))
+                    for child in list(page_body):
+                        page_body.remove(child)
+                    page_body.append(wrapper)
                 continue
             if markup != head_markup:
                 raise ZoneMismatch("partners' pages differ outside the zone (head)")
         if body is None:
             raise ZoneMismatch("the batch has no first page")
+        if wrap:
+            wrapper = ElementTree.SubElement(body, PAGE_WRAPPER)
+            wrapper.extend(list(page_body))
+            continue
         chain_top = page_body[master.zone.path[1]]
         chain_top.set(PAGE_BREAK, "")
         for child in list(page_body):
@@ -179,7 +219,7 @@ def _overlay_batch(
     assert document_html is not None
     document = stamper.layout(document_html, kit, template, output, stamper.overlay_css)
     if len(document.pages) != len(htmls):
-        raise ZoneMismatch(f"{len(htmls)} zones laid out on {len(document.pages)} pages")
+        raise _PageCountMismatch(f"{len(htmls)} zones laid out on {len(document.pages)} pages")
     rect = zone_rect_px(output.cobrand_zone)
     for page in document.pages:
         if ZONE_ANCHOR not in anchors_on(page, rect):
@@ -189,6 +229,76 @@ def _overlay_batch(
     reader = PdfReader(BytesIO(overlay.getvalue()))
     cache = OverlayCache()
     return [stamp_page(master.pdf, page, cache) for page in reader.pages]
+
+
+# --- Whether page wrappers leave every selector matching as on a page alone ---------------------
+
+
+def _matches_alike_wrapped(root: ElementTree.Element, output: PdfOutput) -> bool:
+    """Whether the template's CSS (files and <style> elements of root) is safe to lay out wrapped.
+
+    A wrapper adds an element between the body and its children; nothing else moves, so inside a
+    wrapper siblings and their indices are those of a page alone. A selector can only match
+    differently through a compound that may match the wrapper (``*``, or one of pseudo-classes
+    only such as ``:not(.a)``; its tag of its own matches no type selector) or through a child
+    combinator (``body > .zone``). Scanning the selectors' tokens for those is cheap and errs on
+    the safe side (matching every rule on both trees would be exact, but a cascade per batch).
+    So any ``>``, ``+``, ``~`` (simpler than telling which are safe), ``*``, ``|``, a compound
+    starting with a pseudo-class, a nested rule, ``@import`` or a linked stylesheet refuses
+    wrappers, and the batch falls back to a document per partner.
+    """
+    texts = [path.read_text(encoding="utf-8") for path in output.css]
+    for element in root.iter():
+        if element.tag == "link" and "stylesheet" in (element.get("rel") or "").lower():
+            return False
+        if element.tag == "style":
+            texts.append("".join(element.itertext()))
+    return all(_rules_alike(tinycss2.parse_stylesheet(text, True, True)) for text in texts)
+
+
+_NESTING_AT_RULES = frozenset(("media", "supports", "layer", "container", "document"))
+
+
+def _rules_alike(rules: list[Any]) -> bool:
+    for rule in rules:
+        if rule.type == "error":
+            return False
+        if rule.type == "qualified-rule":
+            if any(token.type == "{} block" for token in rule.content) or not _selector_alike(rule.prelude):
+                return False  # a nested rule, or a selector a wrapper may change
+        elif rule.type == "at-rule":
+            if rule.lower_at_keyword == "import":
+                return False
+            if rule.lower_at_keyword in _NESTING_AT_RULES and rule.content is not None:
+                if not _rules_alike(tinycss2.parse_rule_list(rule.content, True, True)):
+                    return False
+    return True
+
+
+_REFUSED = frozenset((">", "+", "~", "*", "|", "||"))
+
+
+def _selector_alike(tokens: list[Any]) -> bool:
+    """Whether a selector's tokens (nested functions and brackets too) avoid what a wrapper can change."""
+    previous: Any = None
+    for index, token in enumerate(tokens):
+        if token.type == "literal" and token.value in _REFUSED:
+            return False
+        starts_compound = (
+            previous is None
+            or previous.type in ("whitespace", "comment")
+            or (previous.type == "literal" and previous.value == ",")
+        )
+        if token.type == "literal" and token.value == ":" and starts_compound:
+            following = tokens[index + 1] if index + 1 < len(tokens) else None
+            if following is None or following.type != "literal" or following.value != ":":
+                return False  # a pseudo-class alone; a pseudo-element (::before) is fine
+        if token.type == "function" and not _selector_alike(token.arguments):
+            return False
+        if token.type in ("[] block", "() block") and not _selector_alike(token.content):
+            return False
+        previous = token
+    return True
 
 
 # --- Parsing only the zone of the batch's other partners ---------------------------------------

@@ -217,11 +217,12 @@ def test_a_batch_of_flyers_matches_each_full_render(renderer, kit, template, par
     output = _pdf_output(template)
     assert output.cobrand_zone is not None
     partners = _partners(partner, 4)
+    before = renderer.stats()["zones_batched"]
     results = renderer.render_many(kit, template, [(p, campaign) for p in partners], output.name)
     assert len(results) == len(partners)
-    # This flyer's zone is absolutely positioned, so a page break cannot start a partner's page:
-    # each zone is laid out as a document of its own (the sample flyer's zones batch).
-    assert renderer.stats()["zones_batched"] == 0
+    # This flyer's zone is absolutely positioned, so a page break on it cannot start a partner's
+    # page: the batch is laid out again with each partner's page in a wrapper that breaks the page.
+    assert renderer.stats()["zones_batched"] - before == len(partners)
     for partner, result in zip(partners, results, strict=True):
         assert isinstance(result, RenderedFile), result
         assert len(PdfReader(io.BytesIO(result.data)).pages) == 1
@@ -230,6 +231,41 @@ def test_a_batch_of_flyers_matches_each_full_render(renderer, kit, template, par
         assert partner.phone in _text(result.data)  # each page is its own partner's
         others = [p.phone for p in partners if p.phone != partner.phone]
         assert not any(phone in _text(result.data) for phone in others)
+
+
+def test_a_flyer_whose_selectors_would_match_in_wrappers_differently_is_not_batched(
+    tmp_path: Path, renderer, kit, partner, campaign
+) -> None:
+    # Wrapped, .zone is no child of the body: its background would be lost, and nothing else moves.
+    from tests.factories import FLYER_CSS, make_template
+
+    css = FLYER_CSS + "body > .zone { background: #C0392B }\n"
+    template = load_template(make_template(tmp_path / "child", **{"flyer.css": css}))
+    output = _pdf_output(template)
+    assert output.cobrand_zone is not None
+    partners = _partners(partner, 3)
+    before = renderer.stats()["zones_batched"]
+    results = renderer.render_many(kit, template, [(p, campaign) for p in partners], output.name)
+    assert renderer.stats()["zones_batched"] == before  # a document per partner, as before
+    for partner, result in zip(partners, results, strict=True):
+        assert isinstance(result, RenderedFile), result
+        full = _full_render(renderer, kit, template, output, partner, campaign)
+        assert_same_outside_zone_and_antialiasing_inside(full, result.data, output.cobrand_zone)
+        assert partner.phone in _text(result.data)
+
+
+def test_a_wrapped_batch_is_remembered_for_the_next_one(kit, template, partner, campaign) -> None:
+    renderer = Renderer()
+    output = output_name(template)
+    first, second = _partners(partner, 4)[:2], _partners(partner, 4)[2:]
+    assert not renderer.stamper.wrapped_outputs
+    renderer.render_many(kit, template, [(p, campaign) for p in first], output)
+    assert len(renderer.stamper.wrapped_outputs) == 1
+    results = renderer.render_many(kit, template, [(p, campaign) for p in second], output)
+    assert renderer.stats()["zones_batched"] == 4
+    for own, result in zip(second, results, strict=True):
+        assert isinstance(result, RenderedFile), result
+        assert own.phone in _text(result.data)
 
 
 def test_a_batch_leaves_the_cycle_collector_on(renderer, kit, template, partner, campaign) -> None:
@@ -278,3 +314,27 @@ def test_pages_stamped_with_one_shared_cache_are_those_stamped_alone() -> None:
     assert shared == alone
     for number, data in enumerate(shared):
         assert ["one", "two", "Three"][number] in _text(data)
+
+
+@pytest.mark.parametrize(
+    ("css", "alike"),
+    [
+        (".zone p, .zone p.legal { top: 1mm } .a::before { content: 'x' } p:first-child { margin: 0 }", True),
+        ("@media print { .zone { top: 0 } } @page :first { margin: 0 } [lang|=en] { color: red }", True),
+        ("body > .zone { top: 0 }", False),
+        ("* { margin: 0 }", False),
+        (":not(.a) .zone { top: 0 }", False),
+        (".a + .zone { top: 0 }", False),
+        (".a ~ .zone { top: 0 }", False),
+        ("@media print { body > .zone { top: 0 } }", False),
+        (".a :is(body > .zone) { top: 0 }", False),
+        ('@import "more.css";', False),
+        (".a { & > .zone { top: 0 } }", False),
+    ],
+)
+def test_selectors_a_page_wrapper_could_match_differently_are_refused(css: str, alike: bool) -> None:
+    import tinycss2
+
+    from app.rendering.zone_batch import _rules_alike
+
+    assert _rules_alike(tinycss2.parse_stylesheet(css, True, True)) is alike

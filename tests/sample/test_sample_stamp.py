@@ -143,3 +143,31 @@ def test_a_partner_of_a_batch_carries_its_own_logo_only(sample_kit, flyer, sampl
         assert alone.data != result.data  # laid out in the batch (its fonts are subset over the batch)
         assert _images(result.data) == _images(alone.data)
     assert len(every) == len(_images(results[0].data)) + 2  # the other two logos are in the others only
+
+
+def test_a_partner_of_a_batch_of_absolute_zones_carries_its_own_logo_only(
+    tmp_path, partner, campaign
+) -> None:
+    # The tests' own flyer: its zone is absolutely positioned, so its batch is laid out wrapped.
+    from tests.factories import make_kit, make_template
+
+    kit = load_brand_kit(make_kit(tmp_path / "kit"))
+    template = load_template(make_template(tmp_path / "template"))
+    renderer = Renderer()
+    logos = []
+    for color in ((200, 30, 30), (30, 150, 60), (40, 60, 200)):
+        logo = io.BytesIO()
+        Image.new("RGB", (120, 60), color).save(logo, format="PNG")
+        logos.append(logo.getvalue())
+    partners = [replace(p, logo=logo) for p, logo in zip(_partners(partner, 3), logos, strict=True)]
+    results = renderer.render_many(kit, template, [(p, campaign) for p in partners], "flyer")
+    assert renderer.stats()["zones_batched"] == 3
+    assert all(isinstance(result, RenderedFile) for result in results)
+    every = set().union(*(_images(result.data) for result in results))
+    for own, result in zip(partners, results, strict=True):
+        alone = renderer.render_one(kit, template, own, campaign, "flyer")
+        assert _images(result.data) == _images(alone.data)
+        text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(result.data)).pages)
+        assert own.phone in text
+        assert not any(other.phone in text for other in partners if other is not own)
+    assert len(every) == len(_images(results[0].data)) + 2  # the other two logos are in the others only
