@@ -218,3 +218,20 @@ BADGE_CSS = """@page { margin: 10mm }
 body { font-family: "Test Sans"; }
 .badge { text-transform: uppercase; font-weight: 700; }
 """
+
+
+IN_FLOW_FLYER_CSS = """@page { margin: 0 }
+body { font-family: "Test Sans"; margin: 0; }
+h1 { position: absolute; top: 0; left: 0; margin: 0; color: #0B3D91; padding: 20mm; font-weight: 700; }
+.offer { position: absolute; top: 45mm; left: 20mm; margin: 0; }
+.brand { position: absolute; top: 60mm; left: 20mm; width: 60mm; }
+.zone { position: relative; top: 237mm; margin: 0; width: 210mm; height: 60mm; background: #F4F6FA; }
+.zone:last-child { background: #C0392B; }
+.plogo { position: absolute; left: 10mm; top: 8mm; width: 40mm; height: 20mm; object-fit: contain; }
+.pname { position: absolute; left: 60mm; top: 8mm; width: 80mm; height: 14mm; }
+.zone p { position: absolute; left: 60mm; top: 24mm; font-size: 9pt; margin: 0; }
+.qr { position: absolute; right: 10mm; top: 8mm; width: 30mm; height: 30mm; }
+.zone p.legal { top: 50mm; font-size: 6pt; }
+"""
+"""flyer.css with the zone in flow (a page break starts each partner's page in a batch) and
+styled by a structural pseudo-class of the body's children: alone, the zone is the last child."""
