@@ -292,6 +292,8 @@ class ZoneStamper:
         """Partners' zones laid out as a page of a batch's document (the rest: a document each)."""
         self.wrapped_outputs = _BoundedCache(MASTER_CACHE_SIZE)
         """Template outputs whose batches need each partner's page wrapped (zone_batch.py)."""
+        self.selector_checks = _BoundedCache(MASTER_CACHE_SIZE)
+        """Template outputs' selectors compiled to check a batch's tree (zone_selectors.py), or None."""
         self._masters = _BoundedCache(MASTER_CACHE_SIZE)
         self.master_css = CSS(string=MASTER_CSS)
         self.overlay_css = CSS(string=OVERLAY_CSS)

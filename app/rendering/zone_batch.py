@@ -7,13 +7,16 @@ body with a page break, and the whole batch is written once, fonts subset once. 
 then stamped onto the master as in stamp.py, the overlay parsed once and its shared objects
 (fonts, the QR code's images) deflated once for the whole batch.
 
-The batch is only used when it lays out as the single overlays would: one page per partner,
-the zone element of each page exactly on the declared zone. Anything else falls back to one
+The batch is only used when it lays out as the single overlays would: every selector of the
+template matching each partner's drawn elements as on its page alone (zone_selectors.py: in one
+body, ``.zone:last-child`` would match only the last partner's zone), one page per partner, the
+zone element of each page exactly on the declared zone. Anything else falls back to one
 overlay per partner, and that one to the full render; partners never wait on one another's
 errors (a bad logo fails its own asset, not the batch).
 
 A page break does not move an out-of-flow box (a zone with ``position: absolute``, common in
-print templates): all its zones land on one page. Such a batch is laid out again with each
+print templates): all its zones land on one page. Such a batch, or one whose selectors see the
+other partners' body children, is laid out again with each
 partner's body children wrapped in a PAGE_WRAPPER element, the later ones breaking the page;
 WeasyPrint places an absolute box on the page of its placeholder. The template output is then
 remembered, and its later batches are wrapped at once.
@@ -25,6 +28,7 @@ import copy
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import partial
 from io import BytesIO
 from typing import TYPE_CHECKING, Any
 from xml.etree import ElementTree
@@ -51,6 +55,7 @@ from app.rendering.stamp import (
     resolve_path,
     zone_rect_px,
 )
+from app.rendering.zone_selectors import Page, SelectorCheck
 
 if TYPE_CHECKING:
     from app.rendering.stamp import ZoneStamper
@@ -103,13 +108,14 @@ def render_zones(
         if not batched:
             continue
         htmls = [html for _, html, _ in batched]
-        key = (kit.slug, kit.version, template.slug, template.version, output.name)
+        key = _output_key(kit, template, output)
         wrap = key in stamper.wrapped_outputs
         pages: list[bytes] | None = None
         try:
             pages = _overlay_batch(stamper, kit, template, output, htmls, master, wrap)
-        except _PageCountMismatch:
-            # Most likely an out-of-flow zone: try once wrapped, and remember it if that works.
+        except (_PageCountMismatch, _SelectorsDiffer):
+            # An out-of-flow zone, or selectors that see the other partners' body children as
+            # siblings: try once wrapped, and remember it if that works.
             if not wrap:
                 try:
                     pages = _overlay_batch(stamper, kit, template, output, htmls, master, wrap=True)
@@ -136,6 +142,10 @@ def _stampable(master: Master, template: CampaignTemplate, job: ZoneJob) -> bool
     )
 
 
+def _output_key(kit: BrandKit, template: CampaignTemplate, output: PdfOutput) -> tuple[object, ...]:
+    return (kit.slug, kit.version, template.slug, template.version, output.name)
+
+
 def _campaign_key(campaign: CampaignInput) -> tuple[object, ...]:
     """What a master depends on in a campaign (as ZoneStamper.master_key)."""
     return (
@@ -155,6 +165,10 @@ def _one(
 
 class _PageCountMismatch(ZoneMismatch):
     """The batch's zones did not each start a page (an out-of-flow zone ignores a page break)."""
+
+
+class _SelectorsDiffer(ZoneMismatch):
+    """A selector of the template matches a partner's page in the batch otherwise than alone."""
 
 
 def _overlay_batch(
@@ -177,14 +191,22 @@ def _overlay_batch(
     body: ElementTree.Element | None = None
     head_markup = b""
     reference: _ZoneSource | None = None
+    check: SelectorCheck | None = None
+    alone: list[Page] = []
+    wrappers: list[ElementTree.Element] = []
     for html in htmls:
         page_body = reference.page(html) if reference is not None else None
+        page_root: ElementTree.Element | None = None
         if page_body is None:
             parsed = HTML(string=html, base_url=base_url, url_fetcher=fetcher)
-            root = parsed.etree_element
+            root = page_root = parsed.etree_element
             if document_html is None:
                 if wrap and not _matches_alike_wrapped(root, output):
                     raise ZoneMismatch("the template's selectors may match differently in page wrappers")
+                key = _output_key(kit, template, output)
+                check = stamper.selector_checks.get_or_make(key, partial(SelectorCheck.of, root, output.css))
+                if check is None:
+                    raise ZoneMismatch("the template's stylesheets cannot all be matched for a batch")
                 reference = _ZoneSource.find(html, root, master.zone)
             if not prune_to_zone(root, master.zone):
                 raise ZoneMismatch("the zone element is not where the master has it")
@@ -194,7 +216,9 @@ def _overlay_batch(
             if page_body is None:
                 raise ZoneMismatch("the overlay has no body")
             if document_html is None:
+                assert check is not None
                 document_html, body, head_markup = parsed, page_body, markup
+                alone.append(check.drawn(root, page_body))  # before the batch changes its tree
                 if reference is not None:
                     reference.keep_skeleton(page_body)
                 if wrap:
@@ -203,20 +227,27 @@ def _overlay_batch(
                     for child in list(page_body):
                         page_body.remove(child)
                     page_body.append(wrapper)
+                    wrappers.append(wrapper)
                 continue
             if markup != head_markup:
                 raise ZoneMismatch("partners' pages differ outside the zone (head)")
-        if body is None:
+        if body is None or document_html is None or check is None:
             raise ZoneMismatch("the batch has no first page")
+        if page_root is None:
+            page_root = _alone_root(document_html.etree_element, page_body)
+        alone.append(check.drawn(page_root, page_body))
         if wrap:
             wrapper = ElementTree.SubElement(body, PAGE_WRAPPER)
             wrapper.extend(list(page_body))
+            wrappers.append(wrapper)
             continue
         chain_top = page_body[master.zone.path[1]]
         chain_top.set(PAGE_BREAK, "")
         for child in list(page_body):
             body.append(child)
-    assert document_html is not None
+    assert document_html is not None and body is not None and check is not None
+    if not check.alike(document_html.etree_element, body, alone, wrappers):
+        raise _SelectorsDiffer("a selector matches a partner's page in the batch otherwise than alone")
     document = stamper.layout(document_html, kit, template, output, stamper.overlay_css)
     if len(document.pages) != len(htmls):
         raise _PageCountMismatch(f"{len(htmls)} zones laid out on {len(document.pages)} pages")
@@ -229,6 +260,14 @@ def _overlay_batch(
     reader = PdfReader(BytesIO(overlay.getvalue()))
     cache = OverlayCache()
     return [stamp_page(master.pdf, page, cache) for page in reader.pages]
+
+
+def _alone_root(first_root: ElementTree.Element, page_body: ElementTree.Element) -> ElementTree.Element:
+    """A page whose zone alone was parsed, as alone: the first page's root and head, and page_body."""
+    root = ElementTree.Element(first_root.tag, dict(first_root.attrib))
+    head = first_root.find("head")
+    root.extend([page_body] if head is None else [head, page_body])
+    return root
 
 
 # --- Whether page wrappers leave every selector matching as on a page alone ---------------------
