@@ -246,7 +246,9 @@ def _overlay_batch(
         for child in list(page_body):
             body.append(child)
     assert document_html is not None and body is not None and check is not None
-    if not check.alike(document_html.etree_element, body, alone, wrappers):
+    # Where a page starts in one body (its chain top), a forced break is there anyway.
+    tops = [] if wrap else [body[master.zone.path[1]], *(c for c in body if PAGE_BREAK in c.attrib)]
+    if not check.alike(document_html.etree_element, body, alone, wrappers, tops):
         raise _SelectorsDiffer("a selector matches a partner's page in the batch otherwise than alone")
     document = stamper.layout(document_html, kit, template, output, stamper.overlay_css)
     if len(document.pages) != len(htmls):

@@ -26,8 +26,15 @@ import tinycss2
 
 from app.rendering.stamp import HIDDEN
 
-Matches = frozenset[tuple[int, str | None]]
-"""The selectors (their order in the template's CSS) and pseudo-elements that match one element."""
+Matches = frozenset[tuple[int, str | None, bool]]
+"""The selectors (their order in the template's CSS) and pseudo-elements that match one element,
+and whether the selector's rule sets page breaks only (BREAKS)."""
+
+BREAKS = frozenset(("break-before", "break-after", "page-break-before", "page-break-after"))
+"""Where a partner's page starts in a batch, a forced break is there anyway (an !important
+break-before on the next page's first element): a rule setting only these may match a page's
+first element in the body differently, as ``.page:last-child { break-after: auto }`` does (a
+left/right break that would add a page is caught by the batch's page count)."""
 
 
 @dataclass(frozen=True)
@@ -64,9 +71,11 @@ class SelectorCheck:
         matcher = cssselect2.Matcher()
         try:
             for text in texts:
-                for prelude in _preludes(tinycss2.parse_stylesheet(text, True, True)):
-                    for selector in cssselect2.compile_selector_list(prelude):
-                        matcher.add_selector(selector, None)
+                for rule in _rules(tinycss2.parse_stylesheet(text, True, True)):
+                    declarations = tinycss2.parse_blocks_contents(rule.content, True, True)
+                    names = {d.lower_name for d in declarations if d.type == "declaration"}
+                    for selector in cssselect2.compile_selector_list(rule.prelude):
+                        matcher.add_selector(selector, bool(names) and names <= BREAKS)
         except (_Uncheckable, cssselect2.SelectorError):
             return None
         return cls(matcher)
@@ -84,8 +93,12 @@ class SelectorCheck:
         batch_body: ElementTree.Element,
         pages: list[Page],
         wrappers: list[ElementTree.Element],
+        page_tops: list[ElementTree.Element],
     ) -> bool:
-        """Whether the batch tree matches each page's drawn elements as alone, and no wrapper."""
+        """Whether the batch tree matches each page's drawn elements as alone, and no wrapper.
+
+        page_tops: the elements a page of the batch starts or ends at, whose page-break rules may differ.
+        """
         wanted = {id(batch_root), id(batch_body), *(id(w) for w in wrappers)}
         wanted.update(id(element) for page in pages for element, _ in page.inside)
         found = {
@@ -93,34 +106,42 @@ class SelectorCheck:
         }
         if any(found.get(id(wrapper)) != frozenset() for wrapper in wrappers):
             return False
+        tops = {id(element) for element in page_tops}
+
+        def same(element: ElementTree.Element, alone: Matches) -> bool:
+            batched = found.get(id(element))
+            if batched is None or id(element) not in tops:
+                return batched == alone
+            return {m for m in batched ^ alone if not m[2] or m[1] is not None} == set()
+
         return all(
             found[id(batch_root)] == page.root
             and found[id(batch_body)] == page.body
-            and all(found.get(id(element)) == alone for element, alone in page.inside)
+            and all(same(element, alone) for element, alone in page.inside)
             for page in pages
         )
 
     def _matches(self, element: cssselect2.ElementWrapper) -> Matches:
-        return frozenset((order, pseudo) for _, order, pseudo, _ in self.matcher.match(element))
+        return frozenset((order, pseudo, breaks) for _, order, pseudo, breaks in self.matcher.match(element))
 
 
 class _Uncheckable(Exception):
     """CSS this check does not match exactly (see SelectorCheck.of)."""
 
 
-def _preludes(rules: list[Any]) -> Iterator[list[Any]]:
+def _rules(rules: list[Any]) -> Iterator[Any]:
     for rule in rules:
         if rule.type == "error":
             raise _Uncheckable(rule.message)
         if rule.type == "qualified-rule":
             if any(token.type == "{} block" for token in rule.content):
                 raise _Uncheckable("a nested rule")
-            yield rule.prelude
+            yield rule
         elif rule.type == "at-rule":
             if rule.lower_at_keyword == "import":
                 raise _Uncheckable("@import")
             if rule.lower_at_keyword in _NESTING_AT_RULES and rule.content is not None:
-                yield from _preludes(tinycss2.parse_rule_list(rule.content, True, True))
+                yield from _rules(tinycss2.parse_rule_list(rule.content, True, True))
 
 
 def _walk(root: ElementTree.Element) -> Iterator[cssselect2.ElementWrapper]:

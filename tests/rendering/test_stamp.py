@@ -261,6 +261,8 @@ def test_a_flyer_whose_selectors_would_match_in_wrappers_differently_is_not_batc
         # each page goes in a wrapper of its own, where the zone is the last child again.
         (".zone:last-child { background: #C0392B; }", 3, 1),
         ("", 3, 0),  # no selector sees the siblings: one body, a page break before each zone
+        # Page breaks at a page's start in the batch are forced anyway: one body too.
+        (".zone:last-child { break-after: auto; }", 3, 0),
         # Neither way matches as alone (in a wrapper the zone is no child of the body): a document each.
         ("body > .zone:last-child { background: #C0392B; }", 0, 0),
     ],
@@ -371,3 +373,25 @@ def test_selectors_a_page_wrapper_could_match_differently_are_refused(css: str, 
     from app.rendering.zone_batch import _rules_alike
 
     assert _rules_alike(tinycss2.parse_stylesheet(css, True, True)) is alike
+
+
+@pytest.mark.parametrize(
+    "css",
+    [
+        '@import "more.css";',
+        ".a { & > .zone { top: 0 } }",
+        ".a:unknown-pseudo { top: 0 }",
+        ".a { top: 0 } }{",
+    ],
+)
+def test_stylesheets_a_batch_cannot_match_exactly_are_refused(css: str) -> None:
+    from xml.etree import ElementTree
+
+    from app.rendering.zone_selectors import SelectorCheck
+
+    root = ElementTree.fromstring("<html><head><style>p { margin: 0 }</style></head><body><p/></body></html>")
+    assert SelectorCheck.of(root, []) is not None
+    ElementTree.SubElement(root.find("head"), "style").text = css
+    assert SelectorCheck.of(root, []) is None
+    linked = ElementTree.fromstring('<html><head><link rel="stylesheet" href="a.css"/></head><body/></html>')
+    assert SelectorCheck.of(linked, []) is None
