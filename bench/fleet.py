@@ -21,7 +21,6 @@ import http.cookiejar
 import json
 import os
 import re
-import shutil
 import statistics
 import subprocess
 import threading
@@ -41,7 +40,7 @@ WEBHOOK_SECRET = "bench-webhook-secret"
 def run_fleet(partners: int, scale_partners: int, workdir: Path) -> dict[str, Any]:
     import boto3
 
-    from bench.run import generated_partner
+    from bench.run import generated_partner, write_partner_logos
     from tests import services as test_services
 
     stops = []
@@ -69,7 +68,7 @@ def run_fleet(partners: int, scale_partners: int, workdir: Path) -> dict[str, An
         }
         _flask(env, "init-db")
         csv_dir = workdir / "partners"
-        shutil.copytree(ROOT / "sample_data" / "logos", csv_dir / "logos")
+        write_partner_logos(csv_dir / "logos", partners)
         with (csv_dir / "partners.csv").open("w", newline="") as handle:
             writer = csv.DictWriter(handle, fieldnames=list(generated_partner(0)))
             writer.writeheader()

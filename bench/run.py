@@ -28,8 +28,10 @@ Usage: .venv/bin/python bench/run.py [--partners 100] [--scale-partners 30] [--s
 from __future__ import annotations
 
 import argparse
+import io
 import json
 import os
+import re
 import statistics
 import subprocess
 import sys
@@ -38,6 +40,8 @@ import time
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
+
+from PIL import Image
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -85,14 +89,42 @@ def generated_partner(index: int) -> dict[str, str]:
         "email": f"sales@{slug}.example.com",
         "phone": f"+1 555 {index:04d}",
         "address": f"{index} Example Street, Springfield",
-        "logo": f"logos/{LOGOS[index % len(LOGOS)].name}",
+        "logo": f"logos/{slug}{LOGOS[index % len(LOGOS)].suffix}",
         "active": "true",
     }
 
 
+def partner_logo(index: int) -> bytes:
+    """Partner index's logo: a sample logo with one colour value changed, so that each partner's
+    logo is a file of its own, as in a real PRM (a dozen repeated logos would flatter every cache
+    keyed by a logo's content)."""
+    source = LOGOS[index % len(LOGOS)]
+    step = 1 + index // len(LOGOS)
+    if source.suffix == ".svg":
+        text = source.read_text()
+        match = re.search(r'fill="#([0-9A-Fa-f]{6})"', text)
+        assert match, f"{source.name}: no fill colour to vary"
+        varied = f"{(int(match.group(1), 16) + step) % 0x1000000:06X}"
+        return (text[: match.start(1)] + varied + text[match.end(1) :]).encode()
+    image = Image.open(source).convert("RGBA")
+    x, y = image.width // 2, image.height // 2
+    r, g, b, a = image.getpixel((x, y))  # type: ignore[misc]
+    image.putpixel((x, y), (r, g, (b + step) % 256, a))
+    out = io.BytesIO()
+    image.save(out, format="PNG")
+    return out.getvalue()
+
+
+def write_partner_logos(folder: Path, partners: int) -> None:
+    """Each generated partner's logo file, where generated_partner's row points."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for index in range(partners):
+        (folder.parent / generated_partner(index)["logo"]).write_bytes(partner_logo(index))
+
+
 def partner_input(index: int) -> PartnerInput:
     row = generated_partner(index)
-    logo = (ROOT / "sample_data" / row["logo"]).read_bytes()
+    logo = partner_logo(index)
     return PartnerInput(
         slug=row["slug"], name=row["name"], type=row["type"], tier=row["tier"], region=row["region"],
         country=row["country"], website=row["website"], email=row["email"], phone=row["phone"],
