@@ -126,15 +126,22 @@ def _images(data: bytes) -> set[bytes]:
     return found
 
 
-def test_a_partner_of_a_batch_carries_its_own_logo_only(sample_kit, flyer, sample_partner, campaign) -> None:
-    # The pages of a batch share one resource dictionary (WeasyPrint's), naming every partner's logo.
-    renderer = Renderer()
+def _three_logos() -> list[bytes]:
+    """Three PNG logos of different colours (three distinct image streams)."""
     logos = []
     for color in ((200, 30, 30), (30, 150, 60), (40, 60, 200)):
         logo = io.BytesIO()
         Image.new("RGB", (120, 60), color).save(logo, format="PNG")
         logos.append(logo.getvalue())
-    partners = [replace(p, logo=logo) for p, logo in zip(_partners(sample_partner, 3), logos, strict=True)]
+    return logos
+
+
+def test_a_partner_of_a_batch_carries_its_own_logo_only(sample_kit, flyer, sample_partner, campaign) -> None:
+    # The pages of a batch share one resource dictionary (WeasyPrint's), naming every partner's logo.
+    renderer = Renderer()
+    partners = [
+        replace(p, logo=logo) for p, logo in zip(_partners(sample_partner, 3), _three_logos(), strict=True)
+    ]
     results = renderer.render_many(sample_kit, flyer, [(p, campaign) for p in partners], "flyer")
     assert all(isinstance(result, RenderedFile) for result in results)
     every = set().union(*(_images(result.data) for result in results))
@@ -154,12 +161,7 @@ def test_a_partner_of_a_batch_of_absolute_zones_carries_its_own_logo_only(
     kit = load_brand_kit(make_kit(tmp_path / "kit"))
     template = load_template(make_template(tmp_path / "template"))
     renderer = Renderer()
-    logos = []
-    for color in ((200, 30, 30), (30, 150, 60), (40, 60, 200)):
-        logo = io.BytesIO()
-        Image.new("RGB", (120, 60), color).save(logo, format="PNG")
-        logos.append(logo.getvalue())
-    partners = [replace(p, logo=logo) for p, logo in zip(_partners(partner, 3), logos, strict=True)]
+    partners = [replace(p, logo=logo) for p, logo in zip(_partners(partner, 3), _three_logos(), strict=True)]
     results = renderer.render_many(kit, template, [(p, campaign) for p in partners], "flyer")
     assert renderer.stats()["zones_batched"] == 3
     assert all(isinstance(result, RenderedFile) for result in results)
