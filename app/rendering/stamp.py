@@ -24,6 +24,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from io import BytesIO
 from typing import Any, Protocol
@@ -37,6 +39,8 @@ from app.rendering.logos import PreparedLogo
 from app.rendering.model import BrandKit, CampaignInput, CampaignTemplate, PartnerInput, PdfOutput, Zone
 from app.rendering.pdf import PDF_VARIANT, ForbiddenResource, PdfRenderer, _BoundedCache
 from app.rendering.pdf_update import MasterPdf, stamp
+
+logger = logging.getLogger(__name__)
 
 PX_PER_MM = 96 / 25.4
 ZONE_TOLERANCE_PX = 0.5
@@ -141,13 +145,35 @@ def anchor_every_element(root: ElementTree.Element) -> None:
 
 
 def outermost_path(names: list[str]) -> tuple[int, ...] | None:
-    """The path of the outermost element among anchors made by anchor_every_element."""
+    """The path of the outermost element among anchors made by anchor_every_element, the body and
+    the root left out: a zone's margin can collapse through the body, whose box then lies on the
+    zone too, but it holds the rest of the page."""
     paths = [
-        tuple(int(i) for i in name[len(PATH_ANCHOR) :].split(".") if i)
+        path
         for name in names
         if name.startswith(PATH_ANCHOR)
+        and len(path := tuple(int(i) for i in name[len(PATH_ANCHOR) :].split(".") if i)) >= 2
     ]
     return min(paths, key=lambda path: (len(path), path)) if paths else None
+
+
+def _drawn_outside(pages: Sequence[Any], page: int, rect: tuple[float, float, float, float],
+                   path: tuple[int, ...]) -> str | None:  # fmt: skip
+    """The first element inside the zone element whose box lies outside the zone, or on another page
+    (an absolutely positioned child of an unpositioned zone is placed by the page, not the zone):
+    stamping would drop it. Its path anchor, or None."""
+    x, y, width, height = rect
+    prefix = PATH_ANCHOR + ".".join(map(str, path)) + "."
+    for number, laid_out in enumerate(pages):
+        for name, box in laid_out.anchors.items():
+            if not name.startswith(prefix) or len(box) != 4:
+                continue
+            left, top, right, bottom = box
+            inside = (left >= x - ZONE_TOLERANCE_PX and top >= y - ZONE_TOLERANCE_PX
+                      and right <= x + width + ZONE_TOLERANCE_PX and bottom <= y + height + ZONE_TOLERANCE_PX)  # fmt: skip
+            if number != page or not inside:
+                return str(name)[len(PATH_ANCHOR) :]
+    return None
 
 
 def mark_master(root: ElementTree.Element, zone: ZoneElement) -> bool:
@@ -416,6 +442,10 @@ class ZoneStamper:
             return stored
         master = self._make_master(kit, template, output, campaign)
         self.masters_laid_out += 1
+        if master.pdf is None:  # slower, not wrong: said once, where the master is made
+            logger.warning(
+                "%s/%s: rendered whole for every partner: %s", template.slug, output.name, master.reason
+            )
         if self.store is not None:
             try:
                 self.store.save(key, master.to_bytes())
@@ -460,6 +490,11 @@ class ZoneStamper:
         for index in path:
             element = list(element)[index]
         zone = ZoneElement(path, str(element.tag), element.get("class") or "")
+        astray = _drawn_outside(document.pages, zone_spec.page - 1, zone_rect_px(zone_spec), path)
+        if astray:
+            return Master(
+                None, None, False, defaults, f"the zone's content is laid out outside it ({astray})"
+            )
 
         # Everything partner-specific must sit inside the zone.
         outside = _outside_zone(html, zone)

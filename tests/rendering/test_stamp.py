@@ -395,3 +395,46 @@ def test_stylesheets_a_batch_cannot_match_exactly_are_refused(css: str) -> None:
     assert SelectorCheck.of(root, []) is None
     linked = ElementTree.fromstring('<html><head><link rel="stylesheet" href="a.css"/></head><body/></html>')
     assert SelectorCheck.of(linked, []) is None
+
+
+def test_a_zone_placed_by_its_margin_alone_is_stamped_on_its_own_element(
+    tmp_path: Path, kit, partner, campaign
+) -> None:
+    # The zone's top margin collapses through the body, so the body's box lies exactly on the
+    # zone too; the body must never be taken for the zone (it holds the page's other elements).
+    from tests.factories import IN_FLOW_FLYER_CSS, make_template
+
+    css = IN_FLOW_FLYER_CSS.replace(".zone:last-child { background: #C0392B; }", "").replace(
+        ".zone { position: relative; top: 237mm; margin: 0;",
+        ".zone { position: relative; margin: 237mm 0 0 0;",
+    )
+    template = load_template(make_template(tmp_path / "margin", **{"flyer.css": css}))
+    output = _pdf_output(template)
+    assert output.cobrand_zone is not None
+    renderer = Renderer()
+    master = renderer.stamper.master(kit, template, output, campaign)
+    assert master.zone is not None and master.zone.tag == "div", master.zone
+    result = renderer.render_one(kit, template, partner, campaign, output.name)
+    full = _full_render(renderer, kit, template, output, partner, campaign)
+    assert_same_outside_zone_and_antialiasing_inside(full, result.data, output.cobrand_zone)
+
+
+def test_a_zone_whose_content_is_placed_by_the_page_is_not_stamped(
+    tmp_path: Path, kit, partner, campaign
+) -> None:
+    # An unpositioned zone: its absolutely positioned logo, name and QR code are placed by the
+    # page (at its top), not inside the zone, so a stamp of the zone would drop them.
+    from tests.factories import IN_FLOW_FLYER_CSS, make_template
+
+    css = IN_FLOW_FLYER_CSS.replace(".zone:last-child { background: #C0392B; }", "").replace(
+        ".zone { position: relative; top: 237mm; margin: 0;", ".zone { margin: 237mm 0 0 0;"
+    )
+    template = load_template(make_template(tmp_path / "unpositioned", **{"flyer.css": css}))
+    output = _pdf_output(template)
+    renderer = Renderer()
+    master = renderer.stamper.master(kit, template, output, campaign)
+    assert master.pdf is None and "laid out outside it" in master.reason
+    result = renderer.render_one(kit, template, partner, campaign, output.name)
+    full = _full_render(renderer, kit, template, output, partner, campaign)
+    assert [page.tobytes() for page in _raster(result.data)] == [page.tobytes() for page in _raster(full)]
+    assert partner.phone in _text(result.data)
