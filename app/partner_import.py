@@ -131,7 +131,7 @@ def _read_xlsx(data: bytes) -> Iterator[tuple[int, list[str]]]:
 
     try:
         book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except Exception as exc:  # openpyxl raises many types for a damaged file; the message says which
+    except Exception as exc:  # ok: openpyxl raises many types for a damaged file; the message says which
         raise InvalidInput(f"the file is not a readable XLSX workbook ({exc})") from None
     try:
         sheet = book.worksheets[0]

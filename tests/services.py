@@ -168,7 +168,7 @@ def _wait_until(
         try:
             if check():
                 return
-        except Exception as exc:  # Any failure just means "not ready yet"; we report the last one.
+        except Exception as exc:  # ok: Any failure just means "not ready yet"; we report the last one.
             last_error = exc
         time.sleep(0.1)
     raise ServiceError(
@@ -212,7 +212,7 @@ def start_redis(tmpdir: str | os.PathLike[str], port: int | None = None) -> tupl
     stop = Stopper("redis", proc.pid, exe, process=proc)
     try:
         _wait_until(f"redis-server on port {port}", lambda: _redis_ping(port), proc, log)
-    except BaseException:
+    except BaseException:  # ok: stop what was started, then re-raise
         stop()
         raise
     return f"redis://127.0.0.1:{port}/0", stop
@@ -358,7 +358,7 @@ def start_seaweedfs(
     }
     try:
         _wait_until(f"SeaweedFS S3 at {endpoint}", lambda: _s3_ready(endpoint, credentials), proc, log)
-    except BaseException:
+    except BaseException:  # ok: stop what was started, then re-raise
         stop()
         raise
     return endpoint, stop, credentials
@@ -410,7 +410,7 @@ def _start_cli(names: list[str], state_dir: Path, env_file: Path) -> None:
                 f"services: {name} at {url} (pid {stop.pid}, {time.monotonic() - started:.1f}s)",
                 file=sys.stderr,
             )
-    except BaseException:
+    except BaseException:  # ok: stop what was started, then re-raise
         _stop_all(stoppers)
         state_file.unlink(missing_ok=True)
         raise

@@ -76,7 +76,7 @@ def warm_up(services: Services) -> dict[str, float]:
     for slug in content.brand_kit_slugs():
         try:
             kits.append(content.brand_kit(slug))
-        except Exception:  # a broken kit must not stop the worker; jobs using it will fail loudly
+        except Exception:  # ok: a broken kit must not stop the worker; jobs using it will fail loudly
             logger.exception("warm-up: brand kit %s does not load", slug)
     for slug in content.template_slugs():
         step = time.perf_counter()
@@ -183,13 +183,13 @@ class _SweepsDeliveries:
 
         try:
             requeue_pending(self.services)
-        except Exception:  # the database may be briefly away; the next maintenance run tries again
+        except Exception:  # ok: the database may be briefly away; the next maintenance run tries again
             logger.exception("webhook delivery sweep failed")
         from app.publish_sweep import requeue_lost_batches
 
         try:
             requeue_lost_batches(self.services)
-        except Exception:  # the database or Redis may be briefly away; the next run tries again
+        except Exception:  # ok: the database or Redis may be briefly away; the next run tries again
             logger.exception("publish sweep failed")
 
 

@@ -101,7 +101,7 @@ class InlineRunner:
         with self.context():
             try:
                 resolve(func)(*args)
-            except Exception as exc:
+            except Exception as exc:  # ok: handled as RQ would: its failure handler, else logged
                 if options.on_failure is None:
                     logger.exception("job %s failed", options.job_id)
                     return

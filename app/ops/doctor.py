@@ -58,7 +58,7 @@ def check_storage(services: Services) -> list[Check]:
     client = storage.client  # type: ignore[attr-defined]
     try:
         client.head_bucket(Bucket=bucket)
-    except Exception as exc:  # 404, 403 or no answer: each reported with its cause
+    except Exception as exc:  # ok: 404, 403 or no answer: each reported with its cause
         missing = "404" in str(exc) or "Not Found" in str(exc) or "NoSuchBucket" in str(exc)
         detail = f"bucket {bucket!r} does not exist" if missing else f"bucket {bucket!r}: {_error(exc)}"
         fix = (f"create it (`aws s3 mb s3://{bucket}`) or correct STORAGE_URL" if missing
@@ -69,7 +69,7 @@ def check_storage(services: Services) -> list[Check]:
     try:
         storage.put(key, data, content_type="text/plain")
         written = storage.open(key) == data
-    except Exception as exc:  # denied or failing writes are the finding
+    except Exception as exc:  # ok: denied or failing writes are the finding
         return [Check("storage", False, f"bucket {bucket!r} is not writeable ({_error(exc)})",
                       "grant s3:PutObject, s3:GetObject and s3:DeleteObject on the bucket")]  # fmt: skip
     checks = [Check("storage", written, f"bucket {bucket!r} exists and is writeable",
@@ -82,7 +82,7 @@ def check_storage(services: Services) -> list[Check]:
         checks.append(Check("presigned URLs", ok, "a presigned download URL returns the object" if ok
                             else "a presigned download URL returned other bytes", "" if ok else
                             "check the endpoint and any proxy in front of S3"))  # fmt: skip
-    except Exception as exc:  # a 403 (clock skew, wrong region) or no route: the finding itself
+    except Exception as exc:  # ok: a 403 (clock skew, wrong region) or no route: the finding itself
         checks.append(Check("presigned URLs", False, f"a presigned download URL fails ({_error(exc)})",
                             "check the clock (signatures expire), AWS_DEFAULT_REGION and S3_ENDPOINT_URL as "
                             "browsers reach it"))  # fmt: skip
@@ -219,7 +219,7 @@ def check_secret_key(services: Services) -> Check:
         client = _redis_client(config.REDIS_URL)
         client.set(SECRET_DIGEST_KEY, digest, nx=True)
         shared = (client.get(SECRET_DIGEST_KEY) or b"").decode() == digest
-    except Exception as exc:  # Redis has its own line; this one says what could not be compared
+    except Exception as exc:  # ok: Redis has its own line; this one says what could not be compared
         return Check("SECRET_KEY", False, f"set, but not compared with other servers ({_error(exc)})",
                      "bring Redis back, then run doctor again")  # fmt: skip
     if not shared:

@@ -37,7 +37,7 @@ def check_database(services: Services) -> Check:
     """Reachable, and migrated to every head of the code's migrations."""
     try:
         current, heads = services.db.migration_heads()
-    except Exception as exc:  # any driver error means "not reachable"; reported, not raised
+    except Exception as exc:  # ok: any driver error means "not reachable"; reported, not raised
         return Check("database", False, f"not reachable ({_error(exc)})",
                      "check DATABASE_URL and that the database server is up")  # fmt: skip
     dialect = services.db.engine.dialect.name
@@ -70,7 +70,7 @@ def check_redis(services: Services) -> Check:
         return Check("redis", True, "not configured: jobs run in-process")
     try:
         _redis_client(url).ping()
-    except Exception as exc:  # connection refused, timeout, auth: all mean "not answering"
+    except Exception as exc:  # ok: connection refused, timeout, auth: all mean "not answering"
         return Check("redis", False, f"not answering ({_error(exc)})",
                      "check REDIS_URL and that the Redis server is up")  # fmt: skip
     return Check("redis", True, "answers PING")
@@ -83,7 +83,7 @@ def check_storage(services: Services) -> Check:
     try:
         services.storage.put(key, data, content_type="text/plain")
         read = services.storage.open(key)
-    except Exception as exc:  # a missing bucket, denied credentials, a full disk: reported, not raised
+    except Exception as exc:  # ok: a missing bucket, denied credentials, a full disk: reported, not raised
         return Check("storage", False, f"write and read failed ({_error(exc)})",
                      "check STORAGE_URL, its bucket or folder, and the credentials")  # fmt: skip
     if read != data:

@@ -68,7 +68,7 @@ def job_logged(job: str, **fields: Any) -> Iterator[None]:
         started = time.perf_counter()
         try:
             yield
-        except BaseException as exc:
+        except BaseException as exc:  # ok: logged with its duration, then re-raised
             ms = round((time.perf_counter() - started) * 1000, 1)
             logger.error("job %s failed after %.0f ms: %s: %s", job, ms, type(exc).__name__, exc,
                          extra={"fields": {"outcome": "failed", "duration_ms": ms}})  # fmt: skip

@@ -89,7 +89,7 @@ def check_brand_kit(root: Path) -> tuple[BrandKit | None, list[str]]:
             continue
         try:
             check_logo_bytes(path.read_bytes(), source=str(path))
-        except Exception as exc:  # the logo checker's message names the problem
+        except Exception as exc:  # ok: the logo checker's message names the problem
             problems.add(f"logos.{key}", str(exc))
             continue
         logos[key] = path

@@ -154,7 +154,7 @@ def compile_mjml(source: str) -> str:
     """MJML to e-mail-safe HTML with every style inlined (a <style> remains for @media rules only)."""
     try:
         html = mjml.mjml2html(source)
-    except Exception as exc:  # the Rust engine raises its own error types; name the cause
+    except Exception as exc:  # ok: the Rust engine raises its own error types; name the cause
         raise TemplateInvalid(f"MJML: {exc}") from exc
     return str(_INLINER.inline(html))
 

@@ -260,7 +260,7 @@ class Renderer:
                 outcomes = render_zones(self.stamper, kit, template, output, [job for _, job in zone_jobs])
             except (CobrandError, MasterStoreUnavailable):
                 raise
-            except Exception:  # WeasyPrint internals: each partner alone names its own error
+            except Exception:  # ok: WeasyPrint internals: each partner alone names its own error
                 logger.exception("%s/%s: batch of %d failed; rendering one by one", template.slug,
                                  output_id, len(zone_jobs))  # fmt: skip
                 for index, job in zone_jobs:
@@ -296,7 +296,7 @@ class Renderer:
             return self.render(kit, template, partner, campaign, [output_id])[0]
         except (CobrandError, MasterStoreUnavailable):
             raise
-        except Exception as exc:  # WeasyPrint/Pillow internals: name the asset and the cause
+        except Exception as exc:  # ok: WeasyPrint/Pillow internals: name the asset and the cause
             raise RenderFailed(
                 f"{template.slug}/{output_id} for {partner.slug}: {type(exc).__name__}: {exc}"
             ) from exc

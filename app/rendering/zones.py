@@ -182,7 +182,7 @@ def design_output(root: Path, data: dict[str, Any], problems: Problems) -> Desig
         return None
     try:
         pages = master_pages(master, fmt)
-    except Exception as exc:  # a master that does not parse is a template problem, named here
+    except Exception as exc:  # ok: a master that does not parse is a template problem, named here
         problems.add("master", f"cannot be read: {type(exc).__name__}: {exc}")
         return None
     name = data.get("output", DEFAULT_OUTPUT)
