@@ -54,7 +54,11 @@ def drag(
     end_mm: tuple[float, float],
     size_mm: tuple[float, float],
 ) -> None:
+    # A resized viewport lays the page out again on the next frames: measure the page after them.
+    page.evaluate("() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))")
     box = svg.bounding_box()
+    viewport = page.viewport_size
+    assert box["y"] >= 0 and box["y"] + box["height"] <= viewport["height"], ("not all on screen", box)
     sx, sy = box["width"] / size_mm[0], box["height"] / size_mm[1]
     page.mouse.move(box["x"] + start_mm[0] * sx, box["y"] + start_mm[1] * sy)
     page.mouse.down()
