@@ -219,7 +219,8 @@ def _publish_all(
             assert publish is not None
             if publish.status.value in ("completed", "failed"):
                 break
-            time.sleep(0.05)
+            # Each look costs this process CPU the workers share (at 0.05 s, 10 s of a 180 s run).
+            time.sleep(0.05 if time.perf_counter() - started < 5 else 0.25)
         for key in counts:
             counts[key] += getattr(publish, key)
     return time.perf_counter() - started, counts
