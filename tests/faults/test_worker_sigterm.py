@@ -11,7 +11,6 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
-import time
 import uuid
 from datetime import UTC, datetime
 from pathlib import Path
@@ -45,14 +44,21 @@ def test_sigterm_to_a_worker_finishes_the_job_in_hand_and_the_publish_completes_
         (victim,) = site.pool.start(1)
 
         def work_horse() -> int | None:
-            """The child running a batch: RQ's work horse leads a process group of its own."""
+            """The child running a batch that started 0.05 to 0.15 s ago (past the fork, into the
+            job, and far from its end: a batch takes longer): RQ's work horse leads a process group
+            of its own."""
             job_id = site.current_job(victim.name)
             if not job_id or job_id == f"publish-{publish_id}-prepare":
                 return None
+            started_at = Job.fetch(job_id, connection=site.queue().connection).started_at
+            if started_at is None:
+                return None
+            age = (datetime.now(UTC) - started_at.replace(tzinfo=UTC)).total_seconds()
+            if not 0.05 <= age < 0.15:
+                return None
             return next((pid for pid in victim.children() if os.getpgid(pid) == pid), None)
 
-        horse = wait_for(work_horse, 120, lambda: "no batch taken\n" + site.pool.logs(), step=0.02)
-        time.sleep(0.3)  # past the fork, into the job
+        horse = wait_for(work_horse, 120, lambda: "no batch taken\n" + site.pool.logs(), step=0.01)
         in_hand = site.current_job(victim.name)
         assert in_hand and horse in victim.children()
         signalled_at = datetime.now(UTC)
