@@ -156,17 +156,24 @@ def bench_redirects(
     sent = len(warm) + len(latencies)
     recorded = _count_clicks(env)
     latencies.sort()
+
+    def percentile(share: float) -> float | None:  # None: no request was answered (a MISS)
+        return round(latencies[int(len(latencies) * share)], 2) if latencies else None
+
     return {
         "rate_target": rate,
         "requests": len(latencies),
         "throughput_rps": round(len(latencies) / elapsed, 1),
-        "p50_ms": round(latencies[len(latencies) // 2], 2),
-        "p95_ms": round(latencies[int(len(latencies) * 0.95)], 2),
-        "p99_ms": round(latencies[int(len(latencies) * 0.99)], 2),
+        "p50_ms": percentile(0.5),
+        "p95_ms": percentile(0.95),
+        "p99_ms": percentile(0.99),
         "errors": errors + warm_errors,
         "clicks_sent": sent,
         "clicks_recorded": recorded,
         "clicks_lost": sent - recorded,
+        "log_tail": (workdir / "gunicorn.log").read_text(errors="replace")[-2000:]
+        if errors + warm_errors
+        else "",
     }
 
 

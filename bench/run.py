@@ -332,9 +332,9 @@ def bench_memory(renders: int) -> dict[str, Any]:
 # --- Report ---------------------------------------------------------------------------------------------
 
 
-def verdict(name: str, value: float) -> str:
+def verdict(name: str, value: float | None) -> str:
     target, op = TARGETS[name]
-    ok = {">=": value >= target, "<=": value <= target, "<": value < target}[op]
+    ok = value is not None and {">=": value >= target, "<=": value <= target, "<": value < target}[op]
     return f"{op} {target:g}  {'PASS' if ok else 'MISS'}"
 
 
@@ -409,6 +409,8 @@ def report(results: dict[str, Any]) -> str:
         row("redirect latency p95, ms", links["p95_ms"], verdict("redirect_p95_ms", links["p95_ms"]))
         row("clicks sent / recorded", f"{links['clicks_sent']} / {links['clicks_recorded']}")
         row("clicks lost", links["clicks_lost"], verdict("clicks_lost", links["clicks_lost"]))
+        if links["errors"]:
+            row("redirect requests failed (gunicorn's log: redirects.log_tail in the JSON)", links["errors"])
     imported = results.get("import")
     if imported:
         row(f"import {imported['rows']:,} partners (CSV, file logos), s", imported["import_s"])
