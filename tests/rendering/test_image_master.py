@@ -181,14 +181,24 @@ def test_static_layers_after_a_partner_layer_stay_per_partner(images) -> None:  
     assert split_row(square, prefix) <= min(layer.spec["box"][1] for layer in square.layers[prefix:])
 
 
-OVERSHOOT = """[[sizes]]
+CANVAS = """[[sizes]]
 width = 600
 height = 400
 
 [[sizes.layers]]
 type = "background"
 color = "primary"
+"""
+"""A 600 × 400 size on the kit's primary colour: the start of each layout below."""
 
+
+def _social_only(folder: Path, layers: str):  # type: ignore[no-untyped-def]
+    """The test template with its social output only, laid out as CANVAS then layers."""
+    toml = TEMPLATE.split('\n[[outputs]]\nname = "email-header"')[0]
+    return load_template(make_template(folder, **{"template.toml": toml, "social.toml": CANVAS + layers}))
+
+
+OVERSHOOT = """
 [[sizes.layers]]
 type = "rect"
 box = [0, 260, 600, 140]
@@ -210,10 +220,7 @@ max_lines = 1
 
 
 def test_partner_text_reaching_above_the_split_is_drawn_on_the_whole_canvas(root: Path, kit) -> None:  # type: ignore[no-untyped-def]
-    toml = TEMPLATE.split('\n[[outputs]]\nname = "email-header"')[0]
-    template = load_template(
-        make_template(root / "overshoot", **{"template.toml": toml, "social.toml": OVERSHOOT})
-    )
+    template = _social_only(root / "overshoot", OVERSHOOT)
     partner = dataclasses.replace(PARTNERS[0], name="ÅÉÎ")
     renderer = Renderer()
     renderer.render_one(kit, template, PARTNERS[3], CAMPAIGN, "social-600x400")  # the master, warm
@@ -229,14 +236,7 @@ def test_partner_text_reaching_above_the_split_is_drawn_on_the_whole_canvas(root
     assert above != master.canvas.crop((0, 0, 600, master.split)).tobytes()
 
 
-COLUMN = """[[sizes]]
-width = 600
-height = 400
-
-[[sizes.layers]]
-type = "background"
-color = "primary"
-
+COLUMN = """
 [[sizes.layers]]
 type = "text"
 box = [30, 110, 300, 120]
@@ -279,8 +279,7 @@ box = [450, 290, 60, 60]
 
 @pytest.fixture(scope="module")
 def column(root: Path):  # type: ignore[no-untyped-def]
-    toml = TEMPLATE.split('\n[[outputs]]\nname = "email-header"')[0]
-    return load_template(make_template(root / "column", **{"template.toml": toml, "social.toml": COLUMN}))
+    return _social_only(root / "column", COLUMN)
 
 
 def test_a_narrow_window_gives_the_pixels_of_drawing_every_layer(kit, column) -> None:  # type: ignore[no-untyped-def]
